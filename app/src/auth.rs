@@ -1,0 +1,14 @@
+//! Accounts, roles, sessions and the one permission module.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod policy;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use model::{CurrentUser, Role, SessionInfo};

@@ -1,0 +1,240 @@
+//! The first-run setup page, the sign-in page, and the guard every page sits behind.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_location, use_query_map};
+
+use super::api::{Login, SetupAdmin};
+use super::model::{confirm_problem, password_problem, Email, PersonName, SessionInfo};
+use super::policy::Access;
+use crate::error::AppError;
+use crate::ui::{encode_query_value, load_page, set_status, AppShell, AuthCard, ErrorPanel, Field, ForbiddenPage, FormError, NotFoundPage};
+
+/// The session, loaded once per page load (blocking, so redirects and status codes
+/// are decided before the server sends any HTML).
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub session: Resource<Result<SessionInfo, AppError>>,
+}
+
+pub fn provide_auth() {
+    let session = Resource::new_blocking(|| (), |_| super::api::get_session_info());
+    provide_context(AuthContext { session });
+}
+
+fn use_auth() -> AuthContext {
+    expect_context::<AuthContext>()
+}
+
+/// The message for `field` from a failed server call.
+fn server_message(value: Option<Result<String, AppError>>, field: &'static str) -> Option<String> {
+    value.and_then(|r| r.err()).and_then(|e| e.message_for(field))
+}
+
+fn server_error(value: Option<Result<String, AppError>>) -> Option<AppError> {
+    value.and_then(|r| r.err())
+}
+
+/// Shows `children` inside the app shell when the signed-in user's role admits
+/// `access`; otherwise sends a signed-out visitor to sign in (and back afterwards),
+/// shows a 403 page to a signed-in user without the role, and sends everyone to
+/// `/setup` until the first admin exists.
+#[component]
+pub fn Protected(access: Access, children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let location = use_location();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.session.await {
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    Ok(info) if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
+                    Ok(SessionInfo { user: None, .. }) => {
+                        let search = location.search.get_untracked();
+                        let here = if search.is_empty() {
+                            location.pathname.get_untracked()
+                        } else {
+                            format!("{}?{}", location.pathname.get_untracked(), search)
+                        };
+                        let to = if here == "/" { "/login".to_string() } else { format!("/login?next={}", encode_query_value(&here)) };
+                        view! { <Redirect path=to/> }.into_any()
+                    }
+                    Ok(SessionInfo { user: Some(user), .. }) => {
+                        if access.allows(user.role) {
+                            view! { <AppShell user=user>{children.with_value(|c| c())}</AppShell> }.into_any()
+                        } else {
+                            view! { <AppShell user=user><ForbiddenPage/></AppShell> }.into_any()
+                        }
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/`: sends each person to where they work.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.session.await {
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    Ok(info) if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
+                    Ok(SessionInfo { user: Some(u), .. }) => view! { <Redirect path=u.role.home()/> }.into_any(),
+                    Ok(_) => view! { <Redirect path="/login"/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The live-validated password and confirmation pair used wherever a password is set.
+/// The same rules run on the server.
+#[component]
+pub fn NewPasswordFields(
+    password: RwSignal<String>,
+    confirm: RwSignal<String>,
+    /// A message for either field from the server, if the last save failed.
+    #[prop(into)]
+    server_error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let password_error = Signal::derive(move || {
+        server_error.get().and_then(|e| e.message_for("password")).or_else(|| {
+            let p = password.get();
+            (!p.is_empty()).then(|| password_problem(&p)).flatten()
+        })
+    });
+    let confirm_error = Signal::derive(move || {
+        server_error.get().and_then(|e| e.message_for("confirm")).or_else(|| {
+            let c = confirm.get();
+            (!c.is_empty()).then(|| confirm_problem(&password.get(), &c)).flatten()
+        })
+    });
+    view! {
+        <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true
+            minlength=super::model::NewPassword::MIN value=password error=password_error
+            hint="At least 12 characters. A few unrelated words make a strong password."/>
+        <Field label="Confirm password" name="confirm" kind="password" autocomplete="new-password" required=true
+            value=confirm error=confirm_error/>
+    }
+}
+
+/// `/setup`: creates the first admin. Gone (404) once an admin exists.
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.session.await {
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    Ok(info) if info.needs_setup => view! { <SetupForm/> }.into_any(),
+                    Ok(_) => view! { <NotFoundPage/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SetupForm() -> impl IntoView {
+    let setup = ServerAction::<SetupAdmin>::new();
+    let value = setup.value();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = value.get() {
+            load_page(&path);
+        }
+    });
+    let (name, email, password, confirm) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let name_error = Signal::derive(move || {
+        server_message(value.get(), "name").or_else(|| {
+            let n = name.get();
+            (!n.is_empty()).then(|| PersonName::parse(&n).err().map(|e| e.to_string())).flatten()
+        })
+    });
+    let email_error = Signal::derive(move || {
+        server_message(value.get(), "email").or_else(|| {
+            let e = email.get();
+            (e.contains('@') && !e.ends_with('@')).then(|| Email::parse(&e).err().map(|e| e.to_string())).flatten()
+        })
+    });
+    let error = Signal::derive(move || server_error(value.get()));
+    view! {
+        <Title text="Set up Grip"/>
+        <AuthCard title="Create the first admin account"
+            lead="Grip has no accounts yet. The first one runs the place: it can invite your team.">
+            <ActionForm action=setup>
+                <Field label="Name" name="name" autocomplete="name" required=true value=name error=name_error/>
+                <Field label="Email" name="email" kind="email" autocomplete="email" required=true value=email error=email_error/>
+                <NewPasswordFields password confirm server_error=error/>
+                <FormError error/>
+                <button type="submit" class="button primary wide" disabled=move || setup.pending().get()>
+                    {move || if setup.pending().get() { "Creating…" } else { "Create admin account" }}
+                </button>
+            </ActionForm>
+        </AuthCard>
+    }
+}
+
+/// `/login`: sign in with email and password; then back to where the visitor was
+/// going, or to their role's start page.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.session.await {
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    Ok(info) if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
+                    Ok(SessionInfo { user: Some(u), .. }) => view! { <Redirect path=u.role.home()/> }.into_any(),
+                    Ok(_) => view! { <LoginForm/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn LoginForm() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let value = login.value();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = value.get() {
+            load_page(&path);
+        }
+    });
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let (email, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let error = Signal::derive(move || server_error(value.get()));
+    // Without JavaScript the error arrives in the URL of a fresh page load: that page
+    // answers with the error's status (429 when throttled) as the script call would.
+    if let Some(e) = error.get_untracked() {
+        if matches!(e, AppError::RateLimited { .. } | AppError::InvalidCredentials) {
+            set_status(e.status());
+        }
+    }
+    let email_error = Signal::derive(move || server_message(value.get(), "email"));
+    let password_error = Signal::derive(move || server_message(value.get(), "password"));
+    view! {
+        <Title text="Sign in · Grip"/>
+        <AuthCard title="Sign in to Grip">
+            <ActionForm action=login>
+                <input type="hidden" name="next" value=next/>
+                <Field label="Email" name="email" kind="email" autocomplete="username" required=true value=email error=email_error/>
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true value=password error=password_error/>
+                <FormError error/>
+                <button type="submit" class="button primary wide" disabled=move || login.pending().get()>
+                    {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+        </AuthCard>
+    }
+}

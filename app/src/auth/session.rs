@@ -1,0 +1,45 @@
+//! The signed-in user, kept in a tower-sessions session stored in Grip's database.
+
+use tower_sessions::Session;
+
+use super::model::CurrentUser;
+use crate::error::AppError;
+use crate::state::app_state;
+
+const USER_ID_KEY: &str = "user_id";
+
+async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(AppError::internal)
+}
+
+/// The user of this request's session, if the account still exists and is active.
+/// Loaded from the database on every request so a deactivation or role change takes
+/// effect at once.
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let Ok(session) = session().await else {
+        // No session layer (e.g. a route outside it): nobody is signed in.
+        return Ok(None);
+    };
+    let id: Option<i64> = session.get(USER_ID_KEY).await.map_err(AppError::internal)?;
+    let Some(id) = id else { return Ok(None) };
+    let state = app_state()?;
+    match super::store::find_user(&state.db, id).await? {
+        Some(u) if u.active => Ok(Some(u.into_current())),
+        _ => Ok(None),
+    }
+}
+
+/// Starts a signed-in session. The session id is cycled so an id planted before
+/// sign-in is worthless after it.
+pub async fn sign_in(user_id: i64) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(AppError::internal)?;
+    session.insert(USER_ID_KEY, user_id).await.map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// Ends the session and deletes it from the store.
+pub async fn sign_out() -> Result<(), AppError> {
+    let session = session().await?;
+    session.flush().await.map_err(AppError::internal)
+}

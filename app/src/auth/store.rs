@@ -1,0 +1,224 @@
+//! SQL for accounts and sign-in throttling.
+
+use super::model::{CurrentUser, Email, PersonName, Role};
+use crate::db;
+use crate::error::AppError;
+use crate::store::{is_unique_violation, now_ms, Db};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+impl UserRow {
+    /// Roles come from a CHECK-constrained column; an unknown one would mean a
+    /// corrupted row, which is treated as the least privileged role.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Customer)
+    }
+
+    pub fn into_current(self) -> CurrentUser {
+        let role = self.role();
+        CurrentUser { id: self.id, name: self.name, email: self.email, role }
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, password_hash, active, created_at";
+
+pub async fn find_user(db: &Db, id: i64) -> Result<Option<UserRow>, AppError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    Ok(db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)?)
+}
+
+pub async fn find_user_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, AppError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+    Ok(db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(email.as_str()).fetch_optional(pool).await)?)
+}
+
+/// All accounts of the given roles, by name.
+pub async fn list_users(db: &Db, roles: &[Role]) -> Result<Vec<UserRow>, AppError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY lower(name), id");
+    let rows = db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).fetch_all(pool).await)?;
+    Ok(rows.into_iter().filter(|r| roles.contains(&r.role())).collect())
+}
+
+/// True while no admin account exists (the first-run `/setup` page is open).
+pub async fn needs_setup(db: &Db) -> Result<bool, AppError> {
+    let done: Option<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT value FROM app_settings WHERE key = 'setup_completed'"
+    ).fetch_optional(pool).await)?;
+    Ok(done.is_none())
+}
+
+pub struct NewUser<'a> {
+    pub name: &'a PersonName,
+    pub email: &'a Email,
+    pub role: Role,
+    pub password_hash: &'a str,
+}
+
+/// Creates an account and its audit row in one transaction. `first_admin` also
+/// closes `/setup` for good; if another request closed it first, nothing is written
+/// and the caller gets `NotFound` (the setup page is gone).
+pub async fn create_user(db: &Db, new: NewUser<'_>, actor: Option<i64>, first_admin: bool) -> Result<i64, AppError> {
+    let now = now_ms();
+    let result: Result<i64, sqlx::Error> = db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        if first_admin {
+            let inserted = sqlx::query(
+                "INSERT INTO app_settings (key, value, updated_at) VALUES ('setup_completed', 'true', $1)
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Err(sqlx::Error::RowNotFound);
+            }
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, TRUE, $5, $5) RETURNING id",
+        )
+        .bind(new.email.as_str())
+        .bind(new.name.as_str())
+        .bind(new.role.as_str())
+        .bind(new.password_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO audit_log (actor_id, entity, entity_id, action, field, old_value, new_value, at)
+             VALUES ($1, 'user', $2, 'created', 'role', NULL, $3, $4)",
+        )
+        .bind(actor.unwrap_or(id))
+        .bind(id)
+        .bind(new.role.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }.await);
+    match result {
+        Ok(id) => Ok(id),
+        Err(sqlx::Error::RowNotFound) if first_admin => Err(AppError::NotFound),
+        Err(e) if is_unique_violation(&e, "users_email_key") => {
+            Err(AppError::conflict("email", "An account with this email already exists."))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Changes one column of a user and writes its audit row, in one transaction.
+async fn update_user_field(db: &Db, actor: i64, id: i64, field: &'static str, old: String, new: String) -> Result<(), AppError> {
+    let now = now_ms();
+    // `field` is one of two fixed column names chosen by this module, never input.
+    let update = match field {
+        "role" => "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3",
+        "active" => "UPDATE users SET active = ($1 = 'true'), updated_at = $2 WHERE id = $3",
+        _ => return Err(AppError::internal(format!("unknown user field {field}"))),
+    };
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        sqlx::query(update).bind(&new).bind(now).bind(id).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO audit_log (actor_id, entity, entity_id, action, field, old_value, new_value, at)
+             VALUES ($1, 'user', $2, 'updated', $3, $4, $5, $6)",
+        )
+        .bind(actor).bind(id).bind(field).bind(&old).bind(&new).bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }.await)?;
+    Ok(())
+}
+
+pub async fn count_active_admins(db: &Db) -> Result<i64, AppError> {
+    Ok(db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = TRUE"
+    ).fetch_one(pool).await)?)
+}
+
+pub async fn set_role(db: &Db, actor: i64, user: &UserRow, role: Role) -> Result<(), AppError> {
+    if user.role() == role {
+        return Ok(());
+    }
+    update_user_field(db, actor, user.id, "role", user.role.clone(), role.as_str().to_string()).await
+}
+
+pub async fn set_active(db: &Db, actor: i64, user: &UserRow, active: bool) -> Result<(), AppError> {
+    if user.active == active {
+        return Ok(());
+    }
+    update_user_field(db, actor, user.id, "active", user.active.to_string(), active.to_string()).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub at: i64,
+}
+
+pub async fn audit_for(db: &Db, entity: &str, entity_id: i64) -> Result<Vec<AuditRow>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, AuditRow>(
+        "SELECT actor_id, action, field, old_value, new_value, at FROM audit_log
+         WHERE entity = $1 AND entity_id = $2 ORDER BY at, id"
+    ).bind(entity).bind(entity_id).fetch_all(pool).await)?)
+}
+
+// ---- sign-in throttling ----------------------------------------------------------
+
+/// How long (seconds) this email or address must still wait, if it has reached
+/// `max_failures` failed sign-ins within the last `window_secs`.
+pub async fn throttle_wait(db: &Db, email: &str, ip: &str, max_failures: i64, window_secs: i64) -> Result<Option<u64>, AppError> {
+    let now = now_ms();
+    let since = now - window_secs * 1000;
+    // For each key, the failure that must age out before the key drops below the
+    // limit is the max_failures-th newest one.
+    let mut wait_until: Option<i64> = None;
+    for (column, value) in [("email", email), ("ip", ip)] {
+        let sql = format!(
+            "SELECT failed_at FROM login_failures WHERE {column} = $1 AND failed_at > $2
+             ORDER BY failed_at DESC LIMIT 1 OFFSET $3"
+        );
+        let nth: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
+            .bind(value).bind(since).bind(max_failures - 1).fetch_optional(pool).await)?;
+        if let Some(t) = nth {
+            let until = t + window_secs * 1000;
+            wait_until = Some(wait_until.map_or(until, |w: i64| w.max(until)));
+        }
+    }
+    Ok(wait_until.map(|until| ((until - now).max(1000) as u64).div_ceil(1000)))
+}
+
+pub async fn record_failure(db: &Db, email: &str, ip: &str) -> Result<(), AppError> {
+    db!(db, pool => sqlx::query("INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3)")
+        .bind(email).bind(ip).bind(now_ms()).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// A successful sign-in forgives that email's failures (not the address's).
+pub async fn clear_failures(db: &Db, email: &str) -> Result<(), AppError> {
+    db!(db, pool => sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Forgets failures older than the window (run periodically).
+pub async fn prune_failures(db: &Db, window_secs: i64) -> Result<u64, AppError> {
+    let before = now_ms() - window_secs * 1000;
+    let r = db!(db, pool => sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+        .bind(before).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(r)
+}

@@ -1,0 +1,98 @@
+//! Grip: the Leptos app shared by the server (`ssr`) and the browser (`hydrate`).
+
+#![recursion_limit = "256"]
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod ui;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use auth::pages::{provide_auth, HomePage, LoginPage, Protected, SetupPage};
+use auth::policy::Access;
+use pages::ComingSoon;
+use ui::NotFoundPage;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_auth();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/grip.css"/>
+        <Title text="Grip"/>
+        <Router>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
+                <Route path=path!("/") view=HomePage/>
+                <Route path=path!("/setup") view=SetupPage/>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/board") view=|| view! {
+                    <Protected access=Access::Staff>
+                        <ComingSoon title="Board" what="The Kanban board of your team's tickets arrives with the tickets feature."/>
+                    </Protected>
+                }/>
+                <Route path=path!("/command") view=|| view! {
+                    <Protected access=Access::Staff>
+                        <ComingSoon title="Command Center" what="One live view of every ticket and customer, with quick actions."/>
+                    </Protected>
+                }/>
+                <Route path=path!("/tickets") view=|| view! {
+                    <Protected access=Access::Staff>
+                        <ComingSoon title="Tickets" what="The ticket list with filters and bulk actions arrives with the tickets feature."/>
+                    </Protected>
+                }/>
+                <Route path=path!("/customers") view=|| view! {
+                    <Protected access=Access::Staff>
+                        <ComingSoon title="Customers" what="Customers and their companies, with their tickets."/>
+                    </Protected>
+                }/>
+                <Route path=path!("/team") view=|| view! {
+                    <Protected access=Access::Lead>
+                        <ComingSoon title="Team settings" what="Your team's pipeline stages and custom fields."/>
+                    </Protected>
+                }/>
+                <Route path=path!("/admin") view=|| view! {
+                    <Protected access=Access::Admin><Redirect path="/admin/people"/></Protected>
+                }/>
+                <Route path=path!("/admin/people") view=|| view! {
+                    <Protected access=Access::Admin><admin::people::PeoplePage/></Protected>
+                }/>
+                <Route path=path!("/portal") view=|| view! {
+                    <Protected access=Access::Portal>
+                        <ComingSoon title="My tickets" what="Submit a request and follow your tickets here."/>
+                    </Protected>
+                }/>
+            </Routes>
+        </Router>
+    }
+}

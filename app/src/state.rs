@@ -1,0 +1,77 @@
+//! Server-side state handed to every server function and route through context.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use leptos::prelude::use_context;
+
+use crate::error::AppError;
+use crate::store::Db;
+
+/// Runtime settings the app itself needs (the server's full configuration lives in
+/// the `server` crate and fills this in).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Sessions expire after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// Largest accepted upload, in bytes.
+    pub upload_limit_bytes: u64,
+    /// Set the `Secure` flag on cookies (the site is served over https).
+    pub secure_cookies: bool,
+    /// Failed sign-ins allowed per email and per client address within the window.
+    pub login_max_failures: i64,
+    /// The throttling window, in seconds.
+    pub login_window_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_idle_minutes: 60 * 24 * 7,
+            upload_limit_bytes: 25 * 1024 * 1024,
+            secure_cookies: false,
+            login_max_failures: 10,
+            login_window_secs: 15 * 60,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub leptos_options: LeptosOptions,
+    pub settings: Arc<Settings>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The id the server gave the current request; it appears in every log line of the
+/// request and on the error page, so a user's report can be matched to the log.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// The client's address as the server saw it (or as a trusted proxy reported it).
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+/// The state, from context. A missing context is a wiring bug, reported as Internal.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+}
+
+pub fn current_request_id() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<RequestId>().map(|r| r.0.clone()))
+        .unwrap_or_else(|| "-".into())
+}
+
+pub fn client_ip() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<ClientIp>().map(|r| r.0.clone()))
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -1,0 +1,191 @@
+//! The database: one enum over the two concrete sqlx pools. Each query is written once
+//! with `$1, $2` placeholders (sqlx's SQLite driver binds `$N` by its number) and run on
+//! whichever backend is configured through [`db!`].
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same expression against whichever pool `Db` holds:
+/// `db!(&state.db, pool => sqlx::query("…").execute(pool).await)`.
+#[macro_export]
+macro_rules! db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Why the database could not be opened, in words fit for a start-up error line.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("database_url {url:?} is not a sqlite:// or postgres:// URL")]
+    Scheme { url: String },
+    #[error("database_url {url:?} cannot be parsed: {source}")]
+    Parse { url: String, source: sqlx::Error },
+    #[error("database at {url} cannot be reached: {source}")]
+    Unreachable { url: String, source: sqlx::Error },
+    #[error("database migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("session table setup failed: {0}")]
+    Sessions(sqlx::Error),
+}
+
+/// Hides any password in a database URL before it is printed.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Db {
+    /// Opens the database named by `url` (`sqlite://path` or `postgres://…`).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
+        let shown = redact_url(url);
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|source| ConnectError::Parse { url: shown.clone(), source })?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // WAL + NORMAL is durable across application crashes and much faster.
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .connect_with(opts)
+                .await
+                .map_err(|source| ConnectError::Unreachable { url: shown, source })?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|source| ConnectError::Parse { url: shown.clone(), source })?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await
+                .map_err(|source| ConnectError::Unreachable { url: shown, source })?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(ConnectError::Scheme { url: shown })
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies every migration not yet applied. Safe to run from several instances at
+    /// once: sqlx takes an advisory lock on Postgres, and SQLite serialises writers.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        match self {
+            Db::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await?,
+            Db::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// True when the database answers a trivial query (for `/healthz`).
+    pub async fn ping(&self) -> bool {
+        db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.is_ok())
+    }
+
+    pub async fn close(&self) {
+        db!(self, pool => pool.close().await)
+    }
+}
+
+type MigrationFiles = &'static [(i64, &'static str, &'static str)];
+
+// The migrations are compiled into the binary so `grip` runs from any directory.
+// Both lists carry the same numbers; a released file is never edited (append only).
+const SQLITE_MIGRATIONS: MigrationFiles = &[(
+    1,
+    "accounts",
+    include_str!("../../migrations/sqlite/0001_accounts.sql"),
+)];
+const POSTGRES_MIGRATIONS: MigrationFiles = &[(
+    1,
+    "accounts",
+    include_str!("../../migrations/postgres/0001_accounts.sql"),
+)];
+
+fn migrator(files: MigrationFiles) -> Migrator {
+    let migrations = files
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                Cow::Borrowed(*sql),
+                false,
+            )
+        })
+        .collect::<Vec<_>>();
+    // sqlx's own `migrate!` macro builds this struct the same way; building it here
+    // avoids compiling sqlx's proc-macro crate (and both drivers a second time).
+    Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false }
+}
+
+/// Milliseconds since the Unix epoch, UTC: how Grip stores every time, identically on
+/// both backends.
+pub fn now_ms() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// True when `e` is a unique-constraint violation of the index named `constraint`.
+/// Matched by the constraint's name, never by the error text.
+pub fn is_unique_violation(e: &sqlx::Error, constraint: &str) -> bool {
+    match e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => match db.constraint() {
+            Some(name) => name == constraint,
+            // SQLite does not report the index name; its message names the columns,
+            // so callers pass the index name and we accept any unique violation of
+            // the only unique index on that table.
+            None => true,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_in_a_database_url_is_never_printed() {
+        assert_eq!(redact_url("postgres://grip:s3cret@db:5432/grip"), "postgres://grip:***@db:5432/grip");
+        assert_eq!(redact_url("sqlite://data/grip.db"), "sqlite://data/grip.db");
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_numbers() {
+        let a: Vec<_> = SQLITE_MIGRATIONS.iter().map(|m| m.0).collect();
+        let b: Vec<_> = POSTGRES_MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,72 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// A labelled input whose error message sits right under it and is tied to it with
+/// `aria-describedby`, so screen readers read the message with the field.
+#[component]
+pub fn Field(
+    /// The visible label, also the input's accessible name.
+    label: &'static str,
+    /// The form field name (the server function's argument).
+    name: &'static str,
+    /// The value typed so far; kept when a save fails.
+    value: RwSignal<String>,
+    /// The message to show under the field, if any.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] minlength: Option<usize>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                minlength=minlength
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+                bind:value=value
+            />
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// A form-level message for errors that belong to no single field (wrong password,
+/// too many attempts, server trouble).
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let message = move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string());
+    view! {
+        <div class="form-error" role="alert">
+            {move || message().map(|m| view! { <p>{m}</p> })}
+        </div>
+    }
+}

@@ -1,0 +1,73 @@
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::auth::api::Logout;
+use crate::auth::policy::nav_for;
+use crate::auth::CurrentUser;
+
+/// The frame of every signed-in page: brand, navigation for the user's role, the user
+/// menu with "Sign out", and the page itself.
+#[component]
+pub fn AppShell(user: CurrentUser, children: Children) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = logout.value().get() {
+            super::load_page(&path);
+        }
+    });
+    let nav = nav_for(user.role);
+    let home = user.role.home();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <a class="brand" href=home aria-label="Grip home">
+                <span class="brand-mark" aria-hidden="true">"G"</span>
+                <span class="brand-name">"Grip"</span>
+            </a>
+            <nav class="mainnav" aria-label="Main">
+                <ul>
+                    {nav
+                        .into_iter()
+                        .map(|item| view! { <li><A href=item.href>{item.label}</A></li> })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <details class="usermenu">
+                <summary aria-label=format!("Account menu for {}", user.name)>
+                    <span class="avatar" aria-hidden="true">{user.initials()}</span>
+                    <span class="usermenu-name">{user.name.clone()}</span>
+                </summary>
+                <div class="usermenu-panel">
+                    <p class="usermenu-who">
+                        <strong>{user.name.clone()}</strong>
+                        <span class="muted">{user.email.clone()}</span>
+                        <span class="badge">{user.role.label()}</span>
+                    </p>
+                    <ActionForm action=logout>
+                        <button type="submit" class="button secondary wide">"Sign out"</button>
+                    </ActionForm>
+                </div>
+            </details>
+        </header>
+        <main id="main" class="content">{children()}</main>
+    }
+}
+
+/// The centred card used by the sign-in and setup pages.
+#[component]
+pub fn AuthCard(title: &'static str, #[prop(optional)] lead: Option<&'static str>, children: Children) -> impl IntoView {
+    view! {
+        <main class="auth-page">
+            <div class="auth-card">
+                <div class="brand auth-brand">
+                    <span class="brand-mark" aria-hidden="true">"G"</span>
+                    <span class="brand-name">"Grip"</span>
+                </div>
+                <h1>{title}</h1>
+                {lead.map(|l| view! { <p class="muted">{l}</p> })}
+                {children()}
+            </div>
+        </main>
+    }
+}

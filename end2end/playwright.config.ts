@@ -1,0 +1,53 @@
+import { defineConfig } from "@playwright/test";
+
+// Two projects, each against its own release server on a fresh database: one with
+// JavaScript (the hydrated app), one without (server-rendered forms must work).
+const bin = process.env.GRIP_BIN ?? "../target/release/grip";
+const siteRoot = process.env.GRIP_SITE_ROOT ?? "../target/site";
+
+function server(port: number, name: string) {
+  return {
+    command: `${bin} serve`,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe" as const,
+    env: {
+      ...process.env,
+      GRIP_LISTEN: `127.0.0.1:${port}`,
+      GRIP_DATA_DIR: `.data/${name}`,
+      GRIP_SITE_ROOT: siteRoot,
+      GRIP_DATABASE_URL: "",
+      GRIP_LOG_LEVEL: "warn",
+    } as Record<string, string>,
+  };
+}
+
+export default defineConfig({
+  testDir: "./tests",
+  reporter: "line",
+  workers: 1,
+  fullyParallel: false,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  use: {
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+      ],
+    },
+    trace: "retain-on-failure",
+  },
+  projects: [
+    { name: "hydrated", use: { baseURL: "http://127.0.0.1:3301", javaScriptEnabled: true } },
+    { name: "no-js", use: { baseURL: "http://127.0.0.1:3302", javaScriptEnabled: false } },
+  ],
+  webServer: [server(3301, "hydrated"), server(3302, "no-js")],
+});

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing (tools, Chromium, a PostgreSQL server),
+# then runs every test layer and exits non-zero if any fails:
+#   1. unit tests, and store/server tests on SQLite and on Postgres
+#   2. component tests (wasm-bindgen-test) in headless Chromium
+#   3. the release build, with the WASM size budget
+#   4. Playwright journeys against the release server, hydrated and without JavaScript
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+"$ROOT/scripts/setup-tools.sh" --test || { echo "setup failed"; exit 1; }
+export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export GRIP_TEST_POSTGRES_URL="${GRIP_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+WASM_BUDGET_BYTES=$((400 * 1000))
+
+failed=()
+layer() {
+  local name="$1"; shift
+  local t0=$SECONDS
+  printf '\n==> %s\n' "$name"
+  if "$@"; then
+    printf '==> %s: ok (%ss)\n' "$name" $((SECONDS - t0))
+  else
+    printf '==> %s: FAILED (%ss)\n' "$name" $((SECONDS - t0))
+    failed+=("$name")
+  fi
+}
+
+unit_and_store_tests() {
+  cargo test -p app -p server
+}
+
+component_tests() {
+  CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_DRIVER_TIMEOUT=90 \
+    cargo test -p app --features hydrate --target wasm32-unknown-unknown --test components
+}
+
+release_build() {
+  cargo leptos build --release || return 1
+  local wasm="$ROOT/target/site/pkg/grip.wasm"
+  [ -f "$wasm" ] || { echo "no WASM bundle at $wasm"; return 1; }
+  local raw br
+  raw=$(stat -c %s "$wasm")
+  br=$(brotli -c -q 11 "$wasm" | wc -c)
+  printf 'WASM bundle: %d bytes raw, %d bytes brotli (budget %d)\n' "$raw" "$br" "$WASM_BUDGET_BYTES"
+  [ "$br" -le "$WASM_BUDGET_BYTES" ] || { echo "the brotli-compressed WASM is over budget"; return 1; }
+}
+
+end_to_end() {
+  rm -rf "$ROOT/end2end/.data"
+  (cd "$ROOT/end2end" && GRIP_BIN="$TARGET_DIR/release/grip" GRIP_SITE_ROOT="$ROOT/target/site" npx playwright test)
+}
+
+layer "unit, store and server tests (SQLite and Postgres)" unit_and_store_tests
+layer "component tests in Chromium (wasm-bindgen-test)" component_tests
+layer "release build and WASM size" release_build
+if [[ " ${failed[*]} " == *"release build"* ]]; then
+  echo "skipping end-to-end tests: no release build"
+  failed+=("end-to-end (not run)")
+else
+  layer "end-to-end journeys in Chromium (Playwright)" end_to_end
+fi
+
+echo
+if [ ${#failed[@]} -eq 0 ]; then
+  echo "all test layers passed"
+else
+  printf 'FAILED layers: %s\n' "${failed[*]}"
+  exit 1
+fi

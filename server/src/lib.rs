@@ -1,0 +1,112 @@
+//! The `grip` server: configuration, the axum router and its layers, and the
+//! non-server-function routes. `main.rs` only wires these together.
+
+pub mod cli;
+pub mod config;
+pub mod middleware;
+pub mod sessions;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_sessions::cookie::{time, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use app::state::AppState;
+use app::store::{ConnectError, Db};
+use app::{shell, App};
+
+use middleware::{CspNonce, HttpSettings};
+use sessions::GripSessionStore;
+
+/// Opens the database and applies every migration (Grip's and the session table).
+pub async fn open_database(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
+    let db = Db::connect(url, max_connections).await?;
+    db.migrate().await?;
+    GripSessionStore::new(&db).migrate().await.map_err(ConnectError::Sessions)?;
+    Ok(db)
+}
+
+pub fn app_state(db: Db, config: &config::Config) -> AppState {
+    AppState { db, leptos_options: config.leptos_options(), settings: Arc::new(config.settings()) }
+}
+
+pub fn http_settings(config: &config::Config) -> HttpSettings {
+    HttpSettings {
+        trust_proxy: config.trust_proxy,
+        public_origin: config.public_url.as_ref().map(|u| {
+            // scheme://host[:port] only
+            let (scheme, rest) = u.split_once("://").unwrap_or(("http", u));
+            format!("{scheme}://{}", rest.split('/').next().unwrap_or(""))
+        }),
+        dev: config.leptos_options().env == leptos::config::Env::DEV,
+    }
+}
+
+/// Everything a page render or server function gets in its reactive context besides
+/// the state: the request's CSP nonce, so Leptos stamps it on the hydration script.
+fn request_context() {
+    use leptos::prelude::use_context;
+    let nonce = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(n)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(n));
+    }
+}
+
+/// The whole HTTP application. Tests call this directly and drive it with
+/// `tower::ServiceExt::oneshot`.
+pub fn router(state: AppState, http: HttpSettings) -> Router {
+    let store = GripSessionStore::new(&state.db);
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("grip_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(state.settings.session_idle_minutes)));
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, request_context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(request_context, shell))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(http.clone(), middleware::same_origin))
+        .layer(axum::middleware::from_fn_with_state(http.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(http, middleware::request_context))
+        .with_state(state)
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.db.ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+/// Periodic housekeeping: expired sessions and old sign-in failures.
+pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let store = GripSessionStore::new(&state.db);
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.delete_expired_sessions().await {
+                tracing::warn!(error = %e, "expired session cleanup failed");
+            }
+            if let Err(e) = app::auth::store::prune_failures(&state.db, state.settings.login_window_secs).await {
+                tracing::warn!(error = %e, "sign-in failure cleanup failed");
+            }
+        }
+    })
+}

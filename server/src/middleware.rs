@@ -1,0 +1,113 @@
+//! Layers every response passes through: request ids and logs, security headers with
+//! a per-request CSP nonce, and the same-origin check for mutating requests.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use http::{header, HeaderValue, Method, StatusCode};
+use tracing::Instrument;
+
+use app::state::{ClientIp, RequestId};
+
+/// The nonce the page's inline hydration script carries; named in the CSP.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    pub trust_proxy: bool,
+    /// The public origin (scheme://host[:port]) when configured; requests from it are
+    /// accepted even when a proxy rewrites the Host header.
+    pub public_origin: Option<String>,
+    pub dev: bool,
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut buf[..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// Gives each request an id (logged with every line of the request and returned as
+/// `x-request-id`), records the client address, and logs the outcome.
+pub async fn request_context(State(http): State<HttpSettings>, mut req: Request, next: Next) -> Response {
+    let id = random_token(9);
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let forwarded = http
+        .trust_proxy
+        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string());
+    let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    req.extensions_mut().insert(ClientIp(ip));
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let started = Instant::now();
+    async move {
+        let mut res = next.run(req).await;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let status = res.status().as_u16();
+        if status >= 500 {
+            tracing::error!(status, ms, "request failed");
+        } else {
+            tracing::info!(status, ms, "request");
+        }
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            res.headers_mut().insert("x-request-id", v);
+        }
+        res
+    }
+    .instrument(span)
+    .await
+}
+
+/// Security headers on every response. The CSP allows the app's own scripts and WASM
+/// and only the one inline script that carries this request's nonce.
+pub async fn security_headers(State(http): State<HttpSettings>, mut req: Request, next: Next) -> Response {
+    let nonce = random_token(16);
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut res = next.run(req).await;
+    let connect = if http.dev { "'self' ws://127.0.0.1:* ws://localhost:*" } else { "'self'" };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data: blob:; font-src 'self'; connect-src {connect}; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    res
+}
+
+/// Refuses (403) a mutating request whose `Origin` is not this site: the browser
+/// sends `Origin` on every cross-site POST, so a forged form from another site fails
+/// here whatever cookies it carries. Requests without `Origin` come from non-browser
+/// clients, which hold no victim's cookies.
+pub async fn same_origin(State(http): State<HttpSettings>, req: Request, next: Next) -> Response {
+    let mutating = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if mutating {
+        if let Some(origin) = req.headers().get(header::ORIGIN) {
+            let origin = origin.to_str().unwrap_or("null");
+            let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+            let same_host = !host.is_empty() && origin_host == host;
+            let public = http.public_origin.as_deref().is_some_and(|p| p.trim_end_matches('/') == origin);
+            if !(same_host || public) {
+                tracing::warn!(%origin, %host, "cross-origin request refused");
+                return (StatusCode::FORBIDDEN, "Cross-origin requests are not allowed.").into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
