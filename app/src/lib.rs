@@ -16,7 +16,7 @@ pub mod ui;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use auth::pages::{provide_auth, HomePage, LoginPage, Protected, SetupPage};
 use auth::policy::Access;
@@ -44,6 +44,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every route renders completely on the server before the response starts
+/// (`SsrMode::Async`): pages must work without JavaScript, and redirects and status
+/// codes (302 to sign-in, 403, 404, 429) must be decided before any byte is sent.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -53,41 +56,41 @@ pub fn App() -> impl IntoView {
         <Title text="Grip"/>
         <Router>
             <Routes fallback=|| view! { <NotFoundPage/> }>
-                <Route path=path!("/") view=HomePage/>
-                <Route path=path!("/setup") view=SetupPage/>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/board") view=|| view! {
+                <Route path=path!("/") ssr=SsrMode::Async view=HomePage/>
+                <Route path=path!("/setup") ssr=SsrMode::Async view=SetupPage/>
+                <Route path=path!("/login") ssr=SsrMode::Async view=LoginPage/>
+                <Route path=path!("/board") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Staff>
                         <ComingSoon title="Board" what="The Kanban board of your team's tickets arrives with the tickets feature."/>
                     </Protected>
                 }/>
-                <Route path=path!("/command") view=|| view! {
+                <Route path=path!("/command") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Staff>
                         <ComingSoon title="Command Center" what="One live view of every ticket and customer, with quick actions."/>
                     </Protected>
                 }/>
-                <Route path=path!("/tickets") view=|| view! {
+                <Route path=path!("/tickets") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Staff>
                         <ComingSoon title="Tickets" what="The ticket list with filters and bulk actions arrives with the tickets feature."/>
                     </Protected>
                 }/>
-                <Route path=path!("/customers") view=|| view! {
+                <Route path=path!("/customers") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Staff>
                         <ComingSoon title="Customers" what="Customers and their companies, with their tickets."/>
                     </Protected>
                 }/>
-                <Route path=path!("/team") view=|| view! {
+                <Route path=path!("/team") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Lead>
                         <ComingSoon title="Team settings" what="Your team's pipeline stages and custom fields."/>
                     </Protected>
                 }/>
-                <Route path=path!("/admin") view=|| view! {
+                <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><Redirect path="/admin/people"/></Protected>
                 }/>
-                <Route path=path!("/admin/people") view=|| view! {
+                <Route path=path!("/admin/people") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><admin::people::PeoplePage/></Protected>
                 }/>
-                <Route path=path!("/portal") view=|| view! {
+                <Route path=path!("/portal") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Portal>
                         <ComingSoon title="My tickets" what="Submit a request and follow your tickets here."/>
                     </Protected>

@@ -87,7 +87,7 @@ test("an admin creates an agent, who can sign in but cannot open Admin", async (
 
   const people = page.getByRole("table");
   await expect(people.getByRole("row", { name: new RegExp(agent.name) })).toBeVisible();
-  await expect(people.getByLabel(`Role for ${agent.name}`)).toHaveValue("agent");
+  await expect(people.getByRole("combobox", { name: `Role for ${agent.name}` })).toHaveValue("agent");
 
   await signOut(page);
   await signIn(page, javaScriptEnabled, agent.email, agent.password);

@@ -70,6 +70,7 @@ pub async fn create_person(
     .await)
 }
 
+#[cfg(feature = "ssr")]
 async fn load_other_person(admin_id: i64, user_id: i64) -> Result<crate::auth::store::UserRow, AppError> {
     let state = crate::state::app_state()?;
     let user = crate::auth::store::find_user(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
