@@ -5,7 +5,11 @@ import { defineConfig } from "@playwright/test";
 const bin = process.env.GRIP_BIN ?? "../target/release/grip";
 const siteRoot = process.env.GRIP_SITE_ROOT ?? "../target/site";
 
-function server(port: number, name: string) {
+// The Postgres project runs the hydrated journeys against a server on a fresh
+// Postgres database that scripts/test.sh creates (GRIP_E2E_POSTGRES_URL).
+const postgresUrl = process.env.GRIP_E2E_POSTGRES_URL;
+
+function server(port: number, name: string, databaseUrl = "") {
   return {
     command: `${bin} serve`,
     url: `http://127.0.0.1:${port}/healthz`,
@@ -17,7 +21,7 @@ function server(port: number, name: string) {
       GRIP_LISTEN: `127.0.0.1:${port}`,
       GRIP_DATA_DIR: `.data/${name}`,
       GRIP_SITE_ROOT: siteRoot,
-      GRIP_DATABASE_URL: "",
+      GRIP_DATABASE_URL: databaseUrl,
       GRIP_LOG_LEVEL: "warn",
     } as Record<string, string>,
   };
@@ -48,6 +52,13 @@ export default defineConfig({
   projects: [
     { name: "hydrated", use: { baseURL: "http://127.0.0.1:3301", javaScriptEnabled: true } },
     { name: "no-js", use: { baseURL: "http://127.0.0.1:3302", javaScriptEnabled: false } },
+    ...(postgresUrl
+      ? [{ name: "postgres", use: { baseURL: "http://127.0.0.1:3303", javaScriptEnabled: true } }]
+      : []),
   ],
-  webServer: [server(3301, "hydrated"), server(3302, "no-js")],
+  webServer: [
+    server(3301, "hydrated"),
+    server(3302, "no-js"),
+    ...(postgresUrl ? [server(3303, "postgres", postgresUrl)] : []),
+  ],
 });

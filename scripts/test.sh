@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (tools, Chromium, a PostgreSQL server),
 # then runs every test layer and exits non-zero if any fails:
+#   0. rustfmt and clippy (-D warnings) under both ssr and hydrate
 #   1. unit tests, and store/server tests on SQLite and on Postgres
 #   2. component tests (wasm-bindgen-test) in headless Chromium
 #   3. the release build, with the WASM size budget
-#   4. Playwright journeys against the release server, hydrated and without JavaScript
+#   4. Playwright journeys against the release server: hydrated and without JavaScript
+#      on SQLite, and hydrated on Postgres
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -15,8 +17,10 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 WASM_BUDGET_BYTES=$((400 * 1000))
 
 failed=()
+ran=0
 layer() {
   local name="$1"; shift
+  ran=$((ran + 1))
   local t0=$SECONDS
   printf '\n==> %s\n' "$name"
   if "$@"; then
@@ -25,6 +29,12 @@ layer() {
     printf '==> %s: FAILED (%ss)\n' "$name" $((SECONDS - t0))
     failed+=("$name")
   fi
+}
+
+lint() {
+  cargo fmt --all --check || return 1
+  cargo clippy -p app -p server --all-targets -- -D warnings || return 1
+  cargo clippy -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 }
 
 unit_and_store_tests() {
@@ -49,9 +59,17 @@ release_build() {
 
 end_to_end() {
   rm -rf "$ROOT/end2end/.data"
-  (cd "$ROOT/end2end" && GRIP_BIN="$TARGET_DIR/release/grip" GRIP_SITE_ROOT="$ROOT/target/site" npx playwright test)
+  # A fresh Postgres database for the "postgres" project, dropped afterwards.
+  local db="grip_e2e_$$_$RANDOM" status
+  psql "$GRIP_TEST_POSTGRES_URL" -qc "CREATE DATABASE $db" || return 1
+  (cd "$ROOT/end2end" && GRIP_BIN="$TARGET_DIR/release/grip" GRIP_SITE_ROOT="$ROOT/target/site" \
+    GRIP_E2E_POSTGRES_URL="${GRIP_TEST_POSTGRES_URL%/*}/$db" npx playwright test)
+  status=$?
+  psql "$GRIP_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+  return $status
 }
 
+layer "formatting and clippy (ssr and hydrate)" lint
 layer "unit, store and server tests (SQLite and Postgres)" unit_and_store_tests
 layer "component tests in Chromium (wasm-bindgen-test)" component_tests
 layer "release build and WASM size" release_build
@@ -67,5 +85,6 @@ if [ ${#failed[@]} -eq 0 ]; then
   echo "all test layers passed"
 else
   printf 'FAILED layers: %s\n' "${failed[*]}"
-  exit 1
 fi
+printf 'layers: %d passed, %d failed\n' $((ran - ${#failed[@]})) ${#failed[@]}
+[ ${#failed[@]} -eq 0 ]

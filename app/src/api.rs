@@ -15,7 +15,12 @@ mod server {
     /// expects a redirect, not data.
     pub fn is_plain_form_post() -> bool {
         use_context::<http::request::Parts>()
-            .and_then(|p| p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+            .and_then(|p| {
+                p.headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
             .unwrap_or(false)
     }
 
@@ -31,7 +36,10 @@ mod server {
                     }
                 }
                 if !is_plain_form_post() {
-                    res.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+                    res.set_status(
+                        StatusCode::from_u16(e.status())
+                            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    );
                 }
             }
         }

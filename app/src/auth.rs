@@ -3,9 +3,9 @@
 pub mod api;
 pub mod model;
 pub mod pages;
-pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod password;
+pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]

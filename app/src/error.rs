@@ -2,9 +2,9 @@
 //! internal failures are logged in full on the server and reach the browser only as
 //! `Internal { request_id }`, so support can find the log line.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -23,7 +23,9 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("Too many failed attempts. Please wait {} before trying again.", wait_text(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
-    #[error("Something went wrong on our side. If it keeps happening, quote request id {request_id}.")]
+    #[error(
+        "Something went wrong on our side. If it keeps happening, quote request id {request_id}."
+    )]
     Internal { request_id: String },
     /// The request never reached Grip's code, or its answer could not be read
     /// (network down, server restarting).
@@ -46,11 +48,17 @@ pub fn wait_text(secs: u64) -> String {
 
 impl AppError {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation { field: field.into(), message: message.into() }
+        AppError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
-        AppError::Conflict { field: field.into(), message: message.into() }
+        AppError::Conflict {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The field this error belongs next to, if any.
@@ -104,7 +112,9 @@ impl FromServerFnError for AppError {
             #[cfg(feature = "ssr")]
             other => AppError::internal(other),
             #[cfg(not(feature = "ssr"))]
-            _ => AppError::Internal { request_id: "-".into() },
+            _ => AppError::Internal {
+                request_id: "-".into(),
+            },
         }
     }
 }
@@ -131,14 +141,19 @@ mod tests {
     #[test]
     fn field_errors_are_found_only_next_to_their_field() {
         let e = AppError::validation("email", "Enter an email address.");
-        assert_eq!(e.message_for("email").as_deref(), Some("Enter an email address."));
+        assert_eq!(
+            e.message_for("email").as_deref(),
+            Some("Enter an email address.")
+        );
         assert_eq!(e.message_for("password"), None);
         assert_eq!(e.status(), 422);
     }
 
     #[test]
     fn rate_limited_says_how_long_to_wait() {
-        let e = AppError::RateLimited { retry_after_secs: 600 };
+        let e = AppError::RateLimited {
+            retry_after_secs: 600,
+        };
         assert!(e.to_string().contains("10 minutes"));
         assert_eq!(e.status(), 429);
     }

@@ -47,7 +47,9 @@ pub enum ConnectError {
 /// Hides any password in a database URL before it is printed.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
+        (Some(scheme_end), Some(at))
+            if at > scheme_end && url[scheme_end + 3..at].contains(':') =>
+        {
             let userinfo = &url[scheme_end + 3..at];
             let user = userinfo.split(':').next().unwrap_or("");
             format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
@@ -62,7 +64,10 @@ impl Db {
         let shown = redact_url(url);
         if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
-                .map_err(|source| ConnectError::Parse { url: shown.clone(), source })?
+                .map_err(|source| ConnectError::Parse {
+                    url: shown.clone(),
+                    source,
+                })?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // WAL + NORMAL is durable across application crashes and much faster.
@@ -76,8 +81,19 @@ impl Db {
                 .map_err(|source| ConnectError::Unreachable { url: shown, source })?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|source| ConnectError::Parse { url: shown.clone(), source })?;
+            let opts = PgConnectOptions::from_str(url).map_err(|source| ConnectError::Parse {
+                url: shown.clone(),
+                source,
+            })?;
+            // One direct connection first: its error says what is wrong (refused,
+            // authentication, no such database), where the pool would only time out.
+            let probe = sqlx::ConnectOptions::connect(&opts)
+                .await
+                .map_err(|source| ConnectError::Unreachable {
+                    url: shown.clone(),
+                    source,
+                })?;
+            let _ = sqlx::Connection::close(probe).await;
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(5))
@@ -147,14 +163,22 @@ fn migrator(files: MigrationFiles) -> Migrator {
         .collect::<Vec<_>>();
     // sqlx's own `migrate!` macro builds this struct the same way; building it here
     // avoids compiling sqlx's proc-macro crate (and both drivers a second time).
-    Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false }
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    }
 }
 
 /// Milliseconds since the Unix epoch, UTC: how Grip stores every time, identically on
 /// both backends.
 pub fn now_ms() -> i64 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// True when `e` is a unique-constraint violation of the index named `constraint`.
@@ -178,8 +202,15 @@ mod tests {
 
     #[test]
     fn a_password_in_a_database_url_is_never_printed() {
-        assert_eq!(redact_url("postgres://grip:s3cret@db:5432/grip"), "postgres://grip:***@db:5432/grip");
+        assert_eq!(
+            redact_url("postgres://grip:s3cret@db:5432/grip"),
+            "postgres://grip:***@db:5432/grip"
+        );
         assert_eq!(redact_url("sqlite://data/grip.db"), "sqlite://data/grip.db");
+        assert_eq!(
+            redact_url("postgres://grip@db/grip"),
+            "postgres://grip@db/grip"
+        );
     }
 
     #[test]

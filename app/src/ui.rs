@@ -13,7 +13,9 @@ pub fn encode_query_value(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -35,6 +37,9 @@ pub fn load_page(path: &str) {
 mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
-        assert_eq!(super::encode_query_value("/board?team=2&x=a b"), "/board%3Fteam%3D2%26x%3Da%20b");
+        assert_eq!(
+            super::encode_query_value("/board?team=2&x=a b"),
+            "/board%3Fteam%3D2%26x%3Da%20b"
+        );
     }
 }

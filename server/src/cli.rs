@@ -29,8 +29,10 @@ pub enum Command {
     /// Create an admin account. The password is prompted for on a terminal, or read
     /// from the first line of standard input.
     CreateAdmin {
+        /// The admin's email address (their sign-in name).
         #[arg(long)]
         email: String,
+        /// The admin's display name.
         #[arg(long)]
         name: String,
     },
@@ -43,7 +45,10 @@ pub fn main() -> ExitCode {
         Err(e) => return fail(format!("configuration error: {e}")),
     };
     init_logging(&config.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
@@ -66,14 +71,20 @@ fn fail(message: String) -> ExitCode {
 }
 
 fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(format!("{level},sqlx=warn,tower_sessions=warn"))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(format!("{level},sqlx=warn,tower_sessions=warn"))
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 async fn open(config: &Config) -> Result<app::store::Db, String> {
     if config.database_url.starts_with("sqlite:") {
-        config.prepare_data_dir().map_err(|e| format!("configuration error: {e}"))?;
+        config
+            .prepare_data_dir()
+            .map_err(|e| format!("configuration error: {e}"))?;
     }
     crate::open_database(&config.database_url, config.max_connections)
         .await
@@ -91,7 +102,12 @@ async fn serve(config: Config) -> Result<(), String> {
     let housekeeping = crate::spawn_housekeeping(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|e| format!("listen (GRIP_LISTEN): cannot listen on {}: {e}", config.listen))?;
+        .map_err(|e| {
+            format!(
+                "listen (GRIP_LISTEN): cannot listen on {}: {e}",
+                config.listen
+            )
+        })?;
     tracing::info!(
         address = %config.listen,
         backend = db.backend(),
@@ -99,10 +115,13 @@ async fn serve(config: Config) -> Result<(), String> {
         "Grip is serving at http://{}",
         config.listen
     );
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
     housekeeping.abort();
     db.close().await;
     tracing::info!("stopped");
@@ -141,21 +160,37 @@ async fn create_admin(config: Config, email: String, name: String) -> Result<(),
     let email = Email::parse(&email).map_err(|e| format!("--email: {e}"))?;
     let name = PersonName::parse(&name).map_err(|e| format!("--name: {e}"))?;
     let password = if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password (at least 12 characters): ").map_err(|e| format!("cannot read the password: {e}"))?;
-        let again = rpassword::prompt_password("Password again: ").map_err(|e| format!("cannot read the password: {e}"))?;
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        let again = rpassword::prompt_password("Password again: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
         NewPassword::parse(&first, &again)
     } else {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
         let line = line.trim_end_matches(['\n', '\r']);
         NewPassword::parse(line, line)
     }
     .map_err(|e| format!("password: {e}"))?;
     let db = open(&config).await?;
-    let hash = app::auth::password::hash_password(password.expose().to_string()).await.map_err(|e| e.to_string())?;
-    let first = app::auth::store::needs_setup(&db).await.map_err(|e| e.to_string())?;
-    let new = app::auth::store::NewUser { name: &name, email: &email, role: Role::Admin, password_hash: &hash };
-    let id = app::auth::store::create_user(&db, new, None, first).await.map_err(|e| format!("cannot create the account: {e}"))?;
+    let hash = app::auth::password::hash_password(password.expose().to_string())
+        .await
+        .map_err(|e| e.to_string())?;
+    let first = app::auth::store::needs_setup(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let new = app::auth::store::NewUser {
+        name: &name,
+        email: &email,
+        role: Role::Admin,
+        password_hash: &hash,
+    };
+    let id = app::auth::store::create_user(&db, new, None, first)
+        .await
+        .map_err(|e| format!("cannot create the account: {e}"))?;
     println!("admin account {} created (id {id})", email.as_str());
     db.close().await;
     Ok(())

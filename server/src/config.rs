@@ -17,7 +17,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(key: &str, problem: impl Into<String>) -> Self {
-        ConfigError { setting: format!("{key} ({})", env_name(key)), problem: problem.into() }
+        ConfigError {
+            setting: format!("{key} ({})", env_name(key)),
+            problem: problem.into(),
+        }
     }
 }
 
@@ -80,11 +83,16 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// Reads `path` (when it exists; a path given explicitly must exist) and then
     /// the environment, through `env` (so tests can pass their own).
-    pub fn load(path: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    pub fn load(
+        path: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let file = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| ConfigError { setting: "--config (GRIP_CONFIG)".into(), problem: format!("cannot read {}: {e}", p.display()) })?;
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError {
+                    setting: "--config (GRIP_CONFIG)".into(),
+                    problem: format!("cannot read {}: {e}", p.display()),
+                })?;
                 Self::parse_file(&text, p)?
             }
             None => match std::fs::read_to_string("Leptos.toml") {
@@ -93,16 +101,20 @@ impl Config {
             },
         };
         let get = |key: &str, file_value: Option<String>| -> Option<String> {
-            env(&env_name(key)).filter(|v| !v.trim().is_empty()).or(file_value.filter(|v| !v.trim().is_empty()))
+            env(&env_name(key))
+                .filter(|v| !v.trim().is_empty())
+                .or(file_value.filter(|v| !v.trim().is_empty()))
         };
-        fn number<T: std::str::FromStr>(key: &str, raw: Option<String>, default: T, min: T) -> Result<T, ConfigError>
+        fn number<T>(key: &str, raw: Option<String>, default: T, min: T) -> Result<T, ConfigError>
         where
-            T: PartialOrd + std::fmt::Display + Copy,
+            T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
         {
             match raw {
                 None => Ok(default),
                 Some(s) => {
-                    let v: T = s.trim().parse().map_err(|_| ConfigError::new(key, format!("{s:?} is not a whole number")))?;
+                    let v: T = s.trim().parse().map_err(|_| {
+                        ConfigError::new(key, format!("{s:?} is not a whole number"))
+                    })?;
                     if v < min {
                         return Err(ConfigError::new(key, format!("must be at least {min}")));
                     }
@@ -112,37 +124,86 @@ impl Config {
         }
 
         let listen_raw = get("listen", file.listen).unwrap_or_else(|| "127.0.0.1:3000".into());
-        let listen = listen_raw
-            .parse()
-            .map_err(|_| ConfigError::new("listen", format!("{listen_raw:?} is not an address like 127.0.0.1:3000")))?;
-        let site_root = PathBuf::from(get("site_root", file.site_root).unwrap_or_else(|| "target/site".into()));
-        let data_dir = PathBuf::from(get("data_dir", file.data_dir).unwrap_or_else(|| "data".into()));
+        let listen = listen_raw.parse().map_err(|_| {
+            ConfigError::new(
+                "listen",
+                format!("{listen_raw:?} is not an address like 127.0.0.1:3000"),
+            )
+        })?;
+        let site_root =
+            PathBuf::from(get("site_root", file.site_root).unwrap_or_else(|| "target/site".into()));
+        let data_dir =
+            PathBuf::from(get("data_dir", file.data_dir).unwrap_or_else(|| "data".into()));
         let database_url = match get("database_url", file.database_url) {
             Some(url) => {
                 let url = url.trim().to_string();
-                if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                    return Err(ConfigError::new("database_url", format!(
-                        "{:?} is not a sqlite:// or postgres:// URL", app::store::redact_url(&url)
-                    )));
+                if !(url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://"))
+                {
+                    return Err(ConfigError::new(
+                        "database_url",
+                        format!(
+                            "{:?} is not a sqlite:// or postgres:// URL",
+                            app::store::redact_url(&url)
+                        ),
+                    ));
                 }
                 url
             }
             None => format!("sqlite://{}", data_dir.join("grip.db").display()),
         };
         let to_num = |v: Option<i64>| v.map(|n| n.to_string());
-        let max_connections = number("max_connections", get("max_connections", file.max_connections.map(|n| n.to_string())), 8u32, 1)?;
-        let session_idle_minutes = number("session_idle_minutes", get("session_idle_minutes", to_num(file.session_idle_minutes)), 60 * 24 * 7, 1)?;
-        let upload_limit_mb = number("upload_limit_mb", get("upload_limit_mb", file.upload_limit_mb.map(|n| n.to_string())), 25u64, 1)?;
-        let login_max_failures = number("login_max_failures", get("login_max_failures", to_num(file.login_max_failures)), 10i64, 1)?;
-        let login_window_minutes = number("login_window_minutes", get("login_window_minutes", to_num(file.login_window_minutes)), 15i64, 1)?;
+        let max_connections = number(
+            "max_connections",
+            get(
+                "max_connections",
+                file.max_connections.map(|n| n.to_string()),
+            ),
+            8u32,
+            1,
+        )?;
+        let session_idle_minutes = number(
+            "session_idle_minutes",
+            get("session_idle_minutes", to_num(file.session_idle_minutes)),
+            60 * 24 * 7,
+            1,
+        )?;
+        let upload_limit_mb = number(
+            "upload_limit_mb",
+            get(
+                "upload_limit_mb",
+                file.upload_limit_mb.map(|n| n.to_string()),
+            ),
+            25u64,
+            1,
+        )?;
+        let login_max_failures = number(
+            "login_max_failures",
+            get("login_max_failures", to_num(file.login_max_failures)),
+            10i64,
+            1,
+        )?;
+        let login_window_minutes = number(
+            "login_window_minutes",
+            get("login_window_minutes", to_num(file.login_window_minutes)),
+            15i64,
+            1,
+        )?;
         let log_level = get("log_level", file.log_level).unwrap_or_else(|| "info".into());
         if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
-            return Err(ConfigError::new("log_level", format!("{log_level:?} is not a level (error, warn, info, debug, trace) or filter")));
+            return Err(ConfigError::new(
+                "log_level",
+                format!("{log_level:?} is not a level (error, warn, info, debug, trace) or filter"),
+            ));
         }
         let public_url = get("public_url", file.public_url);
         if let Some(u) = &public_url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(ConfigError::new("public_url", format!("{u:?} must start with http:// or https://")));
+                return Err(ConfigError::new(
+                    "public_url",
+                    format!("{u:?} must start with http:// or https://"),
+                ));
             }
         }
         let trust_proxy = match get("trust_proxy", file.trust_proxy.map(|b| b.to_string())) {
@@ -150,7 +211,12 @@ impl Config {
             Some(s) => match s.trim() {
                 "true" | "1" | "yes" => true,
                 "false" | "0" | "no" => false,
-                other => return Err(ConfigError::new("trust_proxy", format!("{other:?} is not true or false"))),
+                other => {
+                    return Err(ConfigError::new(
+                        "trust_proxy",
+                        format!("{other:?} is not true or false"),
+                    ))
+                }
             },
         };
         Ok(Config {
@@ -178,17 +244,24 @@ impl Config {
 
     /// Cookies get `Secure` when the public address is https.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// Makes sure the data directory exists and can be written.
     pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
         let dir = &self.data_dir;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ConfigError::new("data_dir", format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ConfigError::new("data_dir", format!("cannot create {}: {e}", dir.display()))
+        })?;
         let probe = dir.join(".grip-write-test");
-        std::fs::write(&probe, b"ok")
-            .map_err(|e| ConfigError::new("data_dir", format!("{} is not writable: {e}", dir.display())))?;
+        std::fs::write(&probe, b"ok").map_err(|e| {
+            ConfigError::new(
+                "data_dir",
+                format!("{} is not writable: {e}", dir.display()),
+            )
+        })?;
         let _ = std::fs::remove_file(probe);
         Ok(())
     }
@@ -207,8 +280,13 @@ impl Config {
         use leptos::config::{Env, LeptosOptions};
         // cargo-leptos sets LEPTOS_ENV=DEV while watching; the hot-reload script then
         // needs its websocket port.
-        let dev = std::env::var("LEPTOS_ENV").map(|v| v.eq_ignore_ascii_case("dev")).unwrap_or(false);
-        let reload_port = std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001);
+        let dev = std::env::var("LEPTOS_ENV")
+            .map(|v| v.eq_ignore_ascii_case("dev"))
+            .unwrap_or(false);
+        let reload_port = std::env::var("LEPTOS_RELOAD_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(3001);
         LeptosOptions::builder()
             .output_name("grip")
             .site_root(self.site_root.display().to_string())
@@ -226,7 +304,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let dir = std::env::temp_dir().join(format!("grip-config-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("Leptos.toml");
@@ -244,7 +325,11 @@ mod tests {
 
     #[test]
     fn environment_variables_override_the_file() {
-        let c = load(&[("GRIP_LISTEN", "0.0.0.0:8080"), ("GRIP_UPLOAD_LIMIT_MB", "50")]).unwrap();
+        let c = load(&[
+            ("GRIP_LISTEN", "0.0.0.0:8080"),
+            ("GRIP_UPLOAD_LIMIT_MB", "50"),
+        ])
+        .unwrap();
         assert_eq!(c.listen.port(), 8080);
         assert_eq!(c.upload_limit_mb, 50);
     }
@@ -257,9 +342,22 @@ mod tests {
 
     #[test]
     fn a_bad_listen_address_or_number_names_the_setting() {
-        assert_eq!(load(&[("GRIP_LISTEN", "nowhere")]).unwrap_err().setting, "listen (GRIP_LISTEN)");
-        assert_eq!(load(&[("GRIP_MAX_CONNECTIONS", "lots")]).unwrap_err().setting, "max_connections (GRIP_MAX_CONNECTIONS)");
-        assert_eq!(load(&[("GRIP_SESSION_IDLE_MINUTES", "0")]).unwrap_err().setting, "session_idle_minutes (GRIP_SESSION_IDLE_MINUTES)");
+        assert_eq!(
+            load(&[("GRIP_LISTEN", "nowhere")]).unwrap_err().setting,
+            "listen (GRIP_LISTEN)"
+        );
+        assert_eq!(
+            load(&[("GRIP_MAX_CONNECTIONS", "lots")])
+                .unwrap_err()
+                .setting,
+            "max_connections (GRIP_MAX_CONNECTIONS)"
+        );
+        assert_eq!(
+            load(&[("GRIP_SESSION_IDLE_MINUTES", "0")])
+                .unwrap_err()
+                .setting,
+            "session_idle_minutes (GRIP_SESSION_IDLE_MINUTES)"
+        );
     }
 
     #[test]
@@ -273,13 +371,19 @@ mod tests {
 
     #[test]
     fn the_database_password_is_not_in_debug_output() {
-        let c = load(&[("GRIP_DATABASE_URL", "postgres://grip:hunter2hunter2@db/grip")]).unwrap();
+        let c = load(&[(
+            "GRIP_DATABASE_URL",
+            "postgres://grip:hunter2hunter2@db/grip",
+        )])
+        .unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 
     #[test]
     fn https_public_url_makes_cookies_secure() {
-        assert!(load(&[("GRIP_PUBLIC_URL", "https://help.example.com")]).unwrap().secure_cookies());
+        assert!(load(&[("GRIP_PUBLIC_URL", "https://help.example.com")])
+            .unwrap()
+            .secure_cookies());
         assert!(!load(&[]).unwrap().secure_cookies());
     }
 }

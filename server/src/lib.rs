@@ -30,12 +30,19 @@ use sessions::GripSessionStore;
 pub async fn open_database(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
     let db = Db::connect(url, max_connections).await?;
     db.migrate().await?;
-    GripSessionStore::new(&db).migrate().await.map_err(ConnectError::Sessions)?;
+    GripSessionStore::new(&db)
+        .migrate()
+        .await
+        .map_err(ConnectError::Sessions)?;
     Ok(db)
 }
 
 pub fn app_state(db: Db, config: &config::Config) -> AppState {
-    AppState { db, leptos_options: config.leptos_options(), settings: Arc::new(config.settings()) }
+    AppState {
+        db,
+        leptos_options: config.leptos_options(),
+        settings: Arc::new(config.settings()),
+    }
 }
 
 pub fn http_settings(config: &config::Config) -> HttpSettings {
@@ -54,7 +61,8 @@ pub fn http_settings(config: &config::Config) -> HttpSettings {
 /// the state: the request's CSP nonce, so Leptos stamps it on the hydration script.
 fn request_context() {
     use leptos::prelude::use_context;
-    let nonce = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned());
+    let nonce =
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned());
     if let Some(CspNonce(n)) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(n));
     }
@@ -69,7 +77,9 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(state.settings.session_idle_minutes)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.settings.session_idle_minutes,
+        )));
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
@@ -77,11 +87,23 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(request_context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(request_context, shell))
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(http.clone(), middleware::same_origin))
-        .layer(axum::middleware::from_fn_with_state(http.clone(), middleware::security_headers))
-        .layer(axum::middleware::from_fn_with_state(http, middleware::request_context))
+        .layer(axum::middleware::from_fn_with_state(
+            http.clone(),
+            middleware::same_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            http.clone(),
+            middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            http,
+            middleware::request_context,
+        ))
         .with_state(state)
 }
 
@@ -104,7 +126,9 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(e) = store.delete_expired_sessions().await {
                 tracing::warn!(error = %e, "expired session cleanup failed");
             }
-            if let Err(e) = app::auth::store::prune_failures(&state.db, state.settings.login_window_secs).await {
+            if let Err(e) =
+                app::auth::store::prune_failures(&state.db, state.settings.login_window_secs).await
+            {
                 tracing::warn!(error = %e, "sign-in failure cleanup failed");
             }
         }

@@ -34,12 +34,23 @@ fn random_token(bytes: usize) -> String {
 
 /// Gives each request an id (logged with every line of the request and returned as
 /// `x-request-id`), records the client address, and logs the outcome.
-pub async fn request_context(State(http): State<HttpSettings>, mut req: Request, next: Next) -> Response {
+pub async fn request_context(
+    State(http): State<HttpSettings>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let id = random_token(9);
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     let forwarded = http
         .trust_proxy
-        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+        })
         .flatten()
         .and_then(|v| v.split(',').next())
         .map(|s| s.trim().to_string());
@@ -68,11 +79,19 @@ pub async fn request_context(State(http): State<HttpSettings>, mut req: Request,
 
 /// Security headers on every response. The CSP allows the app's own scripts and WASM
 /// and only the one inline script that carries this request's nonce.
-pub async fn security_headers(State(http): State<HttpSettings>, mut req: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(http): State<HttpSettings>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let nonce = random_token(16);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
-    let connect = if http.dev { "'self' ws://127.0.0.1:* ws://localhost:*" } else { "'self'" };
+    let connect = if http.dev {
+        "'self' ws://127.0.0.1:* ws://localhost:*"
+    } else {
+        "'self'"
+    };
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data: blob:; font-src 'self'; connect-src {connect}; object-src 'none'; \
@@ -82,10 +101,19 @@ pub async fn security_headers(State(http): State<HttpSettings>, mut req: Request
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     res
 }
 
@@ -98,16 +126,26 @@ pub async fn same_origin(State(http): State<HttpSettings>, req: Request, next: N
     if mutating {
         if let Some(origin) = req.headers().get(header::ORIGIN) {
             let origin = origin.to_str().unwrap_or("null");
-            let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
             let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
             let same_host = !host.is_empty() && origin_host == host;
-            let public = http.public_origin.as_deref().is_some_and(|p| p.trim_end_matches('/') == origin);
+            let public = http
+                .public_origin
+                .as_deref()
+                .is_some_and(|p| p.trim_end_matches('/') == origin);
             if !(same_host || public) {
                 tracing::warn!(%origin, %host, "cross-origin request refused");
-                return (StatusCode::FORBIDDEN, "Cross-origin requests are not allowed.").into_response();
+                return (
+                    StatusCode::FORBIDDEN,
+                    "Cross-origin requests are not allowed.",
+                )
+                    .into_response();
             }
         }
     }
     next.run(req).await
 }
-

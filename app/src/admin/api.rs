@@ -21,23 +21,25 @@ pub struct Person {
 #[server(prefix = "/api", endpoint = "admin/people")]
 pub async fn list_people() -> Result<Vec<Person>, AppError> {
     use crate::auth::policy::{require_user, Access};
-    crate::api::respond(async {
-        require_user(Access::Admin).await?;
-        let state = crate::state::app_state()?;
-        let rows = crate::auth::store::list_users(&state.db, &Role::STAFF).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Person {
-                role: r.role(),
-                id: r.id,
-                name: r.name,
-                email: r.email,
-                active: r.active,
-                created_at: r.created_at,
-            })
-            .collect())
-    }
-    .await)
+    crate::api::respond(
+        async {
+            require_user(Access::Admin).await?;
+            let state = crate::state::app_state()?;
+            let rows = crate::auth::store::list_users(&state.db, &Role::STAFF).await?;
+            Ok(rows
+                .into_iter()
+                .map(|r| Person {
+                    role: r.role(),
+                    id: r.id,
+                    name: r.name,
+                    email: r.email,
+                    active: r.active,
+                    created_at: r.created_at,
+                })
+                .collect())
+        }
+        .await,
+    )
 }
 
 /// Creates a staff account (agent, lead or admin) with an initial password.
@@ -51,34 +53,61 @@ pub async fn create_person(
 ) -> Result<String, AppError> {
     use crate::auth::model::{Email, NewPassword, PersonName};
     use crate::auth::policy::{require_user, Access};
-    crate::api::respond(async {
-        let admin = require_user(Access::Admin).await?;
-        let state = crate::state::app_state()?;
-        let name = PersonName::parse(&name)?;
-        let email = Email::parse(&email)?;
-        let role = Role::parse(&role)?;
-        if !role.is_staff() {
-            return Err(AppError::validation("role", "Staff accounts are agents, team leads or admins."));
+    crate::api::respond(
+        async {
+            let admin = require_user(Access::Admin).await?;
+            let state = crate::state::app_state()?;
+            let name = PersonName::parse(&name)?;
+            let email = Email::parse(&email)?;
+            let role = Role::parse(&role)?;
+            if !role.is_staff() {
+                return Err(AppError::validation(
+                    "role",
+                    "Staff accounts are agents, team leads or admins.",
+                ));
+            }
+            let password = NewPassword::parse(&password, &confirm)?;
+            let hash = crate::auth::password::hash_password(password.expose().to_string()).await?;
+            let new = crate::auth::store::NewUser {
+                name: &name,
+                email: &email,
+                role,
+                password_hash: &hash,
+            };
+            let id = crate::auth::store::create_user(&state.db, new, Some(admin.id), false).await?;
+            tracing::info!(
+                actor = admin.id,
+                user_id = id,
+                role = role.as_str(),
+                "account created"
+            );
+            Ok(format!(
+                "{} can now sign in as {}.",
+                name.as_str(),
+                role.label()
+            ))
         }
-        let password = NewPassword::parse(&password, &confirm)?;
-        let hash = crate::auth::password::hash_password(password.expose().to_string()).await?;
-        let new = crate::auth::store::NewUser { name: &name, email: &email, role, password_hash: &hash };
-        let id = crate::auth::store::create_user(&state.db, new, Some(admin.id), false).await?;
-        tracing::info!(actor = admin.id, user_id = id, role = role.as_str(), "account created");
-        Ok(format!("{} can now sign in as {}.", name.as_str(), role.label()))
-    }
-    .await)
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
-async fn load_other_person(admin_id: i64, user_id: i64) -> Result<crate::auth::store::UserRow, AppError> {
+async fn load_other_person(
+    admin_id: i64,
+    user_id: i64,
+) -> Result<crate::auth::store::UserRow, AppError> {
     let state = crate::state::app_state()?;
-    let user = crate::auth::store::find_user(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = crate::auth::store::find_user(&state.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !user.role().is_staff() {
         return Err(AppError::NotFound);
     }
     if user.id == admin_id {
-        return Err(AppError::validation("person", "You cannot change your own account here; ask another admin."));
+        return Err(AppError::validation(
+            "person",
+            "You cannot change your own account here; ask another admin.",
+        ));
     }
     Ok(user)
 }
@@ -87,28 +116,35 @@ async fn load_other_person(admin_id: i64, user_id: i64) -> Result<crate::auth::s
 #[server(prefix = "/api", endpoint = "admin/people/role")]
 pub async fn change_role(user_id: i64, role: String) -> Result<(), AppError> {
     use crate::auth::policy::{require_user, Access};
-    crate::api::respond(async {
-        let admin = require_user(Access::Admin).await?;
-        let state = crate::state::app_state()?;
-        let role = Role::parse(&role)?;
-        if !role.is_staff() {
-            return Err(AppError::validation("role", "Staff accounts are agents, team leads or admins."));
+    crate::api::respond(
+        async {
+            let admin = require_user(Access::Admin).await?;
+            let state = crate::state::app_state()?;
+            let role = Role::parse(&role)?;
+            if !role.is_staff() {
+                return Err(AppError::validation(
+                    "role",
+                    "Staff accounts are agents, team leads or admins.",
+                ));
+            }
+            let user = load_other_person(admin.id, user_id).await?;
+            crate::auth::store::set_role(&state.db, admin.id, &user, role).await
         }
-        let user = load_other_person(admin.id, user_id).await?;
-        crate::auth::store::set_role(&state.db, admin.id, &user, role).await
-    }
-    .await)
+        .await,
+    )
 }
 
 /// Deactivates (signs out for good, keeps the history) or reactivates an account.
 #[server(prefix = "/api", endpoint = "admin/people/active")]
 pub async fn set_person_active(user_id: i64, active: bool) -> Result<(), AppError> {
     use crate::auth::policy::{require_user, Access};
-    crate::api::respond(async {
-        let admin = require_user(Access::Admin).await?;
-        let state = crate::state::app_state()?;
-        let user = load_other_person(admin.id, user_id).await?;
-        crate::auth::store::set_active(&state.db, admin.id, &user, active).await
-    }
-    .await)
+    crate::api::respond(
+        async {
+            let admin = require_user(Access::Admin).await?;
+            let state = crate::state::app_state()?;
+            let user = load_other_person(admin.id, user_id).await?;
+            crate::auth::store::set_active(&state.db, admin.id, &user, active).await
+        }
+        .await,
+    )
 }

@@ -26,11 +26,21 @@ pub fn PeoplePage() -> impl IntoView {
     let change_role = ServerAction::<ChangeRole>::new();
     let set_active = ServerAction::<SetPersonActive>::new();
     let people = Resource::new(
-        move || (create.version().get(), change_role.version().get(), set_active.version().get()),
+        move || {
+            (
+                create.version().get(),
+                change_role.version().get(),
+                set_active.version().get(),
+            )
+        },
         |_| super::api::list_people(),
     );
     let row_error = Signal::derive(move || {
-        change_role.value().get().and_then(|r| r.err()).or_else(|| set_active.value().get().and_then(|r| r.err()))
+        change_role
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| set_active.value().get().and_then(|r| r.err()))
     });
     view! {
         <Title text="People · Admin · Grip"/>
@@ -117,8 +127,12 @@ fn PeopleTable(
 #[component]
 fn CreatePersonForm(create: ServerAction<CreatePerson>) -> impl IntoView {
     let value = create.value();
-    let (name, email, password, confirm) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (name, email, password, confirm) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     // A saved account clears the form for the next one; a failed save keeps it all.
     Effect::new(move |_| {
         if let Some(Ok(_)) = value.get() {
@@ -128,17 +142,22 @@ fn CreatePersonForm(create: ServerAction<CreatePerson>) -> impl IntoView {
         }
     });
     let server_error = Signal::derive(move || value.get().and_then(|r| r.err()));
-    let message_for = move |field: &'static str| server_error.get().and_then(|e| e.message_for(field));
+    let message_for =
+        move |field: &'static str| server_error.get().and_then(|e| e.message_for(field));
     let name_error = Signal::derive(move || {
         message_for("name").or_else(|| {
             let n = name.get();
-            (!n.is_empty()).then(|| PersonName::parse(&n).err().map(|e| e.to_string())).flatten()
+            (!n.is_empty())
+                .then(|| PersonName::parse(&n).err().map(|e| e.to_string()))
+                .flatten()
         })
     });
     let email_error = Signal::derive(move || {
         message_for("email").or_else(|| {
             let e = email.get();
-            (e.contains('@') && !e.ends_with('@')).then(|| Email::parse(&e).err().map(|e| e.to_string())).flatten()
+            (e.contains('@') && !e.ends_with('@'))
+                .then(|| Email::parse(&e).err().map(|e| e.to_string()))
+                .flatten()
         })
     });
     let role_error = Signal::derive(move || message_for("role"));
@@ -169,4 +188,3 @@ fn CreatePersonForm(create: ServerAction<CreatePerson>) -> impl IntoView {
         </section>
     }
 }
-

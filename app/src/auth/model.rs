@@ -94,7 +94,8 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, AppError> {
         let s = raw.trim().to_lowercase();
-        let invalid = || AppError::validation("email", "Enter an email address like name@example.com.");
+        let invalid =
+            || AppError::validation("email", "Enter an email address like name@example.com.");
         if s.is_empty() {
             return Err(AppError::validation("email", "Enter an email address."));
         }
@@ -129,10 +130,16 @@ impl PersonName {
             return Err(AppError::validation("name", "Enter a name."));
         }
         if s.chars().count() > Self::MAX {
-            return Err(AppError::validation("name", format!("Use at most {} characters.", Self::MAX)));
+            return Err(AppError::validation(
+                "name",
+                format!("Use at most {} characters.", Self::MAX),
+            ));
         }
         if s.chars().any(char::is_control) {
-            return Err(AppError::validation("name", "The name contains characters that cannot be shown."));
+            return Err(AppError::validation(
+                "name",
+                "The name contains characters that cannot be shown.",
+            ));
         }
         Ok(PersonName(s.to_string()))
     }
@@ -176,7 +183,10 @@ impl NewPassword {
 pub fn password_problem(password: &str) -> Option<String> {
     let n = password.chars().count();
     if n == 0 {
-        Some(format!("Choose a password of at least {} characters.", NewPassword::MIN))
+        Some(format!(
+            "Choose a password of at least {} characters.",
+            NewPassword::MIN
+        ))
     } else if n < NewPassword::MIN {
         let more = NewPassword::MIN - n;
         Some(format!(
@@ -217,7 +227,10 @@ mod tests {
 
     #[test]
     fn an_email_is_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
     }
 
     #[test]
@@ -227,7 +240,14 @@ mod tests {
 
     #[test]
     fn an_email_without_a_dotted_domain_is_rejected() {
-        for bad in ["ada@", "@example.com", "ada@localhost", "ada@.com", "ada@example..com", "a b@example.com"] {
+        for bad in [
+            "ada@",
+            "@example.com",
+            "ada@localhost",
+            "ada@.com",
+            "ada@example..com",
+            "a b@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -235,7 +255,10 @@ mod tests {
     #[test]
     fn a_password_shorter_than_twelve_characters_is_rejected_with_how_many_more() {
         let e = NewPassword::parse("short", "short").unwrap_err();
-        assert_eq!(e.message_for("password").unwrap(), "Use at least 12 characters (7 more).");
+        assert_eq!(
+            e.message_for("password").unwrap(),
+            "Use at least 12 characters (7 more)."
+        );
     }
 
     #[test]
@@ -259,12 +282,18 @@ mod tests {
     fn a_blank_or_overlong_name_is_rejected() {
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"x".repeat(101)).is_err());
-        assert_eq!(PersonName::parse(" Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(
+            PersonName::parse(" Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
     }
 
     #[test]
     fn next_only_accepts_local_paths() {
-        assert_eq!(safe_next(Some("/board?team=2")).as_deref(), Some("/board?team=2"));
+        assert_eq!(
+            safe_next(Some("/board?team=2")).as_deref(),
+            Some("/board?team=2")
+        );
         assert_eq!(safe_next(Some("//evil.example")), None);
         assert_eq!(safe_next(Some("https://evil.example")), None);
         assert_eq!(safe_next(Some("/\\evil.example")), None);
@@ -284,7 +313,12 @@ mod tests {
 
     #[test]
     fn initials_come_from_the_first_two_words() {
-        let u = CurrentUser { id: 1, name: "ada byron lovelace".into(), email: "a@b.co".into(), role: Role::Agent };
+        let u = CurrentUser {
+            id: 1,
+            name: "ada byron lovelace".into(),
+            email: "a@b.co".into(),
+            role: Role::Agent,
+        };
         assert_eq!(u.initials(), "AB");
     }
 }

@@ -10,7 +10,10 @@ use super::api::{Login, SetupAdmin};
 use super::model::{confirm_problem, password_problem, Email, PersonName, SessionInfo};
 use super::policy::Access;
 use crate::error::AppError;
-use crate::ui::{encode_query_value, load_page, set_status, AppShell, AuthCard, ErrorPanel, Field, ForbiddenPage, FormError, NotFoundPage};
+use crate::ui::{
+    encode_query_value, load_page, set_status, AppShell, AuthCard, ErrorPanel, Field,
+    ForbiddenPage, FormError, NotFoundPage,
+};
 
 /// The session, loaded once per page load (blocking, so redirects and status codes
 /// are decided before the server sends any HTML).
@@ -30,7 +33,9 @@ fn use_auth() -> AuthContext {
 
 /// The message for `field` from a failed server call.
 fn server_message(value: Option<Result<String, AppError>>, field: &'static str) -> Option<String> {
-    value.and_then(|r| r.err()).and_then(|e| e.message_for(field))
+    value
+        .and_then(|r| r.err())
+        .and_then(|e| e.message_for(field))
 }
 
 fn server_error(value: Option<Result<String, AppError>>) -> Option<AppError> {
@@ -104,16 +109,24 @@ pub fn NewPasswordFields(
     server_error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let password_error = Signal::derive(move || {
-        server_error.get().and_then(|e| e.message_for("password")).or_else(|| {
-            let p = password.get();
-            (!p.is_empty()).then(|| password_problem(&p)).flatten()
-        })
+        server_error
+            .get()
+            .and_then(|e| e.message_for("password"))
+            .or_else(|| {
+                let p = password.get();
+                (!p.is_empty()).then(|| password_problem(&p)).flatten()
+            })
     });
     let confirm_error = Signal::derive(move || {
-        server_error.get().and_then(|e| e.message_for("confirm")).or_else(|| {
-            let c = confirm.get();
-            (!c.is_empty()).then(|| confirm_problem(&password.get(), &c)).flatten()
-        })
+        server_error
+            .get()
+            .and_then(|e| e.message_for("confirm"))
+            .or_else(|| {
+                let c = confirm.get();
+                (!c.is_empty())
+                    .then(|| confirm_problem(&password.get(), &c))
+                    .flatten()
+            })
     });
     view! {
         <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true
@@ -150,18 +163,26 @@ fn SetupForm() -> impl IntoView {
             load_page(&path);
         }
     });
-    let (name, email, password, confirm) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (name, email, password, confirm) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let name_error = Signal::derive(move || {
         server_message(value.get(), "name").or_else(|| {
             let n = name.get();
-            (!n.is_empty()).then(|| PersonName::parse(&n).err().map(|e| e.to_string())).flatten()
+            (!n.is_empty())
+                .then(|| PersonName::parse(&n).err().map(|e| e.to_string()))
+                .flatten()
         })
     });
     let email_error = Signal::derive(move || {
         server_message(value.get(), "email").or_else(|| {
             let e = email.get();
-            (e.contains('@') && !e.ends_with('@')).then(|| Email::parse(&e).err().map(|e| e.to_string())).flatten()
+            (e.contains('@') && !e.ends_with('@'))
+                .then(|| Email::parse(&e).err().map(|e| e.to_string()))
+                .flatten()
         })
     });
     let error = Signal::derive(move || server_error(value.get()));
@@ -217,7 +238,10 @@ fn LoginForm() -> impl IntoView {
     // Without JavaScript the error arrives in the URL of a fresh page load: that page
     // answers with the error's status (429 when throttled) as the script call would.
     if let Some(e) = error.get_untracked() {
-        if matches!(e, AppError::RateLimited { .. } | AppError::InvalidCredentials) {
+        if matches!(
+            e,
+            AppError::RateLimited { .. } | AppError::InvalidCredentials
+        ) {
             set_status(e.status());
         }
     }

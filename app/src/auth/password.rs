@@ -1,6 +1,8 @@
 //! Password hashing: argon2id, always off the async runtime.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 use crate::error::AppError;
@@ -31,9 +33,15 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
         let stored = hash.unwrap_or_else(|| DUMMY_HASH.to_string());
         let parsed = match PasswordHash::new(&stored) {
             Ok(p) => p,
-            Err(e) => return Err(AppError::internal(format!("stored password hash unreadable: {e}"))),
+            Err(e) => {
+                return Err(AppError::internal(format!(
+                    "stored password hash unreadable: {e}"
+                )))
+            }
         };
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(known && ok)
     })
     .await
@@ -48,13 +56,21 @@ mod tests {
     async fn a_hash_verifies_its_own_password_only() {
         let h = hash_password("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), Some(h.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse battery".into(), Some(h)).await.unwrap());
+        assert!(
+            verify_password("correct horse battery".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse battery".into(), Some(h))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_verifies_but_the_dummy_hash_is_checked() {
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
-        assert!(!verify_password("anything at all".into(), None).await.unwrap());
+        assert!(!verify_password("anything at all".into(), None)
+            .await
+            .unwrap());
     }
 }

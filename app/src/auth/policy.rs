@@ -41,20 +41,51 @@ pub struct NavItem {
 }
 
 pub const NAV: &[NavItem] = &[
-    NavItem { href: "/board", label: "Board", access: Access::Staff },
-    NavItem { href: "/command", label: "Command Center", access: Access::Staff },
-    NavItem { href: "/tickets", label: "Tickets", access: Access::Staff },
-    NavItem { href: "/customers", label: "Customers", access: Access::Staff },
-    NavItem { href: "/team", label: "Team settings", access: Access::Lead },
-    NavItem { href: "/admin", label: "Admin", access: Access::Admin },
+    NavItem {
+        href: "/board",
+        label: "Board",
+        access: Access::Staff,
+    },
+    NavItem {
+        href: "/command",
+        label: "Command Center",
+        access: Access::Staff,
+    },
+    NavItem {
+        href: "/tickets",
+        label: "Tickets",
+        access: Access::Staff,
+    },
+    NavItem {
+        href: "/customers",
+        label: "Customers",
+        access: Access::Staff,
+    },
+    NavItem {
+        href: "/team",
+        label: "Team settings",
+        access: Access::Lead,
+    },
+    NavItem {
+        href: "/admin",
+        label: "Admin",
+        access: Access::Admin,
+    },
 ];
 
 /// The navigation a role sees. Customers see the portal only.
 pub fn nav_for(role: Role) -> Vec<NavItem> {
     if role == Role::Customer {
-        return vec![NavItem { href: "/portal", label: "My tickets", access: Access::Portal }];
+        return vec![NavItem {
+            href: "/portal",
+            label: "My tickets",
+            access: Access::Portal,
+        }];
     }
-    NAV.iter().copied().filter(|i| i.access.allows(role)).collect()
+    NAV.iter()
+        .copied()
+        .filter(|i| i.access.allows(role))
+        .collect()
 }
 
 #[cfg(feature = "ssr")]

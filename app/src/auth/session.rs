@@ -9,7 +9,9 @@ use crate::state::app_state;
 const USER_ID_KEY: &str = "user_id";
 
 async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(AppError::internal)
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(AppError::internal)
 }
 
 /// The user of this request's session, if the account still exists and is active.
@@ -34,7 +36,10 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 pub async fn sign_in(user_id: i64) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.map_err(AppError::internal)?;
-    session.insert(USER_ID_KEY, user_id).await.map_err(AppError::internal)?;
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(AppError::internal)?;
     Ok(())
 }
 

@@ -25,7 +25,12 @@ impl UserRow {
 
     pub fn into_current(self) -> CurrentUser {
         let role = self.role();
-        CurrentUser { id: self.id, name: self.name, email: self.email, role }
+        CurrentUser {
+            id: self.id,
+            name: self.name,
+            email: self.email,
+            role,
+        }
     }
 }
 
@@ -38,14 +43,19 @@ pub async fn find_user(db: &Db, id: i64) -> Result<Option<UserRow>, AppError> {
 
 pub async fn find_user_by_email(db: &Db, email: &Email) -> Result<Option<UserRow>, AppError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
-    Ok(db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(email.as_str()).fetch_optional(pool).await)?)
+    Ok(
+        db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(email.as_str()).fetch_optional(pool).await)?,
+    )
 }
 
 /// All accounts of the given roles, by name.
 pub async fn list_users(db: &Db, roles: &[Role]) -> Result<Vec<UserRow>, AppError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY lower(name), id");
     let rows = db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).fetch_all(pool).await)?;
-    Ok(rows.into_iter().filter(|r| roles.contains(&r.role())).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|r| roles.contains(&r.role()))
+        .collect())
 }
 
 /// True while no admin account exists (the first-run `/setup` page is open).
@@ -66,7 +76,12 @@ pub struct NewUser<'a> {
 /// Creates an account and its audit row in one transaction. `first_admin` also
 /// closes `/setup` for good; if another request closed it first, nothing is written
 /// and the caller gets `NotFound` (the setup page is gone).
-pub async fn create_user(db: &Db, new: NewUser<'_>, actor: Option<i64>, first_admin: bool) -> Result<i64, AppError> {
+pub async fn create_user(
+    db: &Db,
+    new: NewUser<'_>,
+    actor: Option<i64>,
+    first_admin: bool,
+) -> Result<i64, AppError> {
     let now = now_ms();
     let result: Result<i64, sqlx::Error> = db!(db, pool => async {
         let mut tx = pool.begin().await?;
@@ -110,15 +125,23 @@ pub async fn create_user(db: &Db, new: NewUser<'_>, actor: Option<i64>, first_ad
     match result {
         Ok(id) => Ok(id),
         Err(sqlx::Error::RowNotFound) if first_admin => Err(AppError::NotFound),
-        Err(e) if is_unique_violation(&e, "users_email_key") => {
-            Err(AppError::conflict("email", "An account with this email already exists."))
-        }
+        Err(e) if is_unique_violation(&e, "users_email_key") => Err(AppError::conflict(
+            "email",
+            "An account with this email already exists.",
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Changes one column of a user and writes its audit row, in one transaction.
-async fn update_user_field(db: &Db, actor: i64, id: i64, field: &'static str, old: String, new: String) -> Result<(), AppError> {
+async fn update_user_field(
+    db: &Db,
+    actor: i64,
+    id: i64,
+    field: &'static str,
+    old: String,
+    new: String,
+) -> Result<(), AppError> {
     let now = now_ms();
     // `field` is one of two fixed column names chosen by this module, never input.
     let update = match field {
@@ -151,14 +174,30 @@ pub async fn set_role(db: &Db, actor: i64, user: &UserRow, role: Role) -> Result
     if user.role() == role {
         return Ok(());
     }
-    update_user_field(db, actor, user.id, "role", user.role.clone(), role.as_str().to_string()).await
+    update_user_field(
+        db,
+        actor,
+        user.id,
+        "role",
+        user.role.clone(),
+        role.as_str().to_string(),
+    )
+    .await
 }
 
 pub async fn set_active(db: &Db, actor: i64, user: &UserRow, active: bool) -> Result<(), AppError> {
     if user.active == active {
         return Ok(());
     }
-    update_user_field(db, actor, user.id, "active", user.active.to_string(), active.to_string()).await
+    update_user_field(
+        db,
+        actor,
+        user.id,
+        "active",
+        user.active.to_string(),
+        active.to_string(),
+    )
+    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -182,7 +221,13 @@ pub async fn audit_for(db: &Db, entity: &str, entity_id: i64) -> Result<Vec<Audi
 
 /// How long (seconds) this email or address must still wait, if it has reached
 /// `max_failures` failed sign-ins within the last `window_secs`.
-pub async fn throttle_wait(db: &Db, email: &str, ip: &str, max_failures: i64, window_secs: i64) -> Result<Option<u64>, AppError> {
+pub async fn throttle_wait(
+    db: &Db,
+    email: &str,
+    ip: &str,
+    max_failures: i64,
+    window_secs: i64,
+) -> Result<Option<u64>, AppError> {
     let now = now_ms();
     let since = now - window_secs * 1000;
     // For each key, the failure that must age out before the key drops below the

@@ -63,7 +63,12 @@ pub fn Field(
 /// too many attempts, server trouble).
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    let message = move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string());
+    let message = move || {
+        error
+            .get()
+            .filter(|e| e.field().is_none())
+            .map(|e| e.to_string())
+    };
     view! {
         <div class="form-error" role="alert">
             {move || message().map(|m| view! { <p>{m}</p> })}

@@ -56,7 +56,11 @@ pub fn AppShell(user: CurrentUser, children: Children) -> impl IntoView {
 
 /// The centred card used by the sign-in and setup pages.
 #[component]
-pub fn AuthCard(title: &'static str, #[prop(optional)] lead: Option<&'static str>, children: Children) -> impl IntoView {
+pub fn AuthCard(
+    title: &'static str,
+    #[prop(optional)] lead: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
     view! {
         <main class="auth-page">
             <div class="auth-card">

@@ -16,10 +16,14 @@ use server::config::Config;
 pub struct TestApp {
     pub router: Router,
     pub db: app::store::Db,
+    /// The database this app runs on, to start a second instance beside it.
+    pub database_url: String,
+    data_dir: std::path::PathBuf,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
+    None,
     Dir(std::path::PathBuf),
     Postgres { admin_url: String, name: String },
 }
@@ -42,7 +46,10 @@ impl Reply {
     }
 
     pub fn location(&self) -> Option<String> {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -52,7 +59,8 @@ impl Reply {
 
 /// The Postgres server tests use (a superuser that may create databases).
 pub fn postgres_admin_url() -> String {
-    std::env::var("GRIP_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("GRIP_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
@@ -80,7 +88,10 @@ impl TestApp {
         let mut conn = sqlx::PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("Postgres for tests is not reachable at {admin_url} ({e}); set GRIP_TEST_POSTGRES_URL"));
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         conn.close().await.unwrap();
         let (base, _) = admin_url.rsplit_once('/').unwrap();
         let url = format!("{base}/{name}");
@@ -91,22 +102,53 @@ impl TestApp {
 
     async fn start(url: &str, dir: &std::path::Path, cleanup: Cleanup) -> TestApp {
         let config = test_config(url, dir);
-        let db = server::open_database(&config.database_url, 4).await.expect("open test database");
+        let db = server::open_database(&config.database_url, 4)
+            .await
+            .expect("open test database");
         let state = server::app_state(db.clone(), &config);
         let router = server::router(state, server::http_settings(&config));
-        TestApp { router, db, cleanup }
+        TestApp {
+            router,
+            db,
+            database_url: url.to_string(),
+            data_dir: dir.to_path_buf(),
+            cleanup,
+        }
+    }
+
+    /// Another instance (its own pool and router) on the same database, as a second
+    /// server behind a load balancer, or this one after a restart.
+    pub async fn second_instance(&self) -> TestApp {
+        let config = test_config(&self.database_url, &self.data_dir);
+        let db = server::open_database(&config.database_url, 4)
+            .await
+            .expect("open test database");
+        let state = server::app_state(db.clone(), &config);
+        let router = server::router(state, server::http_settings(&config));
+        // The first instance owns the database and removes it.
+        let cleanup = Cleanup::None;
+        TestApp {
+            router,
+            db,
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            cleanup,
+        }
     }
 
     /// Closes the pool and removes the database.
     pub async fn finish(self) {
         self.db.close().await;
         match self.cleanup {
+            Cleanup::None => {}
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Postgres { admin_url, name } => {
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
                 }
             }
         }
@@ -116,12 +158,20 @@ impl TestApp {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
-        let mut b = Request::get(path).header(header::ACCEPT, "text/html").header(header::HOST, "grip.test");
+        let mut b = Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::HOST, "grip.test");
         if let Some(c) = cookie {
             b = b.header(header::COOKIE, c);
         }
@@ -130,11 +180,29 @@ impl TestApp {
 
     /// Calls a server function as the hydrated app does (form-encoded in, JSON out).
     pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
-        self.post(path, form, cookie, "application/json", Some("http://grip.test")).await
+        self.post(
+            path,
+            form,
+            cookie,
+            "application/json",
+            Some("http://grip.test"),
+        )
+        .await
     }
 
-    pub async fn post(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>, accept: &str, origin: Option<&str>) -> Reply {
-        let body = form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
+    pub async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        accept: &str,
+        origin: Option<&str>,
+    ) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let mut b = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, accept)
@@ -152,14 +220,28 @@ impl TestApp {
     /// Creates the first admin through /setup and returns the signed-in cookie.
     pub async fn setup_admin(&self) -> String {
         let r = self
-            .call("/api/setup", &[("name", "Ada Admin"), ("email", "ada@example.com"), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)], None)
+            .call(
+                "/api/setup",
+                &[
+                    ("name", "Ada Admin"),
+                    ("email", "ada@example.com"),
+                    ("password", ADMIN_PASSWORD),
+                    ("confirm", ADMIN_PASSWORD),
+                ],
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "setup failed: {}", r.body);
         r.cookie().expect("setup signs the admin in")
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
-        self.call("/api/login", &[("email", email), ("password", password)], None).await
+        self.call(
+            "/api/login",
+            &[("email", email), ("password", password)],
+            None,
+        )
+        .await
     }
 
     /// Signs in and returns the session cookie.
@@ -173,7 +255,13 @@ impl TestApp {
     pub async fn create_person(&self, admin: &str, name: &str, email: &str, role: &str) -> Reply {
         self.call(
             "/api/admin/people/create",
-            &[("name", name), ("email", email), ("role", role), ("password", STAFF_PASSWORD), ("confirm", STAFF_PASSWORD)],
+            &[
+                ("name", name),
+                ("email", email),
+                ("role", role),
+                ("password", STAFF_PASSWORD),
+                ("confirm", STAFF_PASSWORD),
+            ],
             Some(admin),
         )
         .await
@@ -187,7 +275,9 @@ fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -1,0 +1,6 @@
+//! The server's integration tests: one binary, the real router on fresh databases
+//! (SQLite and Postgres) through `common::TestApp`.
+
+mod common;
+
+mod accounts;
