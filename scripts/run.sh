@@ -7,6 +7,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 "$ROOT/scripts/setup-tools.sh"
 export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-cargo leptos build --release
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-exec "$TARGET_DIR/release/grip" "$@"
+BIN="$TARGET_DIR/release/grip"
+STAMP="$ROOT/target/site/.grip-build"
+# cargo-leptos re-runs wasm-bindgen and wasm-opt even on an unchanged tree (~15 s);
+# skip the build when nothing it reads is newer than the last successful build.
+if [ ! -x "$BIN" ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$BIN" ] ||
+   [ -n "$(find app frontend server style public migrations Cargo.toml Cargo.lock -newer "$STAMP" -print -quit)" ]; then
+  cargo leptos build --release
+  echo "$BIN" > "$STAMP"
+fi
+exec "$BIN" "$@"

@@ -278,11 +278,9 @@ impl Config {
 
     pub fn leptos_options(&self) -> leptos::config::LeptosOptions {
         use leptos::config::{Env, LeptosOptions};
-        // cargo-leptos sets LEPTOS_ENV=DEV while watching; the hot-reload script then
-        // needs its websocket port.
-        let dev = std::env::var("LEPTOS_ENV")
-            .map(|v| v.eq_ignore_ascii_case("dev"))
-            .unwrap_or(false);
+        // `cargo leptos watch` sets LEPTOS_WATCH: the live-reload script then runs and
+        // needs its websocket port (which the CSP allows only in that mode).
+        let dev = std::env::var("LEPTOS_WATCH").is_ok();
         let reload_port = std::env::var("LEPTOS_RELOAD_PORT")
             .ok()
             .and_then(|p| p.parse().ok())

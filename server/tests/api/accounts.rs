@@ -26,7 +26,26 @@ on_both_backends!(
     a_plain_form_sign_in_redirects_and_a_throttled_one_answers_429,
     customers_land_on_the_portal_and_get_403_on_staff_pages,
     sessions_survive_a_restart_and_are_shared_by_instances,
+    an_unexpected_failure_shows_one_friendly_page_with_the_request_id,
 );
+
+async fn an_unexpected_failure_shows_one_friendly_page_with_the_request_id(app: &TestApp) {
+    let cookie = app.setup_admin().await;
+    app.db.close().await;
+    let r = app.get("/board", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let id = r.headers.get("x-request-id").unwrap().to_str().unwrap();
+    assert!(r.body.contains("Something went wrong"), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("quote request id {id}")),
+        "the page names the request id: {}",
+        r.body
+    );
+    assert!(
+        !r.body.to_lowercase().contains("sqlx") && !r.body.contains("pool"),
+        "no internals reach the page"
+    );
+}
 
 async fn sessions_survive_a_restart_and_are_shared_by_instances(app: &TestApp) {
     let cookie = app.setup_admin().await;
