@@ -4,13 +4,17 @@
 
 pub mod admin;
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod audit;
 pub mod auth;
+pub mod board;
 pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod tickets;
 pub mod ui;
 
 use leptos::prelude::*;
@@ -60,9 +64,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") ssr=SsrMode::Async view=SetupPage/>
                 <Route path=path!("/login") ssr=SsrMode::Async view=LoginPage/>
                 <Route path=path!("/board") ssr=SsrMode::Async view=|| view! {
-                    <Protected access=Access::Staff>
-                        <ComingSoon title="Board" what="The Kanban board of your team's tickets arrives with the tickets feature."/>
-                    </Protected>
+                    <Protected access=Access::Staff><board::page::BoardPage/></Protected>
                 }/>
                 <Route path=path!("/command") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Staff>

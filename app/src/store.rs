@@ -137,16 +137,30 @@ type MigrationFiles = &'static [(i64, &'static str, &'static str)];
 
 // The migrations are compiled into the binary so `grip` runs from any directory.
 // Both lists carry the same numbers; a released file is never edited (append only).
-const SQLITE_MIGRATIONS: MigrationFiles = &[(
-    1,
-    "accounts",
-    include_str!("../../migrations/sqlite/0001_accounts.sql"),
-)];
-const POSTGRES_MIGRATIONS: MigrationFiles = &[(
-    1,
-    "accounts",
-    include_str!("../../migrations/postgres/0001_accounts.sql"),
-)];
+const SQLITE_MIGRATIONS: MigrationFiles = &[
+    (
+        1,
+        "accounts",
+        include_str!("../../migrations/sqlite/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "tickets",
+        include_str!("../../migrations/sqlite/0002_tickets.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: MigrationFiles = &[
+    (
+        1,
+        "accounts",
+        include_str!("../../migrations/postgres/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "tickets",
+        include_str!("../../migrations/postgres/0002_tickets.sql"),
+    ),
+];
 
 fn migrator(files: MigrationFiles) -> Migrator {
     let migrations = files

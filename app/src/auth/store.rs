@@ -109,16 +109,8 @@ pub async fn create_user(
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO audit_log (actor_id, entity, entity_id, action, field, old_value, new_value, at)
-             VALUES ($1, 'user', $2, 'created', 'role', NULL, $3, $4)",
-        )
-        .bind(actor.unwrap_or(id))
-        .bind(id)
-        .bind(new.role.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        crate::insert_audit!(&mut *tx, actor.unwrap_or(id), "user", id, "created", Some("role"), None::<&str>, Some(new.role.as_str()), now)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }.await);
@@ -152,13 +144,8 @@ async fn update_user_field(
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         sqlx::query(update).bind(&new).bind(now).bind(id).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO audit_log (actor_id, entity, entity_id, action, field, old_value, new_value, at)
-             VALUES ($1, 'user', $2, 'updated', $3, $4, $5, $6)",
-        )
-        .bind(actor).bind(id).bind(field).bind(&old).bind(&new).bind(now)
-        .execute(&mut *tx)
-        .await?;
+        crate::insert_audit!(&mut *tx, actor, "user", id, "updated", Some(field), Some(old.as_str()), Some(new.as_str()), now)
+            .await?;
         tx.commit().await
     }.await)?;
     Ok(())
@@ -198,23 +185,6 @@ pub async fn set_active(db: &Db, actor: i64, user: &UserRow, active: bool) -> Re
         active.to_string(),
     )
     .await
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AuditRow {
-    pub actor_id: Option<i64>,
-    pub action: String,
-    pub field: Option<String>,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub at: i64,
-}
-
-pub async fn audit_for(db: &Db, entity: &str, entity_id: i64) -> Result<Vec<AuditRow>, AppError> {
-    Ok(db!(db, pool => sqlx::query_as::<_, AuditRow>(
-        "SELECT actor_id, action, field, old_value, new_value, at FROM audit_log
-         WHERE entity = $1 AND entity_id = $2 ORDER BY at, id"
-    ).bind(entity).bind(entity_id).fetch_all(pool).await)?)
 }
 
 // ---- sign-in throttling ----------------------------------------------------------

@@ -368,7 +368,7 @@ async fn role_changes_and_creation_are_audited(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let audit = app::auth::store::audit_for(&app.db, "user", id.parse().unwrap())
+    let audit = app::audit::audit_for(&app.db, "user", id.parse().unwrap())
         .await
         .unwrap();
     let trail: Vec<_> = audit

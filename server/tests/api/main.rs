@@ -4,3 +4,5 @@
 mod common;
 
 mod accounts;
+mod board;
+mod tickets;

@@ -1,0 +1,200 @@
+//! Ticket types shared by browser and server, with their validation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::Low => "Low",
+            Priority::Normal => "Normal",
+            Priority::High => "High",
+            Priority::Urgent => "Urgent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Priority, AppError> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s.trim())
+            .ok_or_else(|| AppError::validation("priority", "Choose a priority."))
+    }
+}
+
+/// What entering a stage means: `done` completes a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageKind {
+    Open,
+    Waiting,
+    Done,
+}
+
+impl StageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageKind::Open => "open",
+            StageKind::Waiting => "waiting",
+            StageKind::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<StageKind, AppError> {
+        match s.trim() {
+            "open" => Ok(StageKind::Open),
+            "waiting" => Ok(StageKind::Waiting),
+            "done" => Ok(StageKind::Done),
+            _ => Err(AppError::validation(
+                "kind",
+                "Choose open, waiting or done.",
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    pub id: i64,
+    pub team_id: i64,
+    pub name: String,
+    pub kind: StageKind,
+    pub position: i64,
+    pub wip_limit: Option<i64>,
+}
+
+/// A ticket title: required, at most 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketTitle(String);
+
+impl TicketTitle {
+    pub const MAX: usize = 200;
+
+    pub fn parse(raw: &str) -> Result<TicketTitle, AppError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(AppError::validation("title", "Give the ticket a title."));
+        }
+        let n = s.chars().count();
+        if n > Self::MAX {
+            return Err(AppError::validation(
+                "title",
+                format!(
+                    "Use at most {} characters ({} too many).",
+                    Self::MAX,
+                    n - Self::MAX
+                ),
+            ));
+        }
+        Ok(TicketTitle(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A stage name: required, at most 60 characters.
+pub fn parse_stage_name(raw: &str) -> Result<String, AppError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(AppError::validation("name", "Give the stage a name."));
+    }
+    if s.chars().count() > 60 {
+        return Err(AppError::validation("name", "Use at most 60 characters."));
+    }
+    Ok(s.to_string())
+}
+
+/// Tags typed as "billing, VIP, billing": trimmed, lower-cased, without repeats.
+pub fn parse_tags(raw: &str) -> Result<Vec<String>, AppError> {
+    let mut tags: Vec<String> = Vec::new();
+    for t in raw
+        .split(',')
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+    {
+        if t.chars().count() > 40 {
+            return Err(AppError::validation(
+                "tags",
+                "Keep each tag to 40 characters.",
+            ));
+        }
+        if t.chars().any(char::is_control) {
+            return Err(AppError::validation(
+                "tags",
+                "Tags cannot contain control characters.",
+            ));
+        }
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    if tags.len() > 20 {
+        return Err(AppError::validation("tags", "Use at most 20 tags."));
+    }
+    Ok(tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_title_is_refused_next_to_the_title() {
+        assert_eq!(
+            TicketTitle::parse("   ").unwrap_err().field(),
+            Some("title")
+        );
+    }
+
+    #[test]
+    fn a_title_over_200_characters_says_how_many_too_many() {
+        let e = TicketTitle::parse(&"é".repeat(203)).unwrap_err();
+        assert!(e.to_string().contains("3 too many"), "{e}");
+        assert!(TicketTitle::parse(&"é".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn tags_are_trimmed_lower_cased_and_unique() {
+        assert_eq!(
+            parse_tags(" Billing, vip ,billing,, ").unwrap(),
+            vec!["billing", "vip"]
+        );
+        assert!(parse_tags(&"x".repeat(41)).is_err());
+    }
+
+    #[test]
+    fn priorities_and_stage_kinds_round_trip() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(p.as_str()).unwrap(), p);
+        }
+        assert!(Priority::parse("meh").is_err());
+        assert_eq!(StageKind::parse("done").unwrap(), StageKind::Done);
+    }
+}

@@ -1,0 +1,403 @@
+//! SQL for teams, stages, customers, companies and tickets. Every write that changes
+//! a ticket writes its audit rows in the same transaction.
+
+use super::model::{Priority, Stage, StageKind, TicketTitle};
+use super::rank;
+use crate::auth::model::{Email, PersonName};
+use crate::error::AppError;
+use crate::store::{is_unique_violation, now_ms, Db};
+use crate::{db, insert_audit};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct StageRow {
+    id: i64,
+    team_id: i64,
+    name: String,
+    kind: String,
+    position: i64,
+    wip_limit: Option<i64>,
+}
+
+impl From<StageRow> for Stage {
+    fn from(r: StageRow) -> Stage {
+        Stage {
+            id: r.id,
+            team_id: r.team_id,
+            // The column is CHECK-constrained to the three kinds.
+            kind: StageKind::parse(&r.kind).unwrap_or(StageKind::Open),
+            name: r.name,
+            position: r.position,
+            wip_limit: r.wip_limit,
+        }
+    }
+}
+
+const STAGE_COLUMNS: &str = "id, team_id, name, kind, position, wip_limit";
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TicketRow {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub customer_id: i64,
+    pub team_id: i64,
+    pub stage_id: i64,
+    pub rank: String,
+    pub priority: String,
+    pub assignee_id: Option<i64>,
+    pub due_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+const TICKET_COLUMNS: &str =
+    "id, number, title, description, customer_id, team_id, stage_id, rank, priority, \
+     assignee_id, due_at, created_at, updated_at, completed_at";
+
+// ---- teams and stages -------------------------------------------------------------
+
+/// The team every installation starts with ("Support"), or the oldest active one.
+pub async fn default_team_id(db: &Db) -> Result<i64, AppError> {
+    let id: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM teams WHERE archived = FALSE ORDER BY id LIMIT 1"
+    ).fetch_optional(pool).await)?;
+    id.ok_or_else(|| AppError::internal("no active team"))
+}
+
+/// The pipeline a new team starts with.
+pub const DEFAULT_STAGES: [(&str, StageKind); 4] = [
+    ("New", StageKind::Open),
+    ("In Progress", StageKind::Open),
+    ("Waiting", StageKind::Waiting),
+    ("Completed", StageKind::Done),
+];
+
+/// Creates a team with the default pipeline, in one transaction.
+pub async fn create_team(db: &Db, name: &str) -> Result<i64, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(AppError::validation(
+            "name",
+            "A team name has 1 to 60 characters.",
+        ));
+    }
+    let now = now_ms();
+    let r: Result<i64, sqlx::Error> = db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO teams (name, archived, created_at) VALUES ($1, FALSE, $2) RETURNING id")
+            .bind(name).bind(now).fetch_one(&mut *tx).await?;
+        for (position, (stage, kind)) in DEFAULT_STAGES.iter().enumerate() {
+            sqlx::query("INSERT INTO stages (team_id, name, kind, position, wip_limit) VALUES ($1, $2, $3, $4, NULL)")
+                .bind(id).bind(*stage).bind(kind.as_str()).bind(position as i64).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }.await);
+    r.map_err(|e| {
+        if is_unique_violation(&e, "teams_name_key") {
+            AppError::conflict("name", "A team with this name already exists.")
+        } else {
+            e.into()
+        }
+    })
+}
+
+pub async fn add_member(db: &Db, team_id: i64, user_id: i64) -> Result<(), AppError> {
+    db!(db, pool => sqlx::query(
+        "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    ).bind(team_id).bind(user_id).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn team_stages(db: &Db, team_id: i64) -> Result<Vec<Stage>, AppError> {
+    let sql =
+        format!("SELECT {STAGE_COLUMNS} FROM stages WHERE team_id = $1 ORDER BY position, id");
+    let rows =
+        db!(db, pool => sqlx::query_as::<_, StageRow>(&sql).bind(team_id).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(Stage::from).collect())
+}
+
+/// Adds a stage at the end of a team's pipeline.
+pub async fn add_stage(
+    db: &Db,
+    team_id: i64,
+    name: &str,
+    kind: StageKind,
+    wip_limit: Option<i64>,
+) -> Result<Stage, AppError> {
+    let name = super::model::parse_stage_name(name)?;
+    if wip_limit.is_some_and(|w| w < 1) {
+        return Err(AppError::validation(
+            "wip_limit",
+            "A WIP limit is at least 1, or empty for none.",
+        ));
+    }
+    let sql = format!(
+        "INSERT INTO stages (team_id, name, kind, position, wip_limit)
+         VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), -1) + 1 FROM stages WHERE team_id = $1), $4)
+         RETURNING {STAGE_COLUMNS}"
+    );
+    let row = db!(db, pool => sqlx::query_as::<_, StageRow>(&sql)
+        .bind(team_id).bind(&name).bind(kind.as_str()).bind(wip_limit).fetch_one(pool).await)?;
+    Ok(row.into())
+}
+
+/// Removes a stage. A stage that holds tickets can only be removed by naming another
+/// stage of the same team to take them; each moved ticket's audit says so.
+pub async fn remove_stage(
+    db: &Db,
+    actor: i64,
+    stage_id: i64,
+    move_to: Option<i64>,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
+        let stage = sqlx::query_as::<_, StageRow>(&sql).bind(stage_id).fetch_optional(&mut *tx).await?
+            .ok_or(AppError::NotFound)?;
+        let held: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, completed_at FROM tickets WHERE stage_id = $1 ORDER BY rank, id")
+            .bind(stage_id).fetch_all(&mut *tx).await?;
+        if !held.is_empty() {
+            let target_id = move_to.ok_or_else(|| AppError::validation(
+                "move_to",
+                format!("{} tickets are in {}: choose the stage they move to.", held.len(), stage.name),
+            ))?;
+            let target = sqlx::query_as::<_, StageRow>(&sql).bind(target_id).fetch_optional(&mut *tx).await?
+                .filter(|t| t.team_id == stage.team_id && t.id != stage.id)
+                .ok_or_else(|| AppError::validation("move_to", "Choose another stage of the same team."))?;
+            let target_done = target.kind == "done";
+            let mut last: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank DESC, id DESC LIMIT 1")
+                .bind(target.id).fetch_optional(&mut *tx).await?;
+            for (ticket_id, completed_at) in held {
+                let r = rank::between(last.as_deref(), None).unwrap_or_else(rank::first);
+                let completed = match (target_done, completed_at) {
+                    (true, Some(t)) => Some(t),
+                    (true, None) => Some(now),
+                    (false, _) => None,
+                };
+                sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")
+                    .bind(target.id).bind(&r).bind(completed).bind(now).bind(ticket_id).execute(&mut *tx).await?;
+                insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(stage.name.as_str()), Some(target.name.as_str()), now).await?;
+                last = Some(r);
+            }
+        }
+        sqlx::query("DELETE FROM stages WHERE id = $1").bind(stage_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }.await)
+}
+
+// ---- customers and companies ------------------------------------------------------
+
+pub async fn create_company(db: &Db, name: &str) -> Result<i64, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(AppError::validation(
+            "company",
+            "A company name has 1 to 120 characters.",
+        ));
+    }
+    let r = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id"
+    ).bind(name).bind(now_ms()).fetch_one(pool).await);
+    r.map_err(|e| {
+        if is_unique_violation(&e, "companies_name_key") {
+            AppError::conflict("company", "A company with this name already exists.")
+        } else {
+            e.into()
+        }
+    })
+}
+
+pub async fn create_customer(
+    db: &Db,
+    name: &PersonName,
+    email: &Email,
+    company_id: Option<i64>,
+) -> Result<i64, AppError> {
+    let r = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
+    ).bind(name.as_str()).bind(email.as_str()).bind(company_id).bind(now_ms()).fetch_one(pool).await);
+    r.map_err(|e| {
+        if is_unique_violation(&e, "customers_email_key") {
+            AppError::conflict("email", "A customer with this email already exists.")
+        } else {
+            e.into()
+        }
+    })
+}
+
+// ---- tickets ----------------------------------------------------------------------
+
+pub struct NewTicket<'a> {
+    pub title: &'a TicketTitle,
+    pub description: &'a str,
+    /// Required: a ticket without a customer is refused next to the customer field.
+    pub customer_id: Option<i64>,
+    pub team_id: i64,
+    pub priority: Priority,
+    pub assignee_id: Option<i64>,
+    pub tags: &'a [String],
+    pub due_at: Option<i64>,
+}
+
+/// Creates a ticket at the top of its team's first stage, with its number, tags and
+/// the "created" audit row, in one transaction.
+pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<TicketRow, AppError> {
+    let customer_id = new.customer_id.ok_or_else(|| {
+        AppError::validation("customer", "Choose the customer this ticket is for.")
+    })?;
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let customer: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
+            .bind(customer_id).fetch_optional(&mut *tx).await?;
+        if customer.is_none() {
+            return Err(AppError::validation("customer", "That customer does not exist."));
+        }
+        let first_stage: Option<i64> = sqlx::query_scalar(
+            "SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
+             WHERE s.team_id = $1 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1",
+        )
+        .bind(new.team_id).fetch_optional(&mut *tx).await?;
+        let stage_id = first_stage.ok_or_else(|| AppError::validation("team", "Choose a team with at least one stage."))?;
+        if let Some(assignee) = new.assignee_id {
+            let member: Option<i64> = sqlx::query_scalar(
+                "SELECT u.id FROM users u JOIN team_members m ON m.user_id = u.id
+                 WHERE u.id = $1 AND m.team_id = $2 AND u.active = TRUE AND u.role IN ('agent', 'lead', 'admin')",
+            )
+            .bind(assignee).bind(new.team_id).fetch_optional(&mut *tx).await?;
+            if member.is_none() {
+                return Err(AppError::validation("assignee", "Assign the ticket to a member of its team."));
+            }
+        }
+        let number: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value",
+        )
+        .fetch_one(&mut *tx).await?;
+        let top: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank, id LIMIT 1")
+            .bind(stage_id).fetch_optional(&mut *tx).await?;
+        let r = rank::between(None, top.as_deref()).unwrap_or_else(rank::first);
+        let sql = format!(
+            "INSERT INTO tickets (number, title, description, customer_id, team_id, stage_id, rank, priority,
+                                  assignee_id, due_at, created_by, created_at, updated_at, completed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, NULL)
+             RETURNING {TICKET_COLUMNS}"
+        );
+        let ticket = sqlx::query_as::<_, TicketRow>(&sql)
+            .bind(number).bind(new.title.as_str()).bind(new.description.trim()).bind(customer_id)
+            .bind(new.team_id).bind(stage_id).bind(&r).bind(new.priority.as_str())
+            .bind(new.assignee_id).bind(new.due_at).bind(actor).bind(now)
+            .fetch_one(&mut *tx).await?;
+        for tag in new.tags {
+            sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
+                .bind(ticket.id).bind(tag).execute(&mut *tx).await?;
+        }
+        let shown = format!("#{number}");
+        insert_audit!(&mut *tx, actor, "ticket", ticket.id, "created", None::<&str>, None::<&str>, Some(shown.as_str()), now).await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }.await)
+}
+
+pub async fn find_ticket(db: &Db, id: i64) -> Result<Option<TicketRow>, AppError> {
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1");
+    Ok(db!(db, pool => sqlx::query_as::<_, TicketRow>(&sql).bind(id).fetch_optional(pool).await)?)
+}
+
+pub async fn ticket_tags(db: &Db, ticket_id: i64) -> Result<Vec<String>, AppError> {
+    Ok(db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag"
+    ).bind(ticket_id).fetch_all(pool).await)?)
+}
+
+/// The tickets of one stage in board order.
+pub async fn stage_tickets(db: &Db, stage_id: i64) -> Result<Vec<TicketRow>, AppError> {
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE stage_id = $1 ORDER BY rank, id");
+    Ok(db!(db, pool => sqlx::query_as::<_, TicketRow>(&sql).bind(stage_id).fetch_all(pool).await)?)
+}
+
+/// Where a moved card goes inside its new stage: below the card `after` and above
+/// the card `before` (ids as the mover saw them). Neither: the bottom of the stage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Placement {
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+}
+
+/// Moves a ticket to `to_stage` at `place`, writing only that ticket (a rank between
+/// its new neighbours), its completion time, and its audit row, in one transaction.
+/// Concurrent moves of one ticket are applied one after the other; each is audited.
+pub async fn move_ticket(
+    db: &Db,
+    actor: i64,
+    ticket_id: i64,
+    to_stage: i64,
+    place: Placement,
+) -> Result<TicketRow, AppError> {
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        // Write first: this takes SQLite's write lock (or the Postgres row lock) at
+        // once, so the reads below see the state this move will be applied to.
+        let touched = sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1")
+            .bind(ticket_id).execute(&mut *tx).await?.rows_affected();
+        if touched == 0 {
+            return Err(AppError::NotFound);
+        }
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1");
+        let ticket = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_one(&mut *tx).await?;
+        let stage_sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
+        let from = sqlx::query_as::<_, StageRow>(&stage_sql).bind(ticket.stage_id).fetch_one(&mut *tx).await?;
+        let to = sqlx::query_as::<_, StageRow>(&stage_sql).bind(to_stage).fetch_optional(&mut *tx).await?
+            .filter(|s| s.team_id == ticket.team_id)
+            .ok_or_else(|| AppError::conflict("stage", "That stage no longer exists on this team's board."))?;
+
+        // The neighbours' current ranks, if they are still in the target stage.
+        let neighbour = "SELECT rank FROM tickets WHERE id = $1 AND stage_id = $2 AND id <> $3";
+        let mut lo: Option<String> = None;
+        let mut hi: Option<String> = None;
+        if let Some(a) = place.after {
+            lo = sqlx::query_scalar(neighbour).bind(a).bind(to.id).bind(ticket_id).fetch_optional(&mut *tx).await?;
+        }
+        if let Some(b) = place.before {
+            hi = sqlx::query_scalar(neighbour).bind(b).bind(to.id).bind(ticket_id).fetch_optional(&mut *tx).await?;
+        }
+        if lo.is_none() && hi.is_none() && place.before.is_none() {
+            lo = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 AND id <> $2 ORDER BY rank DESC, id DESC LIMIT 1")
+                .bind(to.id).bind(ticket_id).fetch_optional(&mut *tx).await?;
+        }
+        let new_rank = match rank::between(lo.as_deref(), hi.as_deref()) {
+            Some(r) => r,
+            // Equal (or, after concurrent moves, crossed) neighbours: go just after
+            // `lo`, below the next distinct rank.
+            None => {
+                let next: Option<String> = sqlx::query_scalar(
+                    "SELECT rank FROM tickets WHERE stage_id = $1 AND rank > $2 AND id <> $3 ORDER BY rank, id LIMIT 1",
+                )
+                .bind(to.id).bind(lo.as_deref().unwrap_or("")).bind(ticket_id).fetch_optional(&mut *tx).await?;
+                rank::between(lo.as_deref(), next.as_deref())
+                    .ok_or_else(|| AppError::internal(format!("no rank between {lo:?} and {next:?}")))?
+            }
+        };
+        let completed_at = match (to.kind.as_str(), from.kind.as_str()) {
+            ("done", "done") => ticket.completed_at.or(Some(now)),
+            ("done", _) => Some(now),
+            _ => None,
+        };
+        sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")
+            .bind(to.id).bind(&new_rank).bind(completed_at).bind(now).bind(ticket_id)
+            .execute(&mut *tx).await?;
+        if from.id != to.id {
+            insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(from.name.as_str()), Some(to.name.as_str()), now).await?;
+        } else {
+            insert_audit!(&mut *tx, actor, "ticket", ticket_id, "reordered", Some("position"), Some(ticket.rank.as_str()), Some(new_rank.as_str()), now).await?;
+        }
+        let moved = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(moved)
+    }.await)
+}
