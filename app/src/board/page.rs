@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use std::collections::HashMap;
+
 use super::api::{get_board, Board, BoardCard, BoardColumn, MoveCard};
+use super::moves::{ColumnIds, Layout, Step};
 use crate::tickets::model::{Stage, StageKind};
 use crate::ui::ErrorPanel;
 
@@ -31,8 +34,10 @@ pub fn BoardPage() -> impl IntoView {
     }
 }
 
+/// The board itself. It renders from a signal so that a move shows at once; the
+/// server is told afterwards and a refused move is rolled back with its reason.
 #[component]
-fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoView {
+pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoView {
     let Board {
         team,
         teams,
@@ -40,7 +45,29 @@ fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoView {
         now,
     } = board;
     let stages: Vec<Stage> = columns.iter().map(|c| c.stage.clone()).collect();
-    let move_error = move || {
+    let layout = RwSignal::new(Layout {
+        columns: columns
+            .iter()
+            .map(|c| ColumnIds {
+                stage_id: c.stage.id,
+                name: c.stage.name.clone(),
+                cards: c.cards.iter().map(|k| k.id).collect(),
+            })
+            .collect(),
+    });
+    let cards: HashMap<i64, BoardCard> = columns
+        .iter()
+        .flat_map(|c| c.cards.iter().map(|k| (k.id, k.clone())))
+        .collect();
+    let board = BoardState {
+        layout,
+        cards: StoredValue::new(cards),
+        picked: RwSignal::new(None),
+        drag: StoredValue::new(None),
+        announcement: RwSignal::new(String::new()),
+        error: RwSignal::new(None),
+    };
+    let form_error = move || {
         move_card
             .value()
             .get()
@@ -59,18 +86,89 @@ fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoView {
                 }).collect_view()}
             </nav>
         </div>
-        <div class="form-error" role="alert">{move || move_error().map(|m| view! { <p>{m}</p> })}</div>
-        <div class="board" aria-label=format!("{} board", team.name)>
-            {columns.into_iter().map(|c| view! { <Column column=c stages=stages.clone() now move_card/> }).collect_view()}
+        <p class="muted board-help" id="board-help">
+            "Drag a card to move it, or focus it and press Space to pick it up, the arrow keys to move it, Space to drop it and Escape to cancel."
+        </p>
+        <div class="form-error" role="alert">
+            {move || board.error.get().or_else(form_error).map(|m| view! { <p>{m}</p> })}
         </div>
+        <p class="visually-hidden" aria-live="assertive" role="status">{move || board.announcement.get()}</p>
+        <div class="board" aria-label=format!("{} board", team.name)>
+            {columns.into_iter().enumerate().map(|(index, c)| view! {
+                <Column index column=c stages=stages.clone() now board move_card/>
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// Everything the board's cards share.
+#[derive(Clone, Copy)]
+struct BoardState {
+    layout: RwSignal<Layout>,
+    cards: StoredValue<HashMap<i64, BoardCard>>,
+    /// The card picked up by keyboard, with the layout to return to on Escape.
+    picked: RwSignal<Option<(i64, Layout)>>,
+    drag: StoredValue<Option<Drag>>,
+    announcement: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+}
+
+/// A pointer drag in progress.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct Drag {
+    pointer: i32,
+    x: i32,
+    y: i32,
+    moving: bool,
+}
+
+impl BoardState {
+    fn number(&self, card: i64) -> i64 {
+        self.cards
+            .with_value(|m| m.get(&card).map_or(0, |c| c.number))
+    }
+
+    fn say(&self, text: String) {
+        self.announcement.set(text);
+    }
+
+    /// Tells the server where `card` now is; puts the board back as `before` and says
+    /// why when the server refuses.
+    fn commit(&self, card: i64, before: Layout) {
+        let Some(target) = self.layout.with_untracked(|l| l.target(card)) else {
+            return;
+        };
+        if before.target(card) == Some(target) {
+            return;
+        }
+        self.error.set(None);
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            let result =
+                super::api::move_card(card, target.stage_id, target.after, target.before).await;
+            if let Err(e) = result {
+                this.layout.set(before);
+                this.error.set(Some(format!(
+                    "#{} could not be moved: {e}",
+                    this.number(card)
+                )));
+                let back = this
+                    .layout
+                    .with_untracked(|l| l.describe(card, this.number(card), "is back in"));
+                this.say(back);
+            }
+        });
     }
 }
 
 #[component]
 fn Column(
+    index: usize,
     column: BoardColumn,
     stages: Vec<Stage>,
     now: i64,
+    board: BoardState,
     move_card: ServerAction<MoveCard>,
 ) -> impl IntoView {
     let BoardColumn {
@@ -80,30 +178,49 @@ fn Column(
     } = column;
     let heading_id = format!("stage-{}", stage.id);
     let labelled_by = heading_id.clone();
-    let over = stage.wip_limit.is_some_and(|w| total > w);
     let done = stage.kind == StageKind::Done;
-    let shown = cards.len() as i64;
+    let loaded = cards.len() as i64;
+    // Cards not loaded (older done cards) still count.
+    let count = move || {
+        total - loaded
+            + board
+                .layout
+                .with(|l| l.columns.get(index).map_or(0, |c| c.cards.len() as i64))
+    };
+    let wip = stage.wip_limit;
+    let over = move || wip.is_some_and(|w| count() > w);
+    let ids = move || {
+        board.layout.with(|l| {
+            l.columns
+                .get(index)
+                .map(|c| c.cards.clone())
+                .unwrap_or_default()
+        })
+    };
     view! {
         <section class="column" class:over-limit=over aria-labelledby=labelled_by>
             <header class="column-head">
                 <h2 id=heading_id>{stage.name.clone()}</h2>
-                <span class="count" aria-label=format!("{total} tickets")>{total}</span>
-                {stage.wip_limit.map(|w| view! {
+                <span class="count" aria-label=move || format!("{} tickets", count())>{count}</span>
+                {wip.map(|w| view! {
                     <span class="wip" class:over=over>
-                        {if over { format!("Over WIP limit of {w}") } else { format!("WIP limit {w}") }}
+                        {move || if over() { format!("Over WIP limit of {w}") } else { format!("WIP limit {w}") }}
                     </span>
                 })}
             </header>
-            <ol class="cards" aria-label=stage.name.clone()>
-                {cards.into_iter().map(|card| view! {
-                    <Card card stages=stages.clone() now done move_card/>
-                }).collect_view()}
+            <ol class="cards" aria-label=stage.name.clone() data-column=index>
+                <For each=ids key=|id| *id let:id>
+                    {board.cards.with_value(|m| m.get(&id).cloned()).map(|card| view! {
+                        <Card card stages=stages.clone() now done board move_card/>
+                    })}
+                </For>
             </ol>
-            {(done && total > shown).then(|| view! {
-                <p class="muted column-foot">{format!("Showing the {shown} most recently completed of {total}.")}</p>
+            {(done && total > loaded).then(|| view! {
+                <p class="muted column-foot">{format!("Showing the {loaded} most recently completed of {total}.")}</p>
             })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -112,8 +229,11 @@ fn Card(
     stages: Vec<Stage>,
     now: i64,
     done: bool,
+    board: BoardState,
     move_card: ServerAction<MoveCard>,
 ) -> impl IntoView {
+    let id = card.id;
+    let number = card.number;
     let overdue = card.overdue(now, done);
     let label = card.label();
     let move_label = format!("Move #{} to", card.number);
@@ -122,8 +242,27 @@ fn Card(
         None => card.customer.clone(),
     };
     let initials = card.assignee.as_deref().map(initials);
+    let picked = move || {
+        board
+            .picked
+            .with(|p| p.as_ref().is_some_and(|(c, _)| *c == id))
+    };
+    let current_stage = move || {
+        board
+            .layout
+            .with(|l| l.locate(id).map(|(c, _)| l.columns[c].stage_id))
+    };
     view! {
-        <li class="card" class:overdue=overdue aria-label=label.clone() data-ticket=card.id>
+        <li class="card" class:overdue=overdue class:picked=picked tabindex="0" aria-label=label.clone()
+            aria-describedby="board-help" data-ticket=id
+            on:keydown=move |ev| on_card_key(board, id, number, ev)
+            on:pointerdown=move |ev| on_pointer_down(board, ev)
+            on:pointermove=move |ev| on_pointer_move(board, ev)
+            on:pointerup=move |ev| on_pointer_up(board, id, number, ev)
+            on:pointercancel=move |ev| on_pointer_cancel(board, ev)
+            on:click=move |ev| on_card_click(board, ev)
+        >
+            <span class="drag-handle" aria-hidden="true" title="Drag to move">"⠿"</span>
             <a class="card-title" href=format!("/tickets/{}", card.number)>
                 <span class="card-number">{format!("#{}", card.number)}</span>" "{card.title.clone()}
             </a>
@@ -145,8 +284,9 @@ fn Card(
                 <input type="hidden" name="ticket_id" value=card.id/>
                 <div class="inline-form move-form">
                     <select name="stage_id" aria-label=move_label>
-                        {stages.into_iter().map(|s| view! {
-                            <option value=s.id selected=s.id == card.stage_id>{s.name}</option>
+                        {stages.into_iter().map(|s| {
+                            let sid = s.id;
+                            view! { <option value=s.id selected=move || current_stage() == Some(sid)>{s.name}</option> }
                         }).collect_view()}
                     </select>
                     <button type="submit" class="button small secondary" aria-label=format!("Move #{}", card.number)>"Move"</button>
@@ -154,6 +294,273 @@ fn Card(
             </ActionForm>
         </li>
     }
+    .into_any()
+}
+
+// ---- keyboard ----------------------------------------------------------------------
+
+/// True when the event happened on the card itself, not on its link, list or button.
+fn on_the_card_itself(ev: &web_sys::Event) -> bool {
+    match (ev.target(), ev.current_target()) {
+        (Some(t), Some(c)) => {
+            let t: &wasm_bindgen::JsValue = t.as_ref();
+            let c: &wasm_bindgen::JsValue = c.as_ref();
+            t == c
+        }
+        _ => false,
+    }
+}
+
+fn on_card_key(board: BoardState, id: i64, number: i64, ev: web_sys::KeyboardEvent) {
+    let key = ev.key();
+    let picked = board.picked.get_untracked();
+    match picked {
+        None => {
+            if (key == " " || key == "Enter") && on_the_card_itself(&ev) {
+                ev.prevent_default();
+                board.picked.set(Some((id, board.layout.get_untracked())));
+                let here = board
+                    .layout
+                    .with_untracked(|l| l.describe(id, number, "picked up in"));
+                board.say(format!("{here}. Use the arrow keys to move it, Space or Enter to drop it, Escape to cancel."));
+            }
+        }
+        Some((card, before)) if card == id => {
+            if let Some(step) = Step::from_key(&key) {
+                ev.prevent_default();
+                let mut moved = false;
+                board.layout.update(|l| moved = l.step(id, step));
+                let text = if moved {
+                    board
+                        .layout
+                        .with_untracked(|l| l.describe(id, number, "moved to"))
+                } else {
+                    format!("#{number} cannot move further that way")
+                };
+                board.say(text);
+                refocus(id);
+            } else if key == " " || key == "Enter" {
+                ev.prevent_default();
+                board.picked.set(None);
+                let text = board
+                    .layout
+                    .with_untracked(|l| l.describe(id, number, "dropped in"));
+                board.say(text);
+                board.commit(id, before);
+            } else if key == "Escape" {
+                ev.prevent_default();
+                board.layout.set(before);
+                board.picked.set(None);
+                let text = board
+                    .layout
+                    .with_untracked(|l| l.describe(id, number, "move cancelled; back in"));
+                board.say(text);
+                refocus(id);
+            }
+        }
+        Some(_) => {}
+    }
+}
+
+/// Moving a card between columns re-creates its element: give it focus back.
+fn refocus(id: i64) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        let el = document()
+            .query_selector(&format!("[data-ticket=\"{id}\"]"))
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = el {
+            let _ = el.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
+// ---- pointer (mouse, touch, pen) -----------------------------------------------------
+
+/// Pixels a pointer must travel before a press becomes a drag (so clicks still click).
+#[cfg(feature = "hydrate")]
+const DRAG_THRESHOLD: i32 = 6;
+
+fn on_pointer_down(board: BoardState, ev: web_sys::PointerEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if ev.button() != 0 || board.picked.get_untracked().is_some() {
+            return;
+        }
+        let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        // Form controls keep their own behaviour; touch drags start on the handle so
+        // that swiping a card still scrolls the board.
+        if target
+            .closest("select, button, input, form")
+            .ok()
+            .flatten()
+            .is_some()
+        {
+            return;
+        }
+        if ev.pointer_type() != "mouse" && target.closest(".drag-handle").ok().flatten().is_none() {
+            return;
+        }
+        board.drag.set_value(Some(Drag {
+            pointer: ev.pointer_id(),
+            x: ev.client_x(),
+            y: ev.client_y(),
+            moving: false,
+        }));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (board, ev);
+}
+
+fn on_pointer_move(board: BoardState, ev: web_sys::PointerEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(mut drag) = board.drag.get_value() else {
+            return;
+        };
+        if drag.pointer != ev.pointer_id() {
+            return;
+        }
+        let (dx, dy) = (ev.client_x() - drag.x, ev.client_y() - drag.y);
+        let Some(el) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            return;
+        };
+        if !drag.moving {
+            if dx.abs() + dy.abs() < DRAG_THRESHOLD {
+                return;
+            }
+            drag.moving = true;
+            board.drag.set_value(Some(drag));
+            let _ = el.set_pointer_capture(ev.pointer_id());
+            let _ = el.class_list().add_1("dragging");
+        }
+        ev.prevent_default();
+        let _ = el
+            .style()
+            .set_property("transform", &format!("translate({dx}px, {dy}px)"));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (board, ev);
+}
+
+fn on_pointer_up(board: BoardState, id: i64, number: i64, ev: web_sys::PointerEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(drag) = board.drag.get_value() else {
+            return;
+        };
+        if drag.pointer != ev.pointer_id() {
+            return;
+        }
+        if !drag.moving {
+            board.drag.set_value(None);
+            return;
+        }
+        let Some(el) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            return;
+        };
+        // Find what is under the pointer without the dragged card in the way.
+        let _ = el.style().set_property("visibility", "hidden");
+        let under = document().element_from_point(ev.client_x() as f32, ev.client_y() as f32);
+        let _ = el.style().remove_property("visibility");
+        let _ = el.style().remove_property("transform");
+        let _ = el.class_list().remove_1("dragging");
+        // Keep the drag marked as moving until the click that follows pointerup.
+        board.drag.set_value(Some(drag));
+        let Some(list) = under
+            .and_then(|u| u.closest(".column").ok().flatten())
+            .and_then(|c| c.query_selector("ol.cards").ok().flatten())
+        else {
+            return;
+        };
+        let Some(column) = list
+            .get_attribute("data-column")
+            .and_then(|c| c.parse::<usize>().ok())
+        else {
+            return;
+        };
+        // The drop position: how many other cards of that column lie above the pointer.
+        let y = ev.client_y() as f64;
+        let mut at = 0;
+        if let Ok(items) = list.query_selector_all("li[data-ticket]") {
+            for i in 0..items.length() {
+                let Some(item) = items
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                else {
+                    continue;
+                };
+                if item
+                    .get_attribute("data-ticket")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    == Some(id)
+                {
+                    continue;
+                }
+                let r = item.get_bounding_client_rect();
+                if r.top() + r.height() / 2.0 < y {
+                    at += 1;
+                }
+            }
+        }
+        let before = board.layout.get_untracked();
+        let mut moved = false;
+        board.layout.update(|l| moved = l.place(id, column, at));
+        if moved {
+            let text = board
+                .layout
+                .with_untracked(|l| l.describe(id, number, "moved to"));
+            board.say(text);
+            board.commit(id, before);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (board, id, number, ev);
+}
+
+fn on_pointer_cancel(board: BoardState, ev: web_sys::PointerEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.style().remove_property("transform");
+            let _ = el.class_list().remove_1("dragging");
+        }
+        board.drag.set_value(None);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (board, ev);
+}
+
+/// The click that ends a drag must not follow the card's link.
+fn on_card_click(board: BoardState, ev: web_sys::MouseEvent) {
+    if board.drag.get_value().is_some_and(|d| d.moving) {
+        ev.prevent_default();
+        ev.stop_propagation();
+    }
+    board.drag.set_value(None);
 }
 
 fn initials(name: &str) -> String {
