@@ -71,6 +71,9 @@ pub fn App() -> impl IntoView {
                         <ComingSoon title="Command Center" what="One live view of every ticket and customer, with quick actions."/>
                     </Protected>
                 }/>
+                <Route path=path!("/tickets/new") ssr=SsrMode::Async view=|| view! {
+                    <Protected access=Access::Staff><tickets::new::NewTicketPage/></Protected>
+                }/>
                 <Route path=path!("/tickets") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Staff>
                         <ComingSoon title="Tickets" what="The ticket list with filters and bulk actions arrives with the tickets feature."/>

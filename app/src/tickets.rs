@@ -1,7 +1,9 @@
 //! Tickets, their teams' pipelines (stages), customers and companies, and the audit
 //! trail of every change.
 
+pub mod api;
 pub mod model;
+pub mod new;
 pub mod rank;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -77,6 +77,7 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
     view! {
         <div class="page-head">
             <h1>"Board"</h1>
+            <a class="button primary" href="/tickets/new">"New ticket"</a>
             <nav class="subnav" aria-label="Teams">
                 {teams.into_iter().map(|t| {
                     let current = t.id == team.id;

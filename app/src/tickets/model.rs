@@ -161,6 +161,57 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, AppError> {
     Ok(tags)
 }
 
+/// A due date typed as YYYY-MM-DD (a date input), as the end of that day in UTC,
+/// in epoch milliseconds. Empty: no due date.
+pub fn parse_due_date(raw: &str) -> Result<Option<i64>, AppError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let bad = || AppError::validation("due", "Enter the date as YYYY-MM-DD.");
+    let mut parts = s.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let (y, m, d): (i64, i64, i64) = (
+        y.parse().map_err(|_| bad())?,
+        m.parse().map_err(|_| bad())?,
+        d.parse().map_err(|_| bad())?,
+    );
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1970..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || d < 1
+        || d > month_days[(m - 1) as usize]
+    {
+        return Err(bad());
+    }
+    // Days since the epoch (the inverse of the board's civil-date formula).
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(Some((days + 1) * 86_400_000 - 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +238,23 @@ mod tests {
             vec!["billing", "vip"]
         );
         assert!(parse_tags(&"x".repeat(41)).is_err());
+    }
+
+    #[test]
+    fn a_due_date_is_the_end_of_that_day_in_utc() {
+        assert_eq!(parse_due_date("").unwrap(), None);
+        assert_eq!(parse_due_date("1970-01-01").unwrap(), Some(86_400_000 - 1));
+        assert_eq!(
+            parse_due_date("2000-03-01").unwrap(),
+            Some(951_868_800_000 + 86_400_000 - 1)
+        );
+        for bad in ["2026-02-30", "2026-13-01", "tomorrow", "2026-1"] {
+            assert_eq!(
+                parse_due_date(bad).unwrap_err().field(),
+                Some("due"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

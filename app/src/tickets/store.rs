@@ -230,6 +230,66 @@ pub async fn create_customer(
     })
 }
 
+pub async fn find_customer_by_email(db: &Db, email: &Email) -> Result<Option<i64>, AppError> {
+    Ok(
+        db!(db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM customers WHERE email = $1")
+        .bind(email.as_str()).fetch_optional(pool).await)?,
+    )
+}
+
+pub async fn find_or_create_company(db: &Db, name: &str) -> Result<i64, AppError> {
+    let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM companies WHERE lower(name) = lower($1)"
+    ).bind(name.trim()).fetch_optional(pool).await)?;
+    match found {
+        Some(id) => Ok(id),
+        None => create_company(db, name).await,
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CustomerHitRow {
+    email: String,
+    name: String,
+    company: Option<String>,
+}
+
+/// Customers whose email or name starts with `prefix` (lower-case).
+pub async fn search_customers(
+    db: &Db,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<super::api::CustomerHit>, AppError> {
+    // Escape LIKE's wildcards in what was typed.
+    let pattern = format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = db!(db, pool => sqlx::query_as::<_, CustomerHitRow>(
+        "SELECT c.email, c.name, co.name AS company FROM customers c LEFT JOIN companies co ON co.id = c.company_id
+         WHERE c.email LIKE $1 ESCAPE '\\' OR lower(c.name) LIKE $1 ESCAPE '\\' ORDER BY c.name, c.id LIMIT $2"
+    ).bind(&pattern).bind(limit).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| super::api::CustomerHit {
+            email: r.email,
+            name: r.name,
+            company: r.company,
+        })
+        .collect())
+}
+
+/// Active staff of a team, by name.
+pub async fn team_members(db: &Db, team_id: i64) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, (i64, String)>(
+        "SELECT u.id, u.name FROM users u JOIN team_members m ON m.user_id = u.id
+         WHERE m.team_id = $1 AND u.active = TRUE AND u.role IN ('agent', 'lead', 'admin') ORDER BY lower(u.name), u.id"
+    ).bind(team_id).fetch_all(pool).await)?)
+}
+
 // ---- tickets ----------------------------------------------------------------------
 
 pub struct NewTicket<'a> {

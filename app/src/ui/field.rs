@@ -44,6 +44,7 @@ pub fn Field(
             <input
                 id=id
                 name=name
+                list=(name == "customer_email").then_some("customer-hits")
                 type=kind
                 autocomplete=autocomplete
                 required=required

@@ -13,7 +13,127 @@ on_both_backends!(
     the_board_shows_each_stage_as_a_named_list_of_cards,
     an_agent_of_another_team_cannot_open_this_teams_board_or_move_its_cards,
     a_card_moves_with_the_plain_form_and_stays_there_after_a_reload,
+    a_ticket_created_with_a_new_customer_lands_in_the_first_column,
+    a_ticket_form_error_names_its_field_and_creates_nothing,
 );
+
+fn ticket_form<'a>(
+    team: &'a str,
+    title: &'a str,
+    email: &'a str,
+    name: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("title", title),
+        ("description", "It smells of smoke."),
+        ("customer_email", email),
+        ("customer_name", name),
+        ("company", "Initrode"),
+        ("team", team),
+        ("priority", "high"),
+        ("assignee", ""),
+        ("tags", "hardware, Urgent"),
+        ("due", "2030-01-31"),
+    ]
+}
+
+async fn a_ticket_created_with_a_new_customer_lands_in_the_first_column(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let r = app
+        .call(
+            "/api/tickets/create",
+            &ticket_form(
+                &team,
+                "Toner everywhere",
+                "Pat@Initrode.example",
+                "Pat Printer",
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), serde_json::json!(format!("/board?team={team}")));
+    let page = app.get("/board", Some(&admin)).await.body;
+    let new_list = page
+        .split("aria-label=\"New\"")
+        .nth(1)
+        .unwrap()
+        .split("</ol>")
+        .next()
+        .unwrap();
+    assert!(new_list.contains("#1001 Toner everywhere"));
+    assert!(new_list.contains("Pat Printer · Initrode"));
+    // The same email finds the same customer (case-insensitively), no name needed.
+    let again = app
+        .call(
+            "/api/tickets/create",
+            &ticket_form(&team, "More toner", "pat@initrode.example", ""),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let hits = app
+        .call("/api/customers/search", &[("q", "pat")], Some(&admin))
+        .await
+        .json();
+    assert_eq!(hits.as_array().unwrap().len(), 1);
+    assert_eq!(hits[0]["company"], "Initrode");
+}
+
+async fn a_ticket_form_error_names_its_field_and_creates_nothing(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let cases = [
+        (
+            ticket_form(&team, "   ", "pat@initrode.example", "Pat"),
+            "title",
+        ),
+        (
+            ticket_form(&team, "Fine title", "not-an-email", "Pat"),
+            "customer_email",
+        ),
+        (
+            ticket_form(&team, "Fine title", "new@initrode.example", ""),
+            "customer_name",
+        ),
+        (
+            ticket_form("999999", "Fine title", "pat@initrode.example", "Pat"),
+            "team",
+        ),
+    ];
+    for (form, field) in cases {
+        let r = app.call("/api/tickets/create", &form, Some(&admin)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["Validation"]["field"], field);
+    }
+    let mut bad_due = ticket_form(&team, "Fine title", "pat@initrode.example", "Pat");
+    bad_due[9] = ("due", "2030-02-30");
+    assert_eq!(
+        app.call("/api/tickets/create", &bad_due, Some(&admin))
+            .await
+            .json()["Validation"]["field"],
+        "due"
+    );
+    let page = app.get("/board", Some(&admin)).await.body;
+    assert!(!page.contains("#1001"), "nothing was created");
+    // Customers cannot file tickets here.
+    assert_eq!(
+        app.call(
+            "/api/tickets/create",
+            &ticket_form(&team, "x", "a@b.co", "A"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
 
 /// A signed-in admin and one ticket for a customer of a company, on the Support team.
 async fn seeded(app: &TestApp) -> (String, i64) {
