@@ -94,7 +94,11 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
             {move || board.error.get().or_else(form_error).map(|m| view! { <p>{m}</p> })}
         </div>
         <p class="visually-hidden" aria-live="assertive" role="status">{move || board.announcement.get()}</p>
-        <div class="board" aria-label=format!("{} board", team.name)>
+        <div class="board" aria-label=format!("{} board", team.name)
+            on:pointermove=move |ev| on_pointer_move(board, ev)
+            on:pointerup=move |ev| on_pointer_up(board, ev)
+            on:pointercancel=move |ev| on_pointer_cancel(board, ev)
+        >
             {columns.into_iter().enumerate().map(|(index, c)| view! {
                 <Column index column=c stages=stages.clone() now board move_card/>
             }).collect_view()}
@@ -118,6 +122,7 @@ struct BoardState {
 #[derive(Clone, Copy)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 struct Drag {
+    card: i64,
     pointer: i32,
     x: i32,
     y: i32,
@@ -257,10 +262,7 @@ fn Card(
         <li class="card" class:overdue=overdue class:picked=picked tabindex="0" aria-label=label.clone()
             aria-describedby="board-help" data-ticket=id
             on:keydown=move |ev| on_card_key(board, id, number, ev)
-            on:pointerdown=move |ev| on_pointer_down(board, ev)
-            on:pointermove=move |ev| on_pointer_move(board, ev)
-            on:pointerup=move |ev| on_pointer_up(board, id, number, ev)
-            on:pointercancel=move |ev| on_pointer_cancel(board, ev)
+            on:pointerdown=move |ev| on_pointer_down(board, id, ev)
             on:click=move |ev| on_card_click(board, ev)
         >
             <span class="drag-handle" aria-hidden="true" title="Drag to move">"⠿"</span>
@@ -387,7 +389,7 @@ fn refocus(id: i64) {
 #[cfg(feature = "hydrate")]
 const DRAG_THRESHOLD: i32 = 6;
 
-fn on_pointer_down(board: BoardState, ev: web_sys::PointerEvent) {
+fn on_pointer_down(board: BoardState, id: i64, ev: web_sys::PointerEvent) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
@@ -414,6 +416,7 @@ fn on_pointer_down(board: BoardState, ev: web_sys::PointerEvent) {
             return;
         }
         board.drag.set_value(Some(Drag {
+            card: id,
             pointer: ev.pointer_id(),
             x: ev.client_x(),
             y: ev.client_y(),
@@ -421,9 +424,23 @@ fn on_pointer_down(board: BoardState, ev: web_sys::PointerEvent) {
         }));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (board, ev);
+    let _ = (board, id, ev);
 }
 
+/// The dragged card's element.
+#[cfg(feature = "hydrate")]
+fn card_element(id: i64) -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    document()
+        .query_selector(&format!("[data-ticket=\"{id}\"]"))
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into().ok())
+}
+
+/// Follows the pointer over the whole board (the events bubble up to it from
+/// whatever lies under the pointer); once it has travelled far enough the press is
+/// a drag, and the board captures the pointer so the drop is seen even outside it.
 fn on_pointer_move(board: BoardState, ev: web_sys::PointerEvent) {
     #[cfg(feature = "hydrate")]
     {
@@ -435,10 +452,7 @@ fn on_pointer_move(board: BoardState, ev: web_sys::PointerEvent) {
             return;
         }
         let (dx, dy) = (ev.client_x() - drag.x, ev.client_y() - drag.y);
-        let Some(el) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-        else {
+        let Some(el) = card_element(drag.card) else {
             return;
         };
         if !drag.moving {
@@ -447,7 +461,12 @@ fn on_pointer_move(board: BoardState, ev: web_sys::PointerEvent) {
             }
             drag.moving = true;
             board.drag.set_value(Some(drag));
-            let _ = el.set_pointer_capture(ev.pointer_id());
+            if let Some(area) = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            {
+                let _ = area.set_pointer_capture(ev.pointer_id());
+            }
             let _ = el.class_list().add_1("dragging");
         }
         ev.prevent_default();
@@ -459,7 +478,7 @@ fn on_pointer_move(board: BoardState, ev: web_sys::PointerEvent) {
     let _ = (board, ev);
 }
 
-fn on_pointer_up(board: BoardState, id: i64, number: i64, ev: web_sys::PointerEvent) {
+fn on_pointer_up(board: BoardState, ev: web_sys::PointerEvent) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
@@ -473,20 +492,15 @@ fn on_pointer_up(board: BoardState, id: i64, number: i64, ev: web_sys::PointerEv
             board.drag.set_value(None);
             return;
         }
-        let Some(el) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-        else {
-            return;
-        };
+        let id = drag.card;
+        let Some(el) = card_element(id) else { return };
         // Find what is under the pointer without the dragged card in the way.
         let _ = el.style().set_property("visibility", "hidden");
         let under = document().element_from_point(ev.client_x() as f32, ev.client_y() as f32);
         let _ = el.style().remove_property("visibility");
         let _ = el.style().remove_property("transform");
         let _ = el.class_list().remove_1("dragging");
-        // Keep the drag marked as moving until the click that follows pointerup.
-        board.drag.set_value(Some(drag));
+        // Stays marked as moving until the click that may follow this release.
         let Some(list) = under
             .and_then(|u| u.closest(".column").ok().flatten())
             .and_then(|c| c.query_selector("ol.cards").ok().flatten())
@@ -527,6 +541,7 @@ fn on_pointer_up(board: BoardState, id: i64, number: i64, ev: web_sys::PointerEv
         let mut moved = false;
         board.layout.update(|l| moved = l.place(id, column, at));
         if moved {
+            let number = board.number(id);
             let text = board
                 .layout
                 .with_untracked(|l| l.describe(id, number, "moved to"));
@@ -535,27 +550,25 @@ fn on_pointer_up(board: BoardState, id: i64, number: i64, ev: web_sys::PointerEv
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (board, id, number, ev);
+    let _ = (board, ev);
 }
 
 fn on_pointer_cancel(board: BoardState, ev: web_sys::PointerEvent) {
+    let _ = ev;
     #[cfg(feature = "hydrate")]
     {
-        use wasm_bindgen::JsCast;
-        if let Some(el) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-        {
+        if let Some(el) = board.drag.get_value().and_then(|d| card_element(d.card)) {
             let _ = el.style().remove_property("transform");
             let _ = el.class_list().remove_1("dragging");
         }
         board.drag.set_value(None);
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (board, ev);
+    let _ = board;
 }
 
-/// The click that ends a drag must not follow the card's link.
+/// The click that ends a drag must not follow the card's link. (A release over
+/// another column clicks nothing: the next press resets the drag state.)
 fn on_card_click(board: BoardState, ev: web_sys::MouseEvent) {
     if board.drag.get_value().is_some_and(|d| d.moving) {
         ev.prevent_default();
