@@ -59,9 +59,19 @@ pub struct RequestId(pub String);
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
 
-/// The state, from context. A missing context is a wiring bug, reported as Internal.
+/// The state, from context. Missing while a request is being served, that is a
+/// wiring bug, reported as Internal. Missing with no request at all, it is a page's
+/// data fetch that outlived its request (the browser navigated away), which is
+/// harmless: answered with Unreachable and logged at debug level only.
 pub fn app_state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+    if let Some(state) = use_context::<AppState>() {
+        return Ok(state);
+    }
+    if use_context::<http::request::Parts>().is_none() {
+        tracing::debug!("data fetch after its request ended: skipped");
+        return Err(AppError::Unreachable);
+    }
+    Err(AppError::internal("AppState missing from context"))
 }
 
 pub fn current_request_id() -> String {

@@ -9,8 +9,8 @@ const admin = { name: "Ada Admin", email: "ada@example.com", password: "correct 
 const agent = { name: "Alan Agent", email: "alan@example.com", password: "agent password is long" };
 
 async function waitHydrated(page: Page, js: boolean) {
-  // Hydration has finished once the WASM has been fetched and the page is idle.
-  if (js) await page.waitForLoadState("networkidle");
+  // The app marks <html data-hydrated> once the page is interactive.
+  if (js) await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }
 
 async function signIn(page: Page, js: boolean, email: string, password: string) {

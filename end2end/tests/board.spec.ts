@@ -7,18 +7,18 @@ const admin = { email: "ada@example.com", password: "correct horse battery stapl
 
 async function signIn(page: Page, js: boolean) {
   await page.goto("/login");
-  if (js) await page.waitForLoadState("networkidle");
+  if (js) await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await page.getByLabel("Email").fill(admin.email);
   await page.getByLabel("Password", { exact: true }).fill(admin.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/board/);
-  if (js) await page.waitForLoadState("networkidle");
+  if (js) await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }
 
 async function createTicket(page: Page, js: boolean, title: string) {
   await page.getByRole("link", { name: "New ticket" }).click();
   await expect(page.getByRole("heading", { name: "New ticket" })).toBeVisible();
-  if (js) await page.waitForLoadState("networkidle");
+  if (js) await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await page.getByLabel("Title").fill(title);
   await page.getByLabel("Description").fill("Written by the end-to-end journey.");
   await page.getByLabel("Customer email").fill("pat@initrode.example");
@@ -27,6 +27,11 @@ async function createTicket(page: Page, js: boolean, title: string) {
   await page.getByLabel("Priority").selectOption("high");
   await page.getByRole("button", { name: "Create ticket" }).click();
   await expect(page).toHaveURL(/\/board\?team=/);
+}
+
+/// The board marks itself once its cards answer to pointer and keyboard.
+async function boardReady(page: Page) {
+  await page.locator(".board[data-interactive]").waitFor({ state: "attached" });
 }
 
 function column(page: Page, name: string) {
@@ -46,7 +51,7 @@ test("a title left empty is refused next to the field and keeps what was typed",
   test.skip(!javaScriptEnabled, "without JavaScript the browser's own required-field check stops the form first");
   await signIn(page, javaScriptEnabled);
   await page.getByRole("link", { name: "New ticket" }).click();
-  await page.waitForLoadState("networkidle");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await page.getByLabel("Title").fill("x".repeat(201));
   await expect(page.getByText("Use at most 200 characters (1 too many).")).toBeVisible();
   await page.getByLabel("Customer email").fill("someone.new@example.com");
@@ -60,6 +65,7 @@ test("a title left empty is refused next to the field and keeps what was typed",
 test("drag a card to another column with the mouse; it is still there after a reload", async ({ page, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, "dragging needs JavaScript; the Move form covers it without");
   await signIn(page, javaScriptEnabled);
+  await boardReady(page);
   const card = column(page, "New").getByRole("listitem", { name: /^#1001 / });
   const saved = page.waitForResponse((r) => r.url().includes("/api/board/move"));
   await card.locator(".card-customer").dragTo(column(page, "In Progress"));
@@ -73,6 +79,7 @@ test("drag a card to another column with the mouse; it is still there after a re
 test("move a card with the keyboard only", async ({ page, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, "keyboard moves need JavaScript; the Move form covers it without");
   await signIn(page, javaScriptEnabled);
+  await boardReady(page);
   const card = column(page, "New").getByRole("listitem", { name: /^#1002 / });
   await card.focus();
   await page.keyboard.press("Space");

@@ -87,10 +87,21 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        // Pages rendered by the fallback (404s) need the state too: the app asks who
+        // is signed in on every page.
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(request_context, shell))
+        >(
+            {
+                let state = state.clone();
+                move || {
+                    provide_context(state.clone());
+                    request_context();
+                }
+            },
+            shell,
+        ))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             http.clone(),

@@ -74,6 +74,16 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
             .and_then(|r| r.err())
             .map(|e| e.to_string())
     };
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| on_picked_key(board, ev));
+    on_cleanup(move || keys.remove());
+    // Effects run only once the view is live in the browser: from then on the cards
+    // answer to pointer and keyboard (tests and tools wait for this mark).
+    let area = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = area.get() {
+            let _ = el.set_attribute("data-interactive", "true");
+        }
+    });
     view! {
         <div class="page-head">
             <h1>"Board"</h1>
@@ -94,7 +104,7 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
             {move || board.error.get().or_else(form_error).map(|m| view! { <p>{m}</p> })}
         </div>
         <p class="visually-hidden" aria-live="assertive" role="status">{move || board.announcement.get()}</p>
-        <div class="board" aria-label=format!("{} board", team.name)
+        <div class="board" aria-label=format!("{} board", team.name) node_ref=area
             on:pointermove=move |ev| on_pointer_move(board, ev)
             on:pointerup=move |ev| on_pointer_up(board, ev)
             on:pointercancel=move |ev| on_pointer_cancel(board, ev)
@@ -314,54 +324,68 @@ fn on_the_card_itself(ev: &web_sys::Event) -> bool {
     }
 }
 
+/// Space or Enter on a focused card picks it up. The keys that follow are handled
+/// by [`on_picked_key`] at the window, so none is lost while a card that changed
+/// columns gets its focus back.
 fn on_card_key(board: BoardState, id: i64, number: i64, ev: web_sys::KeyboardEvent) {
     let key = ev.key();
-    let picked = board.picked.get_untracked();
-    match picked {
-        None => {
-            if (key == " " || key == "Enter") && on_the_card_itself(&ev) {
-                ev.prevent_default();
-                board.picked.set(Some((id, board.layout.get_untracked())));
-                let here = board
-                    .layout
-                    .with_untracked(|l| l.describe(id, number, "picked up in"));
-                board.say(format!("{here}. Use the arrow keys to move it, Space or Enter to drop it, Escape to cancel."));
-            }
-        }
-        Some((card, before)) if card == id => {
-            if let Some(step) = Step::from_key(&key) {
-                ev.prevent_default();
-                let mut moved = false;
-                board.layout.update(|l| moved = l.step(id, step));
-                let text = if moved {
-                    board
-                        .layout
-                        .with_untracked(|l| l.describe(id, number, "moved to"))
-                } else {
-                    format!("#{number} cannot move further that way")
-                };
-                board.say(text);
-                refocus(id);
-            } else if key == " " || key == "Enter" {
-                ev.prevent_default();
-                board.picked.set(None);
-                let text = board
-                    .layout
-                    .with_untracked(|l| l.describe(id, number, "dropped in"));
-                board.say(text);
-                board.commit(id, before);
-            } else if key == "Escape" {
-                ev.prevent_default();
-                board.layout.set(before);
-                board.picked.set(None);
-                let text = board
-                    .layout
-                    .with_untracked(|l| l.describe(id, number, "move cancelled; back in"));
-                board.say(text);
-                refocus(id);
-            }
-        }
-        Some(_) => {}
+    if board.picked.get_untracked().is_none()
+        && (key == " " || key == "Enter")
+        && on_the_card_itself(&ev)
+    {
+        ev.prevent_default();
+        board.picked.set(Some((id, board.layout.get_untracked())));
+        let here = board
+            .layout
+            .with_untracked(|l| l.describe(id, number, "picked up in"));
+        board.say(format!(
+            "{here}. Use the arrow keys to move it, Space or Enter to drop it, Escape to cancel."
+        ));
+    }
+}
+
+/// Arrow keys move the picked-up card, Space or Enter drop it, Escape puts it back.
+fn on_picked_key(board: BoardState, ev: web_sys::KeyboardEvent) {
+    // The key that picked the card up has been handled already.
+    if ev.default_prevented() {
+        return;
+    }
+    let Some((id, before)) = board.picked.get_untracked() else {
+        return;
+    };
+    let number = board.number(id);
+    let key = ev.key();
+    if let Some(step) = Step::from_key(&key) {
+        ev.prevent_default();
+        let mut moved = false;
+        board.layout.update(|l| moved = l.step(id, step));
+        let text = if moved {
+            board
+                .layout
+                .with_untracked(|l| l.describe(id, number, "moved to"))
+        } else {
+            format!("#{number} cannot move further that way")
+        };
+        board.say(text);
+        refocus(id);
+    } else if key == " " || key == "Enter" {
+        ev.prevent_default();
+        board.picked.set(None);
+        let text = board
+            .layout
+            .with_untracked(|l| l.describe(id, number, "dropped in"));
+        board.say(text);
+        board.commit(id, before);
+        refocus(id);
+    } else if key == "Escape" {
+        ev.prevent_default();
+        board.layout.set(before);
+        board.picked.set(None);
+        let text = board
+            .layout
+            .with_untracked(|l| l.describe(id, number, "move cancelled; back in"));
+        board.say(text);
+        refocus(id);
     }
 }
 

@@ -27,7 +27,30 @@ on_both_backends!(
     customers_land_on_the_portal_and_get_403_on_staff_pages,
     sessions_survive_a_restart_and_are_shared_by_instances,
     an_unexpected_failure_shows_one_friendly_page_with_the_request_id,
+    an_unknown_address_gets_the_not_found_page_without_an_internal_error,
 );
+
+async fn an_unknown_address_gets_the_not_found_page_without_an_internal_error(app: &TestApp) {
+    // The fallback renders the app, which asks who is signed in: with a session
+    // that names a user, that lookup needs the state (it once went missing here).
+    let cookie = app.setup_admin().await;
+    for cookie in [None, Some(cookie.as_str())] {
+        let r = app.get("/no/such/page", cookie).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("Page not found"), "{}", r.body);
+        assert!(!r.body.contains("Something went wrong"));
+    }
+    let signed_in = app
+        .get(
+            "/no/such/page",
+            Some(
+                &app.signed_in("ada@example.com", crate::common::ADMIN_PASSWORD)
+                    .await,
+            ),
+        )
+        .await;
+    assert!(signed_in.body.contains("Page not found"));
+}
 
 async fn an_unexpected_failure_shows_one_friendly_page_with_the_request_id(app: &TestApp) {
     let cookie = app.setup_admin().await;
