@@ -34,12 +34,6 @@ export default defineConfig({
   testDir: "./tests",
   reporter: "line",
   workers: 1,
-  // KNOWN DEFECT (issue #3 note): in roughly 1 of 12 page loads the board's content,
-  // nested in two async boundaries (the sign-in guard's and the board's own), is
-  // left un-hydrated: cards ignore keys and drags until a reload. One retry keeps
-  // CI from failing on it while it is being fixed; Playwright reports such a pass as
-  // "flaky", so it stays visible in every run.
-  retries: 1,
   fullyParallel: false,
   timeout: 30_000,
   expect: { timeout: 10_000 },
