@@ -42,60 +42,76 @@ fn server_error(value: Option<Result<String, AppError>>) -> Option<AppError> {
     value.and_then(|r| r.err())
 }
 
+/// Waits for the session (a blocking resource, so this is decided before the server
+/// sends any byte), shows the one error panel when it cannot be loaded, and
+/// otherwise renders what `render` makes of it. Every page that depends on who is
+/// signed in goes through here.
+#[component]
+fn WithSession<F>(render: F) -> impl IntoView
+where
+    F: Fn(SessionInfo) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match auth.session.await {
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                        Ok(info) => render(info),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// Shows `children` inside the app shell when the signed-in user's role admits
 /// `access`; otherwise sends a signed-out visitor to sign in (and back afterwards),
 /// shows a 403 page to a signed-in user without the role, and sends everyone to
 /// `/setup` until the first admin exists.
 #[component]
 pub fn Protected(access: Access, children: ChildrenFn) -> impl IntoView {
-    let auth = use_auth();
     let location = use_location();
     let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.session.await {
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                    Ok(info) if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
-                    Ok(SessionInfo { user: None, .. }) => {
-                        let search = location.search.get_untracked();
-                        let here = if search.is_empty() {
-                            location.pathname.get_untracked()
-                        } else {
-                            format!("{}?{}", location.pathname.get_untracked(), search)
-                        };
-                        let to = if here == "/" { "/login".to_string() } else { format!("/login?next={}", encode_query_value(&here)) };
-                        view! { <Redirect path=to/> }.into_any()
-                    }
-                    Ok(SessionInfo { user: Some(user), .. }) => {
-                        if access.allows(user.role) {
-                            view! { <AppShell user=user>{children.with_value(|c| c())}</AppShell> }.into_any()
-                        } else {
-                            view! { <AppShell user=user><ForbiddenPage/></AppShell> }.into_any()
-                        }
-                    }
-                }
-            })}
-        </Suspense>
-    }
+    let render = move |info: SessionInfo| match info {
+        info if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
+        SessionInfo { user: None, .. } => {
+            let search = location.search.get_untracked();
+            let here = if search.is_empty() {
+                location.pathname.get_untracked()
+            } else {
+                format!("{}?{}", location.pathname.get_untracked(), search)
+            };
+            let to = if here == "/" {
+                "/login".to_string()
+            } else {
+                format!("/login?next={}", encode_query_value(&here))
+            };
+            view! { <Redirect path=to/> }.into_any()
+        }
+        SessionInfo {
+            user: Some(user), ..
+        } => {
+            if access.allows(user.role) {
+                view! { <AppShell user=user>{children.with_value(|c| c())}</AppShell> }.into_any()
+            } else {
+                view! { <AppShell user=user><ForbiddenPage/></AppShell> }.into_any()
+            }
+        }
+    };
+    view! { <WithSession render/> }
 }
 
 /// `/`: sends each person to where they work.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.session.await {
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                    Ok(info) if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
-                    Ok(SessionInfo { user: Some(u), .. }) => view! { <Redirect path=u.role.home()/> }.into_any(),
-                    Ok(_) => view! { <Redirect path="/login"/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <WithSession render=|info: SessionInfo| match info {
+        info if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
+        SessionInfo { user: Some(u), .. } => view! { <Redirect path=u.role.home()/> }.into_any(),
+        _ => view! { <Redirect path="/login"/> }.into_any(),
+    }/> }
 }
 
 /// The live-validated password and confirmation pair used wherever a password is set.
@@ -140,18 +156,11 @@ pub fn NewPasswordFields(
 /// `/setup`: creates the first admin. Gone (404) once an admin exists.
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.session.await {
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                    Ok(info) if info.needs_setup => view! { <SetupForm/> }.into_any(),
-                    Ok(_) => view! { <NotFoundPage/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <WithSession render=|info: SessionInfo| if info.needs_setup {
+        view! { <SetupForm/> }.into_any()
+    } else {
+        view! { <NotFoundPage/> }.into_any()
+    }/> }
 }
 
 #[component]
@@ -207,19 +216,11 @@ fn SetupForm() -> impl IntoView {
 /// going, or to their role's start page.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.session.await {
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                    Ok(info) if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
-                    Ok(SessionInfo { user: Some(u), .. }) => view! { <Redirect path=u.role.home()/> }.into_any(),
-                    Ok(_) => view! { <LoginForm/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <WithSession render=|info: SessionInfo| match info {
+        info if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
+        SessionInfo { user: Some(u), .. } => view! { <Redirect path=u.role.home()/> }.into_any(),
+        _ => view! { <LoginForm/> }.into_any(),
+    }/> }
 }
 
 #[component]
