@@ -44,3 +44,18 @@ pub async fn audit_for(db: &Db, entity: &str, entity_id: i64) -> Result<Vec<Audi
          WHERE entity = $1 AND entity_id = $2 ORDER BY at, id"
     ).bind(entity).bind(entity_id).fetch_all(pool).await)?)
 }
+
+/// Writes one audit row on its own (for a change that is a single statement already
+/// committed, such as creating a record): `record(db, actor, "team", id, "created", name)`.
+pub async fn record(
+    db: &Db,
+    actor: i64,
+    entity: &str,
+    entity_id: i64,
+    action: &str,
+    value: &str,
+) -> Result<(), AppError> {
+    let now = crate::store::now_ms();
+    db!(db, pool => insert_audit!(pool, actor, entity, entity_id, action, None::<&str>, None::<&str>, Some(value), now).await.map(|_| ()))?;
+    Ok(())
+}

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod teams;
 pub mod tickets;
 pub mod ui;
 
@@ -63,35 +64,25 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") ssr=SsrMode::Async view=HomePage/>
                 <Route path=path!("/setup") ssr=SsrMode::Async view=SetupPage/>
                 <Route path=path!("/login") ssr=SsrMode::Async view=LoginPage/>
-                <Route path=path!("/board") ssr=SsrMode::Async view=|| view! {
-                    <Protected access=Access::Staff><board::page::BoardPage/></Protected>
-                }/>
+                <Route path=path!("/board") ssr=SsrMode::Async view=board::page::BoardPage/>
                 <Route path=path!("/command") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Staff>
                         <ComingSoon title="Command Center" what="One live view of every ticket and customer, with quick actions."/>
                     </Protected>
                 }/>
-                <Route path=path!("/tickets/new") ssr=SsrMode::Async view=|| view! {
-                    <Protected access=Access::Staff><tickets::new::NewTicketPage/></Protected>
-                }/>
-                <Route path=path!("/tickets") ssr=SsrMode::Async view=|| view! {
-                    <Protected access=Access::Staff>
-                        <ComingSoon title="Tickets" what="The ticket list with filters and bulk actions arrives with the tickets feature."/>
-                    </Protected>
-                }/>
+                <Route path=path!("/tickets/new") ssr=SsrMode::Async view=tickets::new::NewTicketPage/>
+                <Route path=path!("/tickets/:number") ssr=SsrMode::Async view=tickets::page::TicketPage/>
+                <Route path=path!("/tickets") ssr=SsrMode::Async view=tickets::list::TicketListPage/>
                 <Route path=path!("/customers") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Staff>
                         <ComingSoon title="Customers" what="Customers and their companies, with their tickets."/>
                     </Protected>
                 }/>
-                <Route path=path!("/team") ssr=SsrMode::Async view=|| view! {
-                    <Protected access=Access::Lead>
-                        <ComingSoon title="Team settings" what="Your team's pipeline stages and custom fields."/>
-                    </Protected>
-                }/>
+                <Route path=path!("/team") ssr=SsrMode::Async view=teams::pages::TeamSettingsPage/>
                 <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><Redirect path="/admin/people"/></Protected>
                 }/>
+                <Route path=path!("/admin/teams") ssr=SsrMode::Async view=teams::pages::TeamsPage/>
                 <Route path=path!("/admin/people") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><admin::people::PeoplePage/></Protected>
                 }/>

@@ -148,6 +148,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "tickets",
         include_str!("../../migrations/sqlite/0002_tickets.sql"),
     ),
+    (
+        3,
+        "lists",
+        include_str!("../../migrations/sqlite/0003_lists.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -159,6 +164,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         2,
         "tickets",
         include_str!("../../migrations/postgres/0002_tickets.sql"),
+    ),
+    (
+        3,
+        "lists",
+        include_str!("../../migrations/postgres/0003_lists.sql"),
     ),
 ];
 

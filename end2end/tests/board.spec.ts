@@ -30,20 +30,8 @@ async function createTicket(page: Page, js: boolean, title: string) {
 }
 
 /// The board marks itself once its cards answer to pointer and keyboard.
-/// KNOWN DEFECT (issue #3 note): in about 1 of 12 loads the board, nested in two
-/// async boundaries, is left un-hydrated until a reload. Until that is fixed this
-/// reloads (at most 3 times) and says so in the test output.
 async function boardReady(page: Page) {
-  for (let load = 1; load <= 4; load++) {
-    try {
-      await page.locator(".board[data-interactive]").waitFor({ state: "attached", timeout: 5_000 });
-      return;
-    } catch {
-      console.warn(`board not interactive after load ${load}: reloading (known hydration defect, issue #3)`);
-      await page.reload();
-    }
-  }
-  throw new Error("the board never became interactive");
+  await page.locator(".board[data-interactive]").waitFor({ state: "attached" });
 }
 
 function column(page: Page, name: string) {

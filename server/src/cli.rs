@@ -1,4 +1,5 @@
-//! The command line: `grip serve` (default), `grip migrate`, `grip create-admin`.
+//! The command line: `grip serve` (default), `grip migrate`, `grip create-admin`,
+//! `grip seed`.
 //! Every failure ends in one line naming what is wrong, and a non-zero exit.
 
 use std::io::{BufRead, IsTerminal};
@@ -36,6 +37,25 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Fill the database: `--demo` for a believable workspace to try Grip with, or
+    /// `--tickets N` for benchmarks.
+    Seed {
+        /// 3 teams, 10 staff, 40 companies, 300 customers, 600 tickets with history.
+        #[arg(long, conflicts_with = "tickets")]
+        demo: bool,
+        /// Create this many tickets (one customer per ten) as fast as possible.
+        #[arg(long, required_unless_present = "demo")]
+        tickets: Option<u64>,
+        /// With --tickets: how many stay open on the team's board (the rest are completed).
+        #[arg(long, default_value_t = 5000)]
+        open: u64,
+        /// With --tickets: the team they belong to (created if missing).
+        #[arg(long, default_value = "Support")]
+        team: String,
+        /// Add to a database that already has tickets.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -57,6 +77,13 @@ pub fn main() -> ExitCode {
             Command::Serve => serve(config).await,
             Command::Migrate => migrate(config).await,
             Command::CreateAdmin { email, name } => create_admin(config, email, name).await,
+            Command::Seed {
+                demo,
+                tickets,
+                open,
+                team,
+                force,
+            } => seed(config, demo, tickets, open, team, force).await,
         }
     });
     match result {
@@ -146,6 +173,26 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn seed(
+    config: Config,
+    demo: bool,
+    tickets: Option<u64>,
+    open_count: u64,
+    team: String,
+    force: bool,
+) -> Result<(), String> {
+    let db = open(&config).await?;
+    let result = match (demo, tickets) {
+        (true, _) => crate::seed::demo(&db, force).await,
+        (false, Some(n)) => {
+            crate::seed::tickets_fast(&db, n, open_count.min(n), &team, force).await
+        }
+        (false, None) => Err("seed: choose --demo or --tickets N".into()),
+    };
+    db.close().await;
+    result
 }
 
 async fn migrate(config: Config) -> Result<(), String> {

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod middleware;
+pub mod seed;
 pub mod sessions;
 
 use std::sync::Arc;

@@ -8,16 +8,8 @@ use super::api::{ChangeRole, CreatePerson, Person, SetPersonActive};
 use crate::auth::model::{Email, PersonName};
 use crate::auth::pages::NewPasswordFields;
 use crate::auth::Role;
+use crate::teams::pages::AdminNav;
 use crate::ui::{Field, FormError};
-
-#[component]
-pub fn AdminNav() -> impl IntoView {
-    view! {
-        <nav class="subnav" aria-label="Admin sections">
-            <a href="/admin/people" aria-current="page">"People"</a>
-        </nav>
-    }
-}
 
 /// `/admin/people`.
 #[component]
@@ -46,7 +38,7 @@ pub fn PeoplePage() -> impl IntoView {
         <Title text="People · Admin · Grip"/>
         <div class="page-head">
             <h1>"Admin"</h1>
-            <AdminNav/>
+            <AdminNav current="people"/>
         </div>
         <div class="two-col">
             <section class="card" aria-labelledby="people-heading">

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 use super::api::{Login, SetupAdmin};
 use super::model::{confirm_problem, password_problem, Email, PersonName, SessionInfo};
 use super::policy::Access;
+use super::CurrentUser;
 use crate::error::AppError;
 use crate::ui::{
     encode_query_value, load_page, set_status, AppShell, AuthCard, ErrorPanel, Field,
@@ -67,41 +68,99 @@ where
     }
 }
 
-/// Shows `children` inside the app shell when the signed-in user's role admits
-/// `access`; otherwise sends a signed-out visitor to sign in (and back afterwards),
-/// shows a 403 page to a signed-in user without the role, and sends everyone to
-/// `/setup` until the first admin exists.
-#[component]
-pub fn Protected(access: Access, children: ChildrenFn) -> impl IntoView {
-    let location = use_location();
-    let children = StoredValue::new(children);
-    let render = move |info: SessionInfo| match info {
-        info if info.needs_setup => view! { <Redirect path="/setup"/> }.into_any(),
+/// Where the visitor is: path and query, to come back to after signing in.
+fn here(location: &leptos_router::location::Location) -> String {
+    let search = location.search.get_untracked();
+    if search.is_empty() {
+        location.pathname.get_untracked()
+    } else {
+        format!("{}?{}", location.pathname.get_untracked(), search)
+    }
+}
+
+/// The guard of every signed-in page: the user when their role admits `access`;
+/// otherwise what to show instead (sign-in for a visitor, and back afterwards;
+/// `/setup` until the first admin exists; a 403 page inside the shell).
+fn admit(info: SessionInfo, access: Access, here: String) -> Result<CurrentUser, AnyView> {
+    match info {
+        info if info.needs_setup => Err(view! { <Redirect path="/setup"/> }.into_any()),
         SessionInfo { user: None, .. } => {
-            let search = location.search.get_untracked();
-            let here = if search.is_empty() {
-                location.pathname.get_untracked()
-            } else {
-                format!("{}?{}", location.pathname.get_untracked(), search)
-            };
             let to = if here == "/" {
                 "/login".to_string()
             } else {
                 format!("/login?next={}", encode_query_value(&here))
             };
-            view! { <Redirect path=to/> }.into_any()
+            Err(view! { <Redirect path=to/> }.into_any())
         }
         SessionInfo {
             user: Some(user), ..
         } => {
             if access.allows(user.role) {
-                view! { <AppShell user=user>{children.with_value(|c| c())}</AppShell> }.into_any()
+                Ok(user)
             } else {
-                view! { <AppShell user=user><ForbiddenPage/></AppShell> }.into_any()
+                Err(view! { <AppShell user=user><ForbiddenPage/></AppShell> }.into_any())
             }
         }
+    }
+}
+
+/// Shows `children` inside the app shell when the signed-in user's role admits
+/// `access` (see [`admit`] for everyone else).
+#[component]
+pub fn Protected(access: Access, children: ChildrenFn) -> impl IntoView {
+    let location = use_location();
+    let children = StoredValue::new(children);
+    let render = move |info: SessionInfo| match admit(info, access, here(&location)) {
+        Ok(user) => {
+            view! { <AppShell user=user>{children.with_value(|c| c())}</AppShell> }.into_any()
+        }
+        Err(instead) => instead,
     };
     view! { <WithSession render/> }
+}
+
+/// A page with data of its own behind the same guard as [`Protected`]: the session
+/// and the page's resource are awaited in **one** boundary, so the page hydrates as
+/// one piece (nested boundaries occasionally left a page un-hydrated). It is a
+/// Transition: when `data` refetches, the page stays on screen until the new data is
+/// in. Create `data` in the page component, before this one, so that it is created
+/// in the same order on the server and in the browser.
+#[component]
+pub fn ProtectedWith<T, F>(
+    access: Access,
+    data: Resource<Result<T, AppError>>,
+    render: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let auth = use_auth();
+    let location = use_location();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                let location = location.clone();
+                Suspend::new(async move {
+                    let info = match auth.session.await {
+                        Err(e) => return view! { <ErrorPanel error=e/> }.into_any(),
+                        Ok(info) => info,
+                    };
+                    match admit(info, access, here(&location)) {
+                        Err(instead) => instead,
+                        Ok(user) => {
+                            let page = match data.await {
+                                Ok(d) => render(d),
+                                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                            };
+                            view! { <AppShell user=user>{page}</AppShell> }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
 }
 
 /// `/`: sends each person to where they work.

@@ -237,3 +237,25 @@ pub async fn prune_failures(db: &Db, window_secs: i64) -> Result<u64, AppError> 
         .bind(before).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(r)
 }
+
+// ---- preferences ------------------------------------------------------------------
+
+/// A choice `user_id` made that should follow them (e.g. `ticket_view` = `list`).
+pub async fn preference(db: &Db, user_id: i64, name: &str) -> Result<Option<String>, AppError> {
+    Ok(db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT value FROM user_preferences WHERE user_id = $1 AND name = $2"
+    ).bind(user_id).bind(name).fetch_optional(pool).await)?)
+}
+
+pub async fn set_preference(
+    db: &Db,
+    user_id: i64,
+    name: &str,
+    value: &str,
+) -> Result<(), AppError> {
+    db!(db, pool => sqlx::query(
+        "INSERT INTO user_preferences (user_id, name, value) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value"
+    ).bind(user_id).bind(name).bind(value).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}

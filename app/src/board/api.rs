@@ -5,6 +5,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::tickets::api::Member;
+#[cfg(feature = "ssr")]
+use crate::tickets::filter::TicketFilter;
 use crate::tickets::model::{Priority, Stage};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,14 +57,33 @@ pub struct Board {
     pub columns: Vec<BoardColumn>,
     /// The server's clock (ms), so "overdue" is decided the same on both sides.
     pub now: i64,
+    /// Who can be chosen in the assignee filter.
+    pub members: Vec<Member>,
+    /// How many cards each done column shows (grows with "Show more").
+    pub done_shown: i64,
+    /// The user last chose the list: the board page sends them there (and the
+    /// columns are not loaded).
+    pub prefers_list: bool,
 }
 
-/// How many of the most recently completed cards a done column shows.
+/// How many of the most recently completed cards a done column shows at first, and
+/// how many more each "Show more" adds (up to [`DONE_SHOWN_MAX`]).
 pub const DONE_SHOWN: i64 = 50;
+pub const DONE_SHOWN_MAX: i64 = 1000;
+/// A done column counts its cards up to this many ("10000+" beyond), so a stage with
+/// a million completed tickets costs no more than one with ten thousand.
+pub const DONE_COUNT_CAP: i64 = 10_000;
 
-/// The board of `team` (default: the user's first team).
+/// The board of `team` (default: the user's first team), with the cards `filter`
+/// (a query string, see [`TicketFilter`]) admits; done columns show their `shown`
+/// most recently completed cards.
 #[server(prefix = "/api", endpoint = "board")]
-pub async fn get_board(team: Option<i64>) -> Result<Board, AppError> {
+pub async fn get_board(
+    team: Option<i64>,
+    filter: Option<String>,
+    shown: Option<i64>,
+    view: Option<String>,
+) -> Result<Board, AppError> {
     use crate::auth::policy::{require_user, Access};
     crate::api::respond(
         async {
@@ -81,16 +103,81 @@ pub async fn get_board(team: Option<i64>) -> Result<Board, AppError> {
                     )
                 })?,
             };
-            let columns = super::store::board_columns(&state.db, team.id, DONE_SHOWN).await?;
+            let filter = TicketFilter::from_query(filter.as_deref().unwrap_or_default());
+            let now = crate::store::now_ms();
+            let prefers_list =
+                remember_view(&state.db, user.id, view.as_deref()).await? == TicketView::List;
+            if prefers_list {
+                return Ok(Board {
+                    team,
+                    teams,
+                    columns: Vec::new(),
+                    now,
+                    members: Vec::new(),
+                    done_shown: DONE_SHOWN,
+                    prefers_list,
+                });
+            }
+            let done_shown = shown
+                .unwrap_or(DONE_SHOWN)
+                .clamp(DONE_SHOWN, DONE_SHOWN_MAX);
+            let columns =
+                super::store::board_columns(&state.db, team.id, &filter, user.id, now, done_shown)
+                    .await?;
+            let members = crate::tickets::store::team_members(&state.db, team.id)
+                .await?
+                .into_iter()
+                .map(|(id, name)| Member {
+                    id,
+                    name,
+                    team_id: team.id,
+                })
+                .collect();
             Ok(Board {
                 team,
                 teams,
                 columns,
-                now: crate::store::now_ms(),
+                now,
+                members,
+                done_shown,
+                prefers_list,
             })
         }
         .await,
     )
+}
+
+/// The board or the list: the one a person chose last opens for them next time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketView {
+    Board,
+    List,
+}
+
+/// Saves `chosen` ("board" or "list", from a `view=` link) as the user's choice, and
+/// returns the choice in force.
+#[cfg(feature = "ssr")]
+pub async fn remember_view(
+    db: &crate::store::Db,
+    user_id: i64,
+    chosen: Option<&str>,
+) -> Result<TicketView, AppError> {
+    use crate::auth::store::{preference, set_preference};
+    const KEY: &str = "ticket_view";
+    match chosen {
+        Some("board") => {
+            set_preference(db, user_id, KEY, "board").await?;
+            Ok(TicketView::Board)
+        }
+        Some("list") => {
+            set_preference(db, user_id, KEY, "list").await?;
+            Ok(TicketView::List)
+        }
+        _ => Ok(match preference(db, user_id, KEY).await?.as_deref() {
+            Some("list") => TicketView::List,
+            _ => TicketView::Board,
+        }),
+    }
 }
 
 /// Moves a card to a stage, below the card `after` and above the card `before`.

@@ -3,34 +3,49 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use std::collections::HashMap;
 
-use super::api::{get_board, Board, BoardCard, BoardColumn, MoveCard};
+use super::api::{
+    get_board, Board, BoardCard, BoardColumn, MoveCard, DONE_COUNT_CAP, DONE_SHOWN, DONE_SHOWN_MAX,
+};
 use super::moves::{ColumnIds, Layout, Step};
+use crate::auth::pages::ProtectedWith;
+use crate::auth::policy::Access;
+use crate::tickets::filter::TicketFilter;
+use crate::tickets::filter_bar::{FilterBar, ViewToggle};
 use crate::tickets::model::{Stage, StageKind};
-use crate::ui::ErrorPanel;
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let query = use_query_map();
-    let team = move || query.read().get("team").and_then(|t| t.parse::<i64>().ok());
+    let params = move || {
+        query.with(|q| {
+            let team = q.get("team").and_then(|t| t.parse::<i64>().ok());
+            let filter = TicketFilter::from_params(|k| q.get(k)).to_query();
+            let shown = q.get("shown").and_then(|s| s.parse::<i64>().ok());
+            let view = q.get("view");
+            (team, filter, shown, view)
+        })
+    };
     let move_card = ServerAction::<MoveCard>::new();
     let board = Resource::new(
-        move || (team(), move_card.version().get()),
-        |(team, _)| get_board(team),
+        move || (params(), move_card.version().get()),
+        |((team, filter, shown, view), _)| get_board(team, Some(filter), shown, view),
     );
     view! {
         <Title text="Board · Grip"/>
-        <Transition fallback=|| view! { <p class="loading">"Loading the board…"</p> }>
-            {move || Suspend::new(async move {
-                match board.await {
-                    Ok(b) => view! { <BoardView board=b move_card/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <ProtectedWith access=Access::Staff data=board
+            render=move |b: Board| if b.prefers_list {
+                let query = use_query_map().with_untracked(|q| {
+                    TicketFilter::from_params(|k| q.get(k)).to_query()
+                });
+                view! { <Redirect path=format!("/tickets?team={}&{query}", b.team.id)/> }.into_any()
+            } else {
+                view! { <BoardView board=b move_card/> }.into_any()
+            }/>
     }
 }
 
@@ -43,7 +58,20 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
         teams,
         columns,
         now,
+        members,
+        done_shown,
+        prefers_list: _,
     } = board;
+    let filter = use_query_map().with_untracked(|q| TicketFilter::from_params(|k| q.get(k)));
+    let filter_query = filter.to_query();
+    let base_query = if filter_query.is_empty() {
+        format!("team={}", team.id)
+    } else {
+        format!("team={}&{filter_query}", team.id)
+    };
+    let more_href = (done_shown < DONE_SHOWN_MAX)
+        .then(|| format!("/board?{base_query}&shown={}", done_shown + DONE_SHOWN));
+    let filtered = !filter.is_empty();
     let stages: Vec<Stage> = columns.iter().map(|c| c.stage.clone()).collect();
     let layout = RwSignal::new(Layout {
         columns: columns
@@ -87,6 +115,7 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
     view! {
         <div class="page-head">
             <h1>"Board"</h1>
+            <ViewToggle current="board" query=base_query.clone()/>
             <a class="button primary" href="/tickets/new">"New ticket"</a>
             <nav class="subnav" aria-label="Teams">
                 {teams.into_iter().map(|t| {
@@ -97,6 +126,7 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
                 }).collect_view()}
             </nav>
         </div>
+        <FilterBar action="/board" team=team.id filter members/>
         <p class="muted board-help" id="board-help">
             "Drag a card to move it, or focus it and press Space to pick it up, the arrow keys to move it, Space to drop it and Escape to cancel."
         </p>
@@ -110,7 +140,7 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
             on:pointercancel=move |ev| on_pointer_cancel(board, ev)
         >
             {columns.into_iter().enumerate().map(|(index, c)| view! {
-                <Column index column=c stages=stages.clone() now board move_card/>
+                <Column index column=c stages=stages.clone() now board move_card more_href=more_href.clone() filtered/>
             }).collect_view()}
         </div>
     }
@@ -186,6 +216,10 @@ fn Column(
     now: i64,
     board: BoardState,
     move_card: ServerAction<MoveCard>,
+    /// "Show more" for a done column with more cards than it shows.
+    more_href: Option<String>,
+    /// Whether a filter is on (an empty column then says so).
+    filtered: bool,
 ) -> impl IntoView {
     let BoardColumn {
         stage,
@@ -217,7 +251,7 @@ fn Column(
         <section class="column" class:over-limit=over aria-labelledby=labelled_by>
             <header class="column-head">
                 <h2 id=heading_id>{stage.name.clone()}</h2>
-                <span class="count" aria-label=move || format!("{} tickets", count())>{count}</span>
+                <span class="count" aria-label=move || format!("{} tickets", shown_count(count()))>{move || shown_count(count())}</span>
                 {wip.map(|w| view! {
                     <span class="wip" class:over=over>
                         {move || if over() { format!("Over WIP limit of {w}") } else { format!("WIP limit {w}") }}
@@ -231,8 +265,14 @@ fn Column(
                     })}
                 </For>
             </ol>
+            {(filtered && total == 0).then(|| view! {
+                <p class="muted column-foot">"No cards match the filter."</p>
+            })}
             {(done && total > loaded).then(|| view! {
-                <p class="muted column-foot">{format!("Showing the {loaded} most recently completed of {total}.")}</p>
+                <p class="muted column-foot">
+                    {format!("Showing the {loaded} most recently completed of {}.", shown_count(total))}
+                    {more_href.map(|href| view! { " "<a href=href>"Show more"</a> })}
+                </p>
             })}
         </section>
     }
@@ -599,6 +639,15 @@ fn on_card_click(board: BoardState, ev: web_sys::MouseEvent) {
         ev.stop_propagation();
     }
     board.drag.set_value(None);
+}
+
+/// A column's count as shown: done columns stop counting at [`DONE_COUNT_CAP`].
+fn shown_count(n: i64) -> String {
+    if n > DONE_COUNT_CAP {
+        format!("{DONE_COUNT_CAP}+")
+    } else {
+        n.to_string()
+    }
 }
 
 fn initials(name: &str) -> String {

@@ -1,11 +1,13 @@
 //! SQL for the board.
 
-use super::api::{BoardCard, BoardColumn, TeamSummary};
+use super::api::{BoardCard, BoardColumn, TeamSummary, DONE_COUNT_CAP};
 use crate::auth::{CurrentUser, Role};
-use crate::db;
 use crate::error::AppError;
 use crate::store::Db;
+use crate::tickets::filter::TicketFilter;
 use crate::tickets::model::{Priority, StageKind};
+use crate::tickets::store::{filter_conditions, Bind};
+use crate::{bind_all, db};
 
 #[derive(sqlx::FromRow)]
 struct TeamRow {
@@ -58,28 +60,33 @@ const CARD_SELECT: &str =
    LEFT JOIN users u ON u.id = t.assignee_id
   WHERE t.stage_id = $1";
 
-/// Every column of a team's board. Open and waiting columns list their cards in
-/// rank order; done columns only their `done_shown` most recently completed.
+/// Every column of a team's board, with only the cards `filter` admits. Open and
+/// waiting columns list all their cards in rank order; done columns only their
+/// `done_shown` most recently completed, and count up to [`DONE_COUNT_CAP`].
 pub async fn board_columns(
     db: &Db,
     team_id: i64,
+    filter: &TicketFilter,
+    me: i64,
+    now: i64,
     done_shown: i64,
 ) -> Result<Vec<BoardColumn>, AppError> {
     let stages = crate::tickets::store::team_stages(db, team_id).await?;
-    let counts: Vec<(i64, i64)> = db!(db, pool => sqlx::query_as::<_, (i64, i64)>(
-        "SELECT stage_id, COUNT(*) FROM tickets WHERE team_id = $1 GROUP BY stage_id"
-    ).bind(team_id).fetch_all(pool).await)?;
+    let mut binds = vec![Bind::Int(0)];
+    let conditions = filter_conditions(filter, me, now, &mut binds);
+    let limit_param = binds.len() + 1;
     let mut columns = Vec::with_capacity(stages.len());
     for stage in stages {
+        binds[0] = Bind::Int(stage.id);
         let done = stage.kind == StageKind::Done;
         let sql = if done {
-            format!("{CARD_SELECT} ORDER BY t.completed_at DESC, t.id DESC LIMIT $2")
+            format!("{CARD_SELECT}{conditions} ORDER BY t.completed_at DESC, t.id DESC LIMIT ${limit_param}")
         } else {
-            format!("{CARD_SELECT} ORDER BY t.rank, t.id LIMIT $2")
+            format!("{CARD_SELECT}{conditions} ORDER BY t.rank, t.id LIMIT ${limit_param}")
         };
         let limit = if done { done_shown } else { i64::MAX };
-        let rows = db!(db, pool => sqlx::query_as::<_, CardRow>(&sql).bind(stage.id).bind(limit).fetch_all(pool).await)?;
-        let cards = rows
+        let rows = db!(db, pool => bind_all!(sqlx::query_as::<_, CardRow>(&sql), &binds).bind(limit).fetch_all(pool).await)?;
+        let cards: Vec<BoardCard> = rows
             .into_iter()
             .map(|r| BoardCard {
                 id: r.id,
@@ -94,10 +101,17 @@ pub async fn board_columns(
                 stage_id: r.stage_id,
             })
             .collect();
-        let total = counts
-            .iter()
-            .find(|(s, _)| *s == stage.id)
-            .map_or(0, |(_, n)| *n);
+        let total = if done && cards.len() as i64 >= done_shown {
+            let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t
+                   JOIN customers c ON c.id = t.customer_id
+                   LEFT JOIN companies co ON co.id = c.company_id
+                  WHERE t.stage_id = $1{conditions} LIMIT ${limit_param}) AS capped"
+            );
+            db!(db, pool => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &binds).bind(DONE_COUNT_CAP + 1).fetch_one(pool).await)?
+        } else {
+            cards.len() as i64
+        };
         columns.push(BoardColumn {
             stage,
             cards,

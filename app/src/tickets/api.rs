@@ -97,12 +97,7 @@ pub async fn create_ticket(
             let user = require_user(Access::Staff).await?;
             let state = crate::state::app_state()?;
             let title = TicketTitle::parse(&title)?;
-            if description.chars().count() > 20_000 {
-                return Err(AppError::validation(
-                    "description",
-                    "Keep the description under 20,000 characters.",
-                ));
-            }
+            check_description(&description)?;
             let email = Email::parse(&customer_email)
                 .map_err(|e| AppError::validation("customer_email", e.to_string()))?;
             let team: i64 = team
@@ -114,13 +109,7 @@ pub async fn create_ticket(
                 return Err(AppError::validation("team", "Choose one of your teams."));
             }
             let priority = Priority::parse(&priority)?;
-            let assignee = match assignee.trim() {
-                "" => None,
-                a => Some(
-                    a.parse::<i64>()
-                        .map_err(|_| AppError::validation("assignee", "Choose a person."))?,
-                ),
-            };
+            let assignee = parse_assignee(&assignee)?;
             let tags = parse_tags(&tags)?;
             let due_at = parse_due_date(&due)?;
             let customer_id = match super::store::find_customer_by_email(&state.db, &email).await? {
@@ -154,6 +143,376 @@ pub async fn create_ticket(
             let ticket = super::store::create_ticket(&state.db, user.id, new).await?;
             tracing::info!(ticket = ticket.number, "ticket created");
             Ok(crate::api::finish_form(&format!("/board?team={team}")))
+        }
+        .await,
+    )
+}
+
+/// One line of a ticket's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub actor: Option<String>,
+    pub action: String,
+    pub field: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub at: i64,
+}
+
+/// Everything the ticket page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub customer: String,
+    pub customer_email: String,
+    pub company: Option<String>,
+    pub team: TeamSummary,
+    pub stage_id: i64,
+    pub stages: Vec<super::model::Stage>,
+    pub priority: super::model::Priority,
+    pub assignee_id: Option<i64>,
+    pub members: Vec<Member>,
+    pub tags: Vec<String>,
+    pub due_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+    pub now: i64,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl TicketDetail {
+    pub fn overdue(&self) -> bool {
+        self.completed_at.is_none() && self.due_at.is_some_and(|d| d < self.now)
+    }
+}
+
+/// The ticket numbered `number`, for staff of its team (anyone else: not found).
+#[server(prefix = "/api", endpoint = "tickets/get")]
+pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
+    use super::model::Priority;
+    use crate::auth::policy::{require_user, Access};
+    crate::api::respond(
+        async {
+            let user = require_user(Access::Staff).await?;
+            let state = crate::state::app_state()?;
+            let db = &state.db;
+            let t = super::store::find_ticket_by_number(db, number)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let teams = crate::board::store::visible_teams(db, &user).await?;
+            let team = teams
+                .into_iter()
+                .find(|x| x.id == t.team_id)
+                .ok_or(AppError::NotFound)?;
+            let (customer, customer_email, company) =
+                super::store::customer_of(db, t.customer_id).await?;
+            let members = super::store::team_members(db, t.team_id)
+                .await?
+                .into_iter()
+                .map(|(id, name)| Member {
+                    id,
+                    name,
+                    team_id: t.team_id,
+                })
+                .collect();
+            let history = super::store::ticket_history(db, t.id)
+                .await?
+                .into_iter()
+                .map(|h| HistoryEntry {
+                    actor: h.actor,
+                    action: h.action,
+                    field: h.field,
+                    old: h.old_value,
+                    new: h.new_value,
+                    at: h.at,
+                })
+                .collect();
+            Ok(TicketDetail {
+                id: t.id,
+                number: t.number,
+                title: t.title,
+                description: t.description,
+                customer,
+                customer_email,
+                company,
+                team,
+                stage_id: t.stage_id,
+                stages: super::store::team_stages(db, t.team_id).await?,
+                priority: Priority::parse(&t.priority).unwrap_or(Priority::Normal),
+                assignee_id: t.assignee_id,
+                members,
+                tags: super::store::ticket_tags(db, t.id).await?,
+                due_at: t.due_at,
+                created_at: t.created_at,
+                updated_at: t.updated_at,
+                completed_at: t.completed_at,
+                now: crate::store::now_ms(),
+                history,
+            })
+        }
+        .await,
+    )
+}
+
+/// Saves the ticket page's form. `seen` is the `updated_at` the page was loaded
+/// with: a ticket changed since is not overwritten. Returns the ticket's page.
+#[server(prefix = "/api", endpoint = "tickets/update")]
+pub async fn update_ticket(
+    ticket_id: i64,
+    seen: i64,
+    title: String,
+    description: String,
+    stage: String,
+    priority: String,
+    assignee: String,
+    tags: String,
+    due: String,
+) -> Result<String, AppError> {
+    use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
+    use crate::auth::policy::{require_user, Access};
+    crate::api::respond(
+        async {
+            let user = require_user(Access::Staff).await?;
+            let state = crate::state::app_state()?;
+            let db = &state.db;
+            let ticket = super::store::find_ticket(db, ticket_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let teams = crate::board::store::visible_teams(db, &user).await?;
+            if !teams.iter().any(|t| t.id == ticket.team_id) {
+                return Err(AppError::NotFound);
+            }
+            let changes = super::store::TicketChanges {
+                title: TicketTitle::parse(&title)?,
+                description: check_description(&description)?.to_string(),
+                stage_id: stage
+                    .trim()
+                    .parse()
+                    .map_err(|_| AppError::validation("stage", "Choose a stage."))?,
+                priority: Priority::parse(&priority)?,
+                assignee_id: parse_assignee(&assignee)?,
+                tags: parse_tags(&tags)?,
+                due_at: parse_due_date(&due)?,
+            };
+            let saved = super::store::update_ticket(db, user.id, ticket_id, seen, changes).await?;
+            Ok(crate::api::finish_form(&format!(
+                "/tickets/{}",
+                saved.number
+            )))
+        }
+        .await,
+    )
+}
+
+/// A description: at most 20,000 characters.
+pub fn check_description(text: &str) -> Result<&str, AppError> {
+    if text.chars().count() > 20_000 {
+        return Err(AppError::validation(
+            "description",
+            "Keep the description under 20,000 characters.",
+        ));
+    }
+    Ok(text)
+}
+
+/// An assignee field: empty for nobody, or a person's id.
+pub fn parse_assignee(raw: &str) -> Result<Option<i64>, AppError> {
+    match raw.trim() {
+        "" => Ok(None),
+        a => a
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::validation("assignee", "Choose a person.")),
+    }
+}
+
+/// One row of the ticket list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub customer: String,
+    pub company: Option<String>,
+    pub stage: String,
+    pub done: bool,
+    pub priority: super::model::Priority,
+    pub assignee: Option<String>,
+    pub updated_at: i64,
+    pub due_at: Option<i64>,
+}
+
+/// One page of the ticket list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketList {
+    pub team: TeamSummary,
+    pub teams: Vec<TeamSummary>,
+    pub members: Vec<Member>,
+    pub stages: Vec<super::model::Stage>,
+    pub rows: Vec<ListRow>,
+    /// The cursor of the next page, if there is one.
+    pub next: Option<String>,
+    pub now: i64,
+}
+
+/// Rows on one page of the list.
+pub const LIST_PAGE: i64 = 50;
+
+/// A page of `team`'s tickets (default: the user's first team) that `filter` (a
+/// query string) admits, in `sort` order, after the cursor `after`. `view=list`
+/// remembers the list as the user's choice.
+#[server(prefix = "/api", endpoint = "tickets/list")]
+pub async fn list_tickets(
+    team: Option<i64>,
+    filter: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
+    view: Option<String>,
+) -> Result<TicketList, AppError> {
+    use super::filter::TicketFilter;
+    use super::model::Priority;
+    use super::store::{list_cursor, ListSort};
+    use crate::auth::policy::{require_user, Access};
+    crate::api::respond(
+        async {
+            let user = require_user(Access::Staff).await?;
+            let state = crate::state::app_state()?;
+            let db = &state.db;
+            let teams = crate::board::store::visible_teams(db, &user).await?;
+            let team = match team {
+                Some(id) => teams
+                    .iter()
+                    .find(|t| t.id == id)
+                    .cloned()
+                    .ok_or(AppError::Forbidden)?,
+                None => teams.first().cloned().ok_or_else(|| {
+                    AppError::validation(
+                        "team",
+                        "You are not in any team yet. Ask an admin to add you to one.",
+                    )
+                })?,
+            };
+            if view.as_deref() == Some("list") {
+                crate::board::api::remember_view(db, user.id, Some("list")).await?;
+            }
+            let filter = TicketFilter::from_query(filter.as_deref().unwrap_or_default());
+            let sort = ListSort::parse(sort.as_deref().unwrap_or_default());
+            let now = crate::store::now_ms();
+            let mut rows = super::store::list_tickets(
+                db,
+                team.id,
+                &filter,
+                user.id,
+                now,
+                sort,
+                after.as_deref(),
+                LIST_PAGE + 1,
+            )
+            .await?;
+            let next = (rows.len() as i64 > LIST_PAGE).then(|| {
+                rows.truncate(LIST_PAGE as usize);
+                rows.last()
+                    .map(|r| list_cursor(sort, r))
+                    .unwrap_or_default()
+            });
+            let members = super::store::team_members(db, team.id)
+                .await?
+                .into_iter()
+                .map(|(id, name)| Member {
+                    id,
+                    name,
+                    team_id: team.id,
+                })
+                .collect();
+            Ok(TicketList {
+                stages: super::store::team_stages(db, team.id).await?,
+                team,
+                teams,
+                members,
+                rows: rows
+                    .into_iter()
+                    .map(|r| ListRow {
+                        id: r.id,
+                        number: r.number,
+                        title: r.title,
+                        customer: r.customer,
+                        company: r.company,
+                        stage: r.stage,
+                        done: r.stage_kind == "done",
+                        priority: Priority::parse(&r.priority).unwrap_or(Priority::Normal),
+                        assignee: r.assignee,
+                        updated_at: r.updated_at,
+                        due_at: r.due_at,
+                    })
+                    .collect(),
+                next,
+                now,
+            })
+        }
+        .await,
+    )
+}
+
+/// Changes many tickets of one team at once: `action` is `stage`, `assign` or
+/// `priority`, with the value in the field of that name. One transaction; each
+/// changed ticket is audited. Returns the list to go back to.
+#[server(prefix = "/api", endpoint = "tickets/bulk")]
+pub async fn bulk_update(
+    team: i64,
+    ids: Option<Vec<i64>>,
+    action: String,
+    stage: Option<String>,
+    assignee: Option<String>,
+    priority: Option<String>,
+    back: Option<String>,
+) -> Result<String, AppError> {
+    use super::model::Priority;
+    use super::store::BulkChange;
+    use crate::auth::policy::{require_user, Access};
+    crate::api::respond(
+        async {
+            let user = require_user(Access::Staff).await?;
+            let state = crate::state::app_state()?;
+            let db = &state.db;
+            let teams = crate::board::store::visible_teams(db, &user).await?;
+            if !teams.iter().any(|t| t.id == team) {
+                return Err(AppError::Forbidden);
+            }
+            let ids = ids.unwrap_or_default();
+            if ids.is_empty() {
+                return Err(AppError::validation("ids", "Select at least one ticket."));
+            }
+            if ids.len() > 500 {
+                return Err(AppError::validation(
+                    "ids",
+                    "Select at most 500 tickets at a time.",
+                ));
+            }
+            let change = match action.as_str() {
+                "stage" => BulkChange::Stage(
+                    stage
+                        .as_deref()
+                        .and_then(|s| s.trim().parse().ok())
+                        .ok_or_else(|| AppError::validation("stage", "Choose a stage."))?,
+                ),
+                "assign" => {
+                    BulkChange::Assignee(parse_assignee(assignee.as_deref().unwrap_or_default())?)
+                }
+                "priority" => {
+                    BulkChange::Priority(Priority::parse(priority.as_deref().unwrap_or_default())?)
+                }
+                _ => return Err(AppError::validation("action", "Choose what to change.")),
+            };
+            let n = super::store::bulk_update(db, user.id, team, &ids, change).await?;
+            tracing::info!(tickets = n, action = %action, "bulk update");
+            let back = back
+                .filter(|b| b.starts_with("/tickets") && !b.starts_with("//"))
+                .unwrap_or_else(|| format!("/tickets?team={team}"));
+            Ok(crate::api::finish_form(&back))
         }
         .await,
     )

@@ -8,23 +8,20 @@ use leptos_meta::Title;
 use super::api::{new_ticket_options, search_customers, CreateTicket, TicketFormOptions};
 use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
 use crate::auth::model::Email;
+use crate::auth::pages::ProtectedWith;
+use crate::auth::policy::Access;
 use crate::error::AppError;
-use crate::ui::{load_page, ErrorPanel, Field, FormError};
+use crate::ui::{load_page, Field, FormError};
 
 #[component]
 pub fn NewTicketPage() -> impl IntoView {
     let options = Resource::new(|| (), |_| new_ticket_options());
     view! {
         <Title text="New ticket · Grip"/>
-        <div class="page-head"><h1>"New ticket"</h1></div>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match options.await {
-                    Ok(o) => view! { <NewTicketForm options=o/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <ProtectedWith access=Access::Staff data=options render=|o: TicketFormOptions| view! {
+            <div class="page-head"><h1>"New ticket"</h1></div>
+            <NewTicketForm options=o/>
+        }.into_any()/>
     }
 }
 

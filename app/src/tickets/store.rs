@@ -1,6 +1,7 @@
 //! SQL for teams, stages, customers, companies and tickets. Every write that changes
 //! a ticket writes its audit rows in the same transaction.
 
+use super::filter::{AssigneeFilter, TicketFilter};
 use super::model::{Priority, Stage, StageKind, TicketTitle};
 use super::rank;
 use crate::auth::model::{Email, PersonName};
@@ -290,6 +291,104 @@ pub async fn team_members(db: &Db, team_id: i64) -> Result<Vec<(i64, String)>, A
     ).bind(team_id).fetch_all(pool).await)?)
 }
 
+// ---- filters ----------------------------------------------------------------------
+
+/// A value for one placeholder of a built query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Binds `binds` in order to a query built with [`filter_conditions`].
+#[macro_export]
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = match b {
+                $crate::tickets::store::Bind::Int(i) => q.bind(*i),
+                $crate::tickets::store::Bind::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
+/// `%text%` for LIKE, with LIKE's own wildcards in `text` escaped (use `ESCAPE '\\'`).
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The SQL conditions of `filter`, each as ` AND …`, for a query over `tickets t`
+/// joined to `customers c` and `companies co`; placeholders are numbered on from
+/// `binds.len() + 1`. `me` is the signed-in user, `now` the clock for "overdue".
+pub fn filter_conditions(
+    filter: &TicketFilter,
+    me: i64,
+    now: i64,
+    binds: &mut Vec<Bind>,
+) -> String {
+    let mut sql = String::new();
+    let push = |binds: &mut Vec<Bind>, b: Bind| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    match filter.assignee {
+        Some(AssigneeFilter::Me) => {
+            let p = push(binds, Bind::Int(me));
+            sql.push_str(&format!(" AND t.assignee_id = {p}"));
+        }
+        Some(AssigneeFilter::Person(id)) => {
+            let p = push(binds, Bind::Int(id));
+            sql.push_str(&format!(" AND t.assignee_id = {p}"));
+        }
+        Some(AssigneeFilter::Unassigned) => sql.push_str(" AND t.assignee_id IS NULL"),
+        None => {}
+    }
+    if let Some(priority) = filter.priority {
+        let p = push(binds, Bind::Text(priority.as_str().into()));
+        sql.push_str(&format!(" AND t.priority = {p}"));
+    }
+    if !filter.customer.is_empty() {
+        let p = push(binds, Bind::Text(like_pattern(&filter.customer)));
+        sql.push_str(&format!(
+            " AND (lower(c.name) LIKE {p} ESCAPE '\\' OR c.email LIKE {p} ESCAPE '\\' \
+             OR lower(co.name) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if !filter.tag.is_empty() {
+        let p = push(binds, Bind::Text(filter.tag.clone()));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = {p})"
+        ));
+    }
+    if filter.overdue {
+        let p = push(binds, Bind::Int(now));
+        sql.push_str(&format!(
+            " AND t.completed_at IS NULL AND t.due_at IS NOT NULL AND t.due_at < {p}"
+        ));
+    }
+    if !filter.text.is_empty() {
+        let p = push(binds, Bind::Text(like_pattern(&filter.text)));
+        match filter.number() {
+            Some(n) => {
+                let q = push(binds, Bind::Int(n));
+                sql.push_str(&format!(
+                    " AND (t.number = {q} OR lower(t.title) LIKE {p} ESCAPE '\\')"
+                ));
+            }
+            None => sql.push_str(&format!(" AND lower(t.title) LIKE {p} ESCAPE '\\'")),
+        }
+    }
+    sql
+}
+
 // ---- tickets ----------------------------------------------------------------------
 
 pub struct NewTicket<'a> {
@@ -459,5 +558,397 @@ pub async fn move_ticket(
         let moved = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok(moved)
+    }.await)
+}
+
+/// A ticket's editable fields as a staff member saved them (already validated).
+pub struct TicketChanges {
+    pub title: TicketTitle,
+    pub description: String,
+    pub stage_id: i64,
+    pub priority: Priority,
+    pub assignee_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub due_at: Option<i64>,
+}
+
+pub async fn find_ticket_by_number(db: &Db, number: i64) -> Result<Option<TicketRow>, AppError> {
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE number = $1");
+    Ok(
+        db!(db, pool => sqlx::query_as::<_, TicketRow>(&sql).bind(number).fetch_optional(pool).await)?,
+    )
+}
+
+fn due_text(due: Option<i64>) -> Option<String> {
+    due.map(crate::board::page::date)
+}
+
+fn tags_text(tags: &[String]) -> Option<String> {
+    (!tags.is_empty()).then(|| tags.join(", "))
+}
+
+/// Saves a staff member's edit of a ticket: every field that changed is written, with
+/// one audit row each (old and new value), in one transaction. `seen` is the
+/// `updated_at` the editor loaded: if the ticket changed since, nothing is saved and
+/// the answer says so (the editor keeps what was typed). A stage change puts the
+/// ticket at the bottom of its new column and sets or clears `completed_at`.
+pub async fn update_ticket(
+    db: &Db,
+    actor: i64,
+    ticket_id: i64,
+    seen: i64,
+    changes: TicketChanges,
+) -> Result<TicketRow, AppError> {
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let touched = sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1")
+            .bind(ticket_id).execute(&mut *tx).await?.rows_affected();
+        if touched == 0 {
+            return Err(AppError::NotFound);
+        }
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1");
+        let old = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_one(&mut *tx).await?;
+        if old.updated_at != seen {
+            return Err(AppError::conflict(
+                "form",
+                "Someone changed this ticket while you were editing it. What you typed is still here: reload the page in another tab to see their change, then save again.",
+            ));
+        }
+        let old_tags: Vec<String> = sqlx::query_scalar("SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag")
+            .bind(ticket_id).fetch_all(&mut *tx).await?;
+        let mut new_tags = changes.tags.clone();
+        new_tags.sort();
+        let mut changed: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+        if old.title != changes.title.as_str() {
+            changed.push(("title", Some(old.title.clone()), Some(changes.title.as_str().to_string())));
+        }
+        let description = changes.description.trim().to_string();
+        if old.description != description {
+            changed.push(("description", Some(old.description.clone()), Some(description.clone())));
+        }
+        if old.priority != changes.priority.as_str() {
+            let was = Priority::parse(&old.priority).map(|p| p.label().to_string()).ok();
+            changed.push(("priority", was, Some(changes.priority.label().to_string())));
+        }
+        if old.assignee_id != changes.assignee_id {
+            if let Some(a) = changes.assignee_id {
+                let member: Option<i64> = sqlx::query_scalar(
+                    "SELECT u.id FROM users u JOIN team_members m ON m.user_id = u.id
+                     WHERE u.id = $1 AND m.team_id = $2 AND u.active = TRUE AND u.role IN ('agent', 'lead', 'admin')",
+                )
+                .bind(a).bind(old.team_id).fetch_optional(&mut *tx).await?;
+                if member.is_none() {
+                    return Err(AppError::validation("assignee", "Assign the ticket to a member of its team."));
+                }
+            }
+            let mut names: Vec<Option<String>> = Vec::with_capacity(2);
+            for id in [old.assignee_id, changes.assignee_id] {
+                names.push(match id {
+                    None => None,
+                    Some(id) => sqlx::query_scalar::<_, String>("SELECT name FROM users WHERE id = $1")
+                        .bind(id).fetch_optional(&mut *tx).await?,
+                });
+            }
+            let is = names.pop().flatten();
+            let was = names.pop().flatten();
+            changed.push(("assignee", was, is));
+        }
+        if old.due_at != changes.due_at {
+            changed.push(("due", due_text(old.due_at), due_text(changes.due_at)));
+        }
+        if old_tags != new_tags {
+            changed.push(("tags", tags_text(&old_tags), tags_text(&new_tags)));
+        }
+        let mut stage_id = old.stage_id;
+        let mut rank_now = old.rank.clone();
+        let mut completed_at = old.completed_at;
+        let mut moved: Option<(String, String)> = None;
+        if changes.stage_id != old.stage_id {
+            let stage_sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
+            let from = sqlx::query_as::<_, StageRow>(&stage_sql).bind(old.stage_id).fetch_one(&mut *tx).await?;
+            let to = sqlx::query_as::<_, StageRow>(&stage_sql).bind(changes.stage_id).fetch_optional(&mut *tx).await?
+                .filter(|s| s.team_id == old.team_id)
+                .ok_or_else(|| AppError::validation("stage", "Choose a stage of this ticket's team."))?;
+            let last: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank DESC, id DESC LIMIT 1")
+                .bind(to.id).fetch_optional(&mut *tx).await?;
+            rank_now = rank::between(last.as_deref(), None).unwrap_or_else(rank::first);
+            completed_at = match (to.kind.as_str(), from.kind.as_str()) {
+                ("done", "done") => old.completed_at.or(Some(now)),
+                ("done", _) => Some(now),
+                _ => None,
+            };
+            stage_id = to.id;
+            moved = Some((from.name, to.name));
+        }
+        if changed.is_empty() && moved.is_none() {
+            tx.commit().await?;
+            return Ok(old);
+        }
+        sqlx::query(
+            "UPDATE tickets SET title = $1, description = $2, priority = $3, assignee_id = $4, due_at = $5,
+                    stage_id = $6, rank = $7, completed_at = $8, updated_at = $9 WHERE id = $10",
+        )
+        .bind(changes.title.as_str()).bind(&description).bind(changes.priority.as_str())
+        .bind(changes.assignee_id).bind(changes.due_at).bind(stage_id).bind(&rank_now)
+        .bind(completed_at).bind(now).bind(ticket_id)
+        .execute(&mut *tx).await?;
+        if old_tags != new_tags {
+            sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1").bind(ticket_id).execute(&mut *tx).await?;
+            for tag in &new_tags {
+                sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
+                    .bind(ticket_id).bind(tag).execute(&mut *tx).await?;
+            }
+        }
+        if let Some((from, to)) = &moved {
+            insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(from.as_str()), Some(to.as_str()), now).await?;
+        }
+        for (field, was, is) in &changed {
+            insert_audit!(&mut *tx, actor, "ticket", ticket_id, "changed", Some(*field), was.as_deref(), is.as_deref(), now).await?;
+        }
+        let saved = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }.await)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub actor: Option<String>,
+    pub action: String,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub at: i64,
+}
+
+/// A ticket's audit trail with the names of who did what, newest first.
+pub async fn ticket_history(db: &Db, ticket_id: i64) -> Result<Vec<HistoryRow>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, HistoryRow>(
+        "SELECT u.name AS actor, a.action, a.field, a.old_value, a.new_value, a.at
+           FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+          WHERE a.entity = 'ticket' AND a.entity_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT 500"
+    ).bind(ticket_id).fetch_all(pool).await)?)
+}
+
+/// A customer's name, email and company name.
+pub async fn customer_of(
+    db: &Db,
+    customer_id: i64,
+) -> Result<(String, String, Option<String>), AppError> {
+    Ok(
+        db!(db, pool => sqlx::query_as::<_, (String, String, Option<String>)>(
+        "SELECT c.name, c.email, co.name FROM customers c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = $1"
+    ).bind(customer_id).fetch_one(pool).await)?,
+    )
+}
+
+// ---- the ticket list ----------------------------------------------------------------
+
+/// How the list is ordered. Each order pages by a key (keyset paging), never by
+/// offset, so a page 40,000 rows deep costs what the first page costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListSort {
+    Newest,
+    Oldest,
+    Updated,
+    Stale,
+}
+
+impl ListSort {
+    pub fn parse(s: &str) -> ListSort {
+        match s {
+            "oldest" => ListSort::Oldest,
+            "updated" => ListSort::Updated,
+            "stale" => ListSort::Stale,
+            _ => ListSort::Newest,
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListRowDb {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub customer: String,
+    pub company: Option<String>,
+    pub stage: String,
+    pub stage_kind: String,
+    pub priority: String,
+    pub assignee: Option<String>,
+    pub updated_at: i64,
+    pub due_at: Option<i64>,
+    pub completed_at: Option<i64>,
+}
+
+/// One page (`limit` rows) of a team's tickets that `filter` admits, in `sort` order,
+/// after the row the cursor `after` names (from [`list_cursor`]).
+#[allow(clippy::too_many_arguments)]
+pub async fn list_tickets(
+    db: &Db,
+    team_id: i64,
+    filter: &TicketFilter,
+    me: i64,
+    now: i64,
+    sort: ListSort,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ListRowDb>, AppError> {
+    let mut binds = vec![Bind::Int(team_id)];
+    let conditions = filter_conditions(filter, me, now, &mut binds);
+    let mut keyset = String::new();
+    let mut cursor = after
+        .into_iter()
+        .flat_map(|a| a.split('.'))
+        .map(str::parse::<i64>);
+    let (first, second) = (cursor.next(), cursor.next());
+    match (sort, first, second) {
+        (ListSort::Newest | ListSort::Oldest, Some(Ok(n)), None) => {
+            binds.push(Bind::Int(n));
+            let op = if sort == ListSort::Newest { "<" } else { ">" };
+            keyset = format!(" AND t.number {op} ${}", binds.len());
+        }
+        (ListSort::Updated | ListSort::Stale, Some(Ok(at)), Some(Ok(id))) => {
+            binds.push(Bind::Int(at));
+            binds.push(Bind::Int(id));
+            let op = if sort == ListSort::Updated { "<" } else { ">" };
+            keyset = format!(
+                " AND (t.updated_at, t.id) {op} (${}, ${})",
+                binds.len() - 1,
+                binds.len()
+            );
+        }
+        _ => {}
+    }
+    let order = match sort {
+        ListSort::Newest => "t.number DESC",
+        ListSort::Oldest => "t.number ASC",
+        ListSort::Updated => "t.updated_at DESC, t.id DESC",
+        ListSort::Stale => "t.updated_at ASC, t.id ASC",
+    };
+    binds.push(Bind::Int(limit));
+    let sql = format!(
+        "SELECT t.id, t.number, t.title, c.name AS customer, co.name AS company, s.name AS stage,
+                s.kind AS stage_kind, t.priority, u.name AS assignee, t.updated_at, t.due_at, t.completed_at
+           FROM tickets t
+           JOIN customers c ON c.id = t.customer_id
+           LEFT JOIN companies co ON co.id = c.company_id
+           JOIN stages s ON s.id = t.stage_id
+           LEFT JOIN users u ON u.id = t.assignee_id
+          WHERE t.team_id = $1{conditions}{keyset}
+          ORDER BY {order} LIMIT ${}",
+        binds.len()
+    );
+    Ok(
+        db!(db, pool => bind_all!(sqlx::query_as::<_, ListRowDb>(&sql), &binds).fetch_all(pool).await)?,
+    )
+}
+
+/// The cursor that continues a list after `row`.
+pub fn list_cursor(sort: ListSort, row: &ListRowDb) -> String {
+    match sort {
+        ListSort::Newest | ListSort::Oldest => row.number.to_string(),
+        ListSort::Updated | ListSort::Stale => format!("{}.{}", row.updated_at, row.id),
+    }
+}
+
+/// What a bulk action does to each selected ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkChange {
+    Stage(i64),
+    Assignee(Option<i64>),
+    Priority(Priority),
+}
+
+/// Applies one change to many tickets of one team in one transaction, with an audit
+/// row for each ticket that changed. Any ticket not of `team_id`, or a stage or
+/// assignee not of that team, refuses the whole action (nothing is changed).
+/// Returns how many tickets changed.
+pub async fn bulk_update(
+    db: &Db,
+    actor: i64,
+    team_id: i64,
+    ids: &[i64],
+    change: BulkChange,
+) -> Result<usize, AppError> {
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        // Take the write lock first (see move_ticket).
+        sqlx::query("UPDATE teams SET created_at = created_at WHERE id = $1").bind(team_id).execute(&mut *tx).await?;
+        let stage_sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
+        let (target_stage, assignee_name) = match change {
+            BulkChange::Stage(id) => {
+                let s = sqlx::query_as::<_, StageRow>(&stage_sql).bind(id).fetch_optional(&mut *tx).await?
+                    .filter(|s| s.team_id == team_id)
+                    .ok_or_else(|| AppError::validation("stage", "Choose a stage of this team."))?;
+                (Some(s), None)
+            }
+            BulkChange::Assignee(Some(a)) => {
+                let name: Option<String> = sqlx::query_scalar(
+                    "SELECT u.name FROM users u JOIN team_members m ON m.user_id = u.id
+                     WHERE u.id = $1 AND m.team_id = $2 AND u.active = TRUE AND u.role IN ('agent', 'lead', 'admin')",
+                )
+                .bind(a).bind(team_id).fetch_optional(&mut *tx).await?;
+                (None, Some(name.ok_or_else(|| AppError::validation("assignee", "Assign to a member of this team."))?))
+            }
+            _ => (None, None),
+        };
+        let mut last_rank: Option<String> = match &target_stage {
+            Some(s) => sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank DESC, id DESC LIMIT 1")
+                .bind(s.id).fetch_optional(&mut *tx).await?,
+            None => None,
+        };
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1");
+        let mut changed = 0;
+        for id in ids {
+            let t = sqlx::query_as::<_, TicketRow>(&sql).bind(id).fetch_optional(&mut *tx).await?
+                .filter(|t| t.team_id == team_id)
+                .ok_or_else(|| AppError::conflict("form", "One of the selected tickets is no longer on this team. Nothing was changed; reload the list."))?;
+            match change {
+                BulkChange::Stage(_) => {
+                    let to = target_stage.as_ref().ok_or_else(|| AppError::internal("no stage"))?;
+                    if t.stage_id == to.id {
+                        continue;
+                    }
+                    let from = sqlx::query_as::<_, StageRow>(&stage_sql).bind(t.stage_id).fetch_one(&mut *tx).await?;
+                    let r = rank::between(last_rank.as_deref(), None).unwrap_or_else(rank::first);
+                    let completed = match (to.kind.as_str(), from.kind.as_str()) {
+                        ("done", "done") => t.completed_at.or(Some(now)),
+                        ("done", _) => Some(now),
+                        _ => None,
+                    };
+                    sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")
+                        .bind(to.id).bind(&r).bind(completed).bind(now).bind(t.id).execute(&mut *tx).await?;
+                    insert_audit!(&mut *tx, actor, "ticket", t.id, "moved", Some("stage"), Some(from.name.as_str()), Some(to.name.as_str()), now).await?;
+                    last_rank = Some(r);
+                }
+                BulkChange::Assignee(a) => {
+                    if t.assignee_id == a {
+                        continue;
+                    }
+                    let was: Option<String> = match t.assignee_id {
+                        Some(old) => sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(old).fetch_optional(&mut *tx).await?,
+                        None => None,
+                    };
+                    sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3")
+                        .bind(a).bind(now).bind(t.id).execute(&mut *tx).await?;
+                    insert_audit!(&mut *tx, actor, "ticket", t.id, "changed", Some("assignee"), was.as_deref(), assignee_name.as_deref(), now).await?;
+                }
+                BulkChange::Priority(p) => {
+                    if t.priority == p.as_str() {
+                        continue;
+                    }
+                    let was = Priority::parse(&t.priority).map(|x| x.label()).ok();
+                    sqlx::query("UPDATE tickets SET priority = $1, updated_at = $2 WHERE id = $3")
+                        .bind(p.as_str()).bind(now).bind(t.id).execute(&mut *tx).await?;
+                    insert_audit!(&mut *tx, actor, "ticket", t.id, "changed", Some("priority"), was, Some(p.label()), now).await?;
+                }
+            }
+            changed += 1;
+        }
+        tx.commit().await?;
+        Ok::<usize, AppError>(changed)
     }.await)
 }

@@ -61,13 +61,13 @@ pub fn Field(
 }
 
 /// A form-level message for errors that belong to no single field (wrong password,
-/// too many attempts, server trouble).
+/// too many attempts, a conflicting edit, server trouble).
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let message = move || {
         error
             .get()
-            .filter(|e| e.field().is_none())
+            .filter(|e| matches!(e.field(), None | Some("form")))
             .map(|e| e.to_string())
     };
     view! {

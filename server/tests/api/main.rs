@@ -6,3 +6,4 @@ mod common;
 mod accounts;
 mod board;
 mod tickets;
+mod workflow;

@@ -1,0 +1,235 @@
+//! SQL for Admin → Teams and Team settings: teams, their members and their stages.
+//! Each change writes an audit row in the same transaction.
+
+use crate::error::AppError;
+use crate::store::{is_unique_violation, now_ms, Db};
+use crate::tickets::model::StageKind;
+use crate::{db, insert_audit};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamRow {
+    pub id: i64,
+    pub name: String,
+    pub archived: bool,
+}
+
+pub async fn all_teams(db: &Db) -> Result<Vec<TeamRow>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, TeamRow>(
+        "SELECT id, name, archived FROM teams ORDER BY archived, lower(name), id"
+    ).fetch_all(pool).await)?)
+}
+
+pub async fn find_team(db: &Db, id: i64) -> Result<Option<TeamRow>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, TeamRow>(
+        "SELECT id, name, archived FROM teams WHERE id = $1"
+    ).bind(id).fetch_optional(pool).await)?)
+}
+
+/// (team id, user id, name, role) for every membership of a staff account.
+pub async fn memberships(db: &Db) -> Result<Vec<(i64, i64, String, String)>, AppError> {
+    Ok(
+        db!(db, pool => sqlx::query_as::<_, (i64, i64, String, String)>(
+        "SELECT m.team_id, u.id, u.name, u.role FROM team_members m JOIN users u ON u.id = m.user_id
+         WHERE u.role IN ('agent', 'lead', 'admin') ORDER BY lower(u.name), u.id"
+    ).fetch_all(pool).await)?,
+    )
+}
+
+/// Active teams a lead is a member of.
+pub async fn teams_of(db: &Db, user_id: i64) -> Result<Vec<TeamRow>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, TeamRow>(
+        "SELECT t.id, t.name, t.archived FROM teams t JOIN team_members m ON m.team_id = t.id
+         WHERE m.user_id = $1 AND t.archived = FALSE ORDER BY t.id"
+    ).bind(user_id).fetch_all(pool).await)?)
+}
+
+pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(), AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(AppError::validation(
+            "name",
+            "A team name has 1 to 60 characters.",
+        ));
+    }
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let old: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
+            .bind(id).fetch_optional(&mut *tx).await?;
+        let old = old.ok_or(AppError::NotFound)?;
+        if old != name {
+            let r = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2").bind(name).bind(id).execute(&mut *tx).await;
+            if let Err(e) = &r {
+                if is_unique_violation(e, "teams_name_key") {
+                    return Err(AppError::conflict("name", "A team with this name already exists."));
+                }
+            }
+            r?;
+            insert_audit!(&mut *tx, actor, "team", id, "changed", Some("name"), Some(old.as_str()), Some(name), now).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }.await)
+}
+
+/// Archives a team (its board closes; its tickets stay) or brings it back. The last
+/// active team cannot be archived: new tickets and new staff need one.
+pub async fn set_team_archived(
+    db: &Db,
+    actor: i64,
+    id: i64,
+    archived: bool,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let was: Option<bool> = sqlx::query_scalar("SELECT archived FROM teams WHERE id = $1")
+            .bind(id).fetch_optional(&mut *tx).await?;
+        let was = was.ok_or(AppError::NotFound)?;
+        if was == archived {
+            return Ok(());
+        }
+        if archived {
+            let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE archived = FALSE AND id <> $1")
+                .bind(id).fetch_one(&mut *tx).await?;
+            if others == 0 {
+                return Err(AppError::conflict("form", "This is the only active team: create another one before archiving it."));
+            }
+        }
+        sqlx::query("UPDATE teams SET archived = $1 WHERE id = $2").bind(archived).bind(id).execute(&mut *tx).await?;
+        let (old, new) = if archived { ("active", "archived") } else { ("archived", "active") };
+        insert_audit!(&mut *tx, actor, "team", id, "changed", Some("status"), Some(old), Some(new), now).await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }.await)
+}
+
+/// Puts a staff member in a team (agents, leads and admins only).
+pub async fn add_team_member(
+    db: &Db,
+    actor: i64,
+    team_id: i64,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM users WHERE id = $1 AND role IN ('agent', 'lead', 'admin')"
+        ).bind(user_id).fetch_optional(&mut *tx).await?;
+        let name = name.ok_or_else(|| AppError::validation("user_id", "Choose a staff member."))?;
+        let team: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1").bind(team_id).fetch_optional(&mut *tx).await?;
+        team.ok_or(AppError::NotFound)?;
+        let added = sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(team_id).bind(user_id).execute(&mut *tx).await?.rows_affected();
+        if added > 0 {
+            insert_audit!(&mut *tx, actor, "team", team_id, "added", Some("member"), None::<&str>, Some(name.as_str()), now).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }.await)
+}
+
+pub async fn remove_team_member(
+    db: &Db,
+    actor: i64,
+    team_id: i64,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let removed = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id).bind(user_id).execute(&mut *tx).await?.rows_affected();
+        if removed > 0 {
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
+            insert_audit!(&mut *tx, actor, "team", team_id, "removed", Some("member"), name.as_deref(), None::<&str>, now).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }.await)
+}
+
+/// Tickets per stage of a team.
+pub async fn stage_counts(db: &Db, team_id: i64) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT s.id, (SELECT COUNT(*) FROM tickets t WHERE t.stage_id = s.id) FROM stages s WHERE s.team_id = $1"
+    ).bind(team_id).fetch_all(pool).await)?)
+}
+
+/// Renames a stage, changes its kind or its WIP limit. A stage that becomes `done`
+/// completes the tickets in it; one that stops being `done` reopens them.
+pub async fn update_stage(
+    db: &Db,
+    actor: i64,
+    stage_id: i64,
+    name: &str,
+    kind: StageKind,
+    wip_limit: Option<i64>,
+) -> Result<(), AppError> {
+    let name = crate::tickets::model::parse_stage_name(name)?;
+    if wip_limit.is_some_and(|w| w < 1) {
+        return Err(AppError::validation(
+            "wip_limit",
+            "A WIP limit is at least 1, or empty for none.",
+        ));
+    }
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let old: Option<(String, String, Option<i64>)> = sqlx::query_as("SELECT name, kind, wip_limit FROM stages WHERE id = $1")
+            .bind(stage_id).fetch_optional(&mut *tx).await?;
+        let (old_name, old_kind, old_wip) = old.ok_or(AppError::NotFound)?;
+        sqlx::query("UPDATE stages SET name = $1, kind = $2, wip_limit = $3 WHERE id = $4")
+            .bind(&name).bind(kind.as_str()).bind(wip_limit).bind(stage_id).execute(&mut *tx).await?;
+        if old_name != name {
+            insert_audit!(&mut *tx, actor, "stage", stage_id, "changed", Some("name"), Some(old_name.as_str()), Some(name.as_str()), now).await?;
+        }
+        if old_kind != kind.as_str() {
+            insert_audit!(&mut *tx, actor, "stage", stage_id, "changed", Some("kind"), Some(old_kind.as_str()), Some(kind.as_str()), now).await?;
+            if kind == StageKind::Done {
+                sqlx::query("UPDATE tickets SET completed_at = $1 WHERE stage_id = $2 AND completed_at IS NULL")
+                    .bind(now).bind(stage_id).execute(&mut *tx).await?;
+            } else if old_kind == "done" {
+                sqlx::query("UPDATE tickets SET completed_at = NULL WHERE stage_id = $1")
+                    .bind(stage_id).execute(&mut *tx).await?;
+            }
+        }
+        if old_wip != wip_limit {
+            let (a, b) = (old_wip.map(|w| w.to_string()), wip_limit.map(|w| w.to_string()));
+            insert_audit!(&mut *tx, actor, "stage", stage_id, "changed", Some("wip_limit"), a.as_deref(), b.as_deref(), now).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }.await)
+}
+
+/// Moves a stage one place earlier (`up`) or later in its team's pipeline.
+pub async fn move_stage(db: &Db, actor: i64, stage_id: i64, up: bool) -> Result<(), AppError> {
+    let now = now_ms();
+    db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let me: Option<(i64, i64)> = sqlx::query_as("SELECT team_id, position FROM stages WHERE id = $1")
+            .bind(stage_id).fetch_optional(&mut *tx).await?;
+        let (team_id, position) = me.ok_or(AppError::NotFound)?;
+        let sql = if up {
+            "SELECT id, position FROM stages WHERE team_id = $1 AND (position < $2 OR (position = $2 AND id < $3)) ORDER BY position DESC, id DESC LIMIT 1"
+        } else {
+            "SELECT id, position FROM stages WHERE team_id = $1 AND (position > $2 OR (position = $2 AND id > $3)) ORDER BY position, id LIMIT 1"
+        };
+        let other: Option<(i64, i64)> = sqlx::query_as(sql).bind(team_id).bind(position).bind(stage_id).fetch_optional(&mut *tx).await?;
+        if let Some((other_id, other_position)) = other {
+            let (mine, theirs) = if other_position == position {
+                if up { (position - 1, position) } else { (position + 1, position) }
+            } else {
+                (other_position, position)
+            };
+            sqlx::query("UPDATE stages SET position = $1 WHERE id = $2").bind(mine).bind(stage_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE stages SET position = $1 WHERE id = $2").bind(theirs).bind(other_id).execute(&mut *tx).await?;
+            let (a, b) = (position.to_string(), mine.to_string());
+            insert_audit!(&mut *tx, actor, "stage", stage_id, "changed", Some("position"), Some(a.as_str()), Some(b.as_str()), now).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    }.await)
+}

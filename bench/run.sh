@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The benchmark of issue #3, over real HTTP against the release server on seeded
+# data. Measures; never asserts. Usage:
+#   bench/run.sh sqlite|postgres [TICKETS] [OPEN]      (defaults: 1000000 5000)
+# Needs a release build (scripts/run.sh or `cargo leptos build --release`); for
+# postgres, a server at GRIP_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BACKEND="${1:-sqlite}"
+TICKETS="${2:-1000000}"
+OPEN="${3:-5000}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TARGET_DIR/release/grip"
+[ -x "$BIN" ] || { echo "no release build at $BIN: run scripts/run.sh --help or cargo leptos build --release first" >&2; exit 1; }
+PORT="${BENCH_PORT:-3399}"
+WORK="$(mktemp -d /tmp/grip-bench.XXXXXX)"
+PG_ADMIN="${GRIP_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+DB_NAME="grip_bench_$$"
+export GRIP_DATA_DIR="$WORK" GRIP_LISTEN="127.0.0.1:$PORT" GRIP_LOG_LEVEL=warn GRIP_SITE_ROOT="$ROOT/target/site"
+if [ "$BACKEND" = postgres ]; then
+  psql "$PG_ADMIN" -qc "CREATE DATABASE $DB_NAME"
+  export GRIP_DATABASE_URL="${PG_ADMIN%/*}/$DB_NAME"
+else
+  export GRIP_DATABASE_URL=""
+fi
+cleanup() {
+  [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  [ "$BACKEND" = postgres ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== $BACKEND: seeding $TICKETS tickets ($OPEN open on one board)"
+"$BIN" migrate >/dev/null
+echo "bench password is long enough" | "$BIN" create-admin --email bench@example.com --name "Bench Admin" >/dev/null
+"$BIN" seed --tickets "$TICKETS" --open "$OPEN"
+"$BIN" serve &
+SERVER=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+node "$ROOT/bench/http.mjs" "http://127.0.0.1:$PORT" "$BACKEND"

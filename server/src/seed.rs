@@ -1,0 +1,522 @@
+//! `grip seed`: data for people (`--demo`, a believable workspace) and for benchmarks
+//! (`--tickets N`, many tickets fast). Both refuse a database that already has
+//! tickets unless `--force`.
+
+use std::time::Instant;
+
+use app::auth::model::{Email, PersonName, Role};
+use app::db;
+use app::error::AppError;
+use app::store::{now_ms, Db};
+use app::tickets::model::{Priority, TicketTitle};
+use app::tickets::rank;
+use app::tickets::store as tickets;
+
+/// A small deterministic generator (xorshift64*): the same seed gives the same data,
+/// so benchmark runs compare like with like.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Ada", "Ben", "Cleo", "Dev", "Elena", "Femi", "Grace", "Hugo", "Iris", "Jonas", "Kemi", "Liam",
+    "Maya", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wen",
+    "Xavier", "Yara", "Zane", "Amir", "Bea", "Carlos", "Dana", "Eli", "Fatima", "Goran", "Hana",
+    "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nora",
+];
+const LAST: &[&str] = &[
+    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jensen",
+    "Khan", "Larsen", "Moreau", "Novak", "Okafor", "Park", "Quist", "Rossi", "Silva", "Tanaka",
+    "Ueda", "Vargas", "Weber", "Xu", "Yilmaz", "Zimmer", "Andersen", "Brandt", "Costa", "Dubois",
+];
+const COMPANY_A: &[&str] = &[
+    "Acme",
+    "Blue Harbor",
+    "Cobalt",
+    "Driftwood",
+    "Evergreen",
+    "Foxglove",
+    "Granite",
+    "Helix",
+    "Ironbark",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Maple",
+    "Northwind",
+    "Orbit",
+    "Pinecone",
+    "Quarry",
+    "Redwood",
+    "Summit",
+    "Tidewater",
+];
+const COMPANY_B: &[&str] = &["Labs", "Logistics", "Foods", "Health", "Studio", "Systems"];
+const SUBJECTS: &[&str] = &[
+    "Invoice",
+    "Password reset",
+    "Login",
+    "Export to CSV",
+    "Mobile app",
+    "Two-factor code",
+    "Subscription",
+    "Refund",
+    "Shipping label",
+    "API key",
+    "Webhook",
+    "Calendar sync",
+    "Email notifications",
+    "Report",
+    "Team invite",
+    "Dashboard",
+    "Payment",
+    "Data import",
+];
+const PROBLEMS: &[&str] = &[
+    "fails with an error",
+    "is missing since Monday",
+    "shows the wrong amount",
+    "takes minutes to load",
+    "cannot be downloaded",
+    "was charged twice",
+    "does not arrive",
+    "stopped working after the update",
+    "needs to be changed",
+    "is asked about by our finance team",
+];
+const TAGS: &[&str] = &[
+    "billing", "vip", "bug", "how-to", "feature", "outage", "mobile", "api",
+];
+
+fn person_name(rng: &mut Rng) -> (String, String) {
+    let (f, l) = (*rng.pick(FIRST), *rng.pick(LAST));
+    (
+        format!("{f} {l}"),
+        format!("{}.{}", f.to_lowercase(), l.to_lowercase()),
+    )
+}
+
+fn title(rng: &mut Rng) -> String {
+    format!("{} {}", rng.pick(SUBJECTS), rng.pick(PROBLEMS))
+}
+
+fn priority(rng: &mut Rng) -> Priority {
+    match rng.below(100) {
+        0..=14 => Priority::Low,
+        15..=69 => Priority::Normal,
+        70..=91 => Priority::High,
+        _ => Priority::Urgent,
+    }
+}
+
+async fn ticket_count(db: &Db) -> Result<i64, AppError> {
+    Ok(
+        db!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tickets").fetch_one(pool).await)?,
+    )
+}
+
+async fn refuse_if_filled(db: &Db, force: bool) -> Result<(), String> {
+    let n = ticket_count(db).await.map_err(|e| e.to_string())?;
+    if n > 0 && !force {
+        return Err(format!(
+            "the database already has {n} tickets: seed an empty database, or pass --force to add to it"
+        ));
+    }
+    Ok(())
+}
+
+async fn team_named(db: &Db, name: &str) -> Result<i64, AppError> {
+    let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM teams WHERE lower(name) = lower($1)"
+    ).bind(name).fetch_optional(pool).await)?;
+    match found {
+        Some(id) => Ok(id),
+        None => tickets::create_team(db, name).await,
+    }
+}
+
+async fn user_named(db: &Db, email: &str) -> Result<Option<i64>, AppError> {
+    Ok(
+        db!(db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
+        .bind(email).fetch_optional(pool).await)?,
+    )
+}
+
+/// `grip seed --demo`: 3 teams, 8 agents, 2 leads, 40 companies, 300 customers and 600
+/// tickets with history, made through the same store functions the app uses. The
+/// staff accounts share one password, generated and printed once.
+pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
+    refuse_if_filled(db, force).await?;
+    let started = Instant::now();
+    let err = |e: AppError| e.to_string();
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
+    let teams = [
+        team_named(db, "Support").await.map_err(err)?,
+        team_named(db, "Billing").await.map_err(err)?,
+        team_named(db, "Onboarding").await.map_err(err)?,
+    ];
+    let password: String = {
+        let alphabet = b"abcdefghijkmnpqrstuvwxyz23456789";
+        let mut r = Rng::new(now_ms() as u64 ^ 0xa5a5_5a5a);
+        (0..16)
+            .map(|_| alphabet[r.below(alphabet.len())] as char)
+            .collect()
+    };
+    let hash = app::auth::password::hash_password(password.clone())
+        .await
+        .map_err(err)?;
+    // 2 leads then 8 agents, spread over the teams; the first two agents also help
+    // a second team.
+    let mut members: Vec<Vec<i64>> = vec![Vec::new(); 3];
+    for i in 0..10 {
+        let role = if i < 2 { Role::Lead } else { Role::Agent };
+        let (name, handle) = person_name(&mut rng);
+        let email = format!("{handle}.{i}@staff.grip.example");
+        let id = match user_named(db, &email).await.map_err(err)? {
+            Some(id) => id,
+            None => {
+                let new = app::auth::store::NewUser {
+                    name: &PersonName::parse(&name).map_err(err)?,
+                    email: &Email::parse(&email).map_err(err)?,
+                    role,
+                    password_hash: &hash,
+                };
+                app::auth::store::create_user(db, new, None, false)
+                    .await
+                    .map_err(err)?
+            }
+        };
+        let team = i % 3;
+        tickets::add_member(db, teams[team], id)
+            .await
+            .map_err(err)?;
+        members[team].push(id);
+        if (2..4).contains(&i) {
+            let other = (team + 1) % 3;
+            tickets::add_member(db, teams[other], id)
+                .await
+                .map_err(err)?;
+            members[other].push(id);
+        }
+    }
+    let mut companies = Vec::new();
+    for i in 0..40 {
+        let name = format!(
+            "{} {}",
+            COMPANY_A[i % COMPANY_A.len()],
+            COMPANY_B[i / COMPANY_A.len() % COMPANY_B.len()]
+        );
+        companies.push((
+            tickets::find_or_create_company(db, &name)
+                .await
+                .map_err(err)?,
+            name,
+        ));
+    }
+    let mut customers = Vec::new();
+    for i in 0..300 {
+        let (name, handle) = person_name(&mut rng);
+        let (company, company_name) = rng.pick(&companies).clone();
+        let domain: String = company_name.to_lowercase().replace(' ', "");
+        let email = Email::parse(&format!("{handle}{i}@{domain}.example")).map_err(err)?;
+        let id = match tickets::find_customer_by_email(db, &email)
+            .await
+            .map_err(err)?
+        {
+            Some(id) => id,
+            None => tickets::create_customer(
+                db,
+                &PersonName::parse(&name).map_err(err)?,
+                &email,
+                (i % 5 != 0).then_some(company),
+            )
+            .await
+            .map_err(err)?,
+        };
+        customers.push(id);
+    }
+    let now = now_ms();
+    let day = 86_400_000;
+    for i in 0..600 {
+        let team = i % 3;
+        let actor = *rng.pick(&members[team]);
+        let title = TicketTitle::parse(&title(&mut rng)).map_err(err)?;
+        let tags: Vec<String> = (0..rng.below(3))
+            .map(|_| rng.pick(TAGS).to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let due_at = rng
+            .chance(40)
+            .then(|| now + (rng.below(30) as i64 - 10) * day);
+        let new = tickets::NewTicket {
+            title: &title,
+            description: "Hello, could you help with this? Thanks!",
+            customer_id: Some(*rng.pick(&customers)),
+            team_id: teams[team],
+            priority: priority(&mut rng),
+            assignee_id: rng.chance(70).then(|| *rng.pick(&members[team])),
+            tags: &tags,
+            due_at,
+        };
+        let t = tickets::create_ticket(db, actor, new).await.map_err(err)?;
+        // History: move most tickets along the pipeline, some all the way to done.
+        let stages = tickets::team_stages(db, teams[team]).await.map_err(err)?;
+        let steps = rng.below(stages.len());
+        for stage in stages.iter().skip(1).take(steps) {
+            tickets::move_ticket(
+                db,
+                *rng.pick(&members[team]),
+                t.id,
+                stage.id,
+                Default::default(),
+            )
+            .await
+            .map_err(err)?;
+        }
+    }
+    // Spread the creation times over the last 60 days so ages look real.
+    db!(db, pool => sqlx::query(
+        "UPDATE tickets SET created_at = created_at - (id % 60) * 86400000 - (id % 24) * 3600000"
+    ).execute(pool).await.map(|_| ()))
+    .map_err(|e| e.to_string())?;
+    println!(
+        "demo workspace seeded in {:.1}s: 3 teams, 10 staff (2 leads, 8 agents), 40 companies, 300 customers, 600 tickets",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "the demo staff accounts (listed in Admin → People) sign in with the password: {password}"
+    );
+    Ok(())
+}
+
+/// `grip seed --tickets N`: N tickets for benchmarks, each with a customer (one
+/// customer per ten tickets) and its "created" audit row, written in large batches.
+/// `open` of them (spread over the open and waiting stages) are on the board of
+/// the team named `team`; the rest are completed there.
+pub async fn tickets_fast(
+    db: &Db,
+    n: u64,
+    open: u64,
+    team: &str,
+    force: bool,
+) -> Result<(), String> {
+    refuse_if_filled(db, force).await?;
+    let started = Instant::now();
+    let err = |e: AppError| e.to_string();
+    let team_id = team_named(db, team).await.map_err(err)?;
+    let stages = tickets::team_stages(db, team_id).await.map_err(err)?;
+    let open_stages: Vec<_> = stages
+        .iter()
+        .filter(|s| s.kind != app::tickets::model::StageKind::Done)
+        .collect();
+    let done_stage = stages
+        .iter()
+        .find(|s| s.kind == app::tickets::model::StageKind::Done)
+        .ok_or("the team has no done stage")?;
+    if open_stages.is_empty() {
+        return Err("the team has no open stage".into());
+    }
+    let members: Vec<i64> = tickets::team_members(db, team_id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|m| m.0)
+        .collect();
+    let mut rng = Rng::new(42);
+    let now = now_ms();
+    let base_number: i64 = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT value FROM counters WHERE name = 'ticket_number'"
+    ).fetch_one(pool).await)
+    .map_err(|e| e.to_string())?;
+    let customer_base: i64 = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COALESCE(MAX(id), 0) FROM customers"
+    ).fetch_one(pool).await)
+    .map_err(|e| e.to_string())?;
+    let customers = n.div_ceil(10);
+    let run = format!("{:x}", now);
+
+    // Customers first, in batches.
+    const BATCH: u64 = 1000;
+    let mut done_customers = 0u64;
+    while done_customers < customers {
+        let count = BATCH.min(customers - done_customers);
+        let mut sql =
+            String::from("INSERT INTO customers (id, name, email, company_id, created_at) VALUES ");
+        let mut rows: Vec<(i64, String, String)> = Vec::with_capacity(count as usize);
+        for k in 0..count {
+            let i = done_customers + k;
+            let (name, handle) = person_name(&mut rng);
+            rows.push((
+                customer_base + 1 + i as i64,
+                name,
+                format!("{handle}.{run}.{i}@bench.example"),
+            ));
+            let p = k as usize * 4;
+            if k > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, NULL, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4
+            ));
+        }
+        db!(db, pool => {
+            let mut q = sqlx::query(&sql);
+            for (id, name, email) in &rows {
+                q = q.bind(*id).bind(name.as_str()).bind(email.as_str()).bind(now);
+            }
+            q.execute(pool).await.map(|_| ())
+        })
+        .map_err(|e| e.to_string())?;
+        done_customers += count;
+    }
+
+    // Then tickets and their audit rows, one transaction per batch.
+    let mut ranks: Vec<Option<String>> = vec![None; open_stages.len()];
+    let mut written = 0u64;
+    let mut last_report = Instant::now();
+    while written < n {
+        let count = BATCH.min(n - written);
+        let mut rows = Vec::with_capacity(count as usize);
+        for k in 0..count {
+            let i = written + k;
+            let is_open = i >= n.saturating_sub(open);
+            let (stage_id, rank, completed_at) = if is_open {
+                let s = rng.below(open_stages.len());
+                let r = rank::between(ranks[s].as_deref(), None).unwrap_or_else(rank::first);
+                ranks[s] = Some(r.clone());
+                (open_stages[s].id, r, None)
+            } else {
+                (
+                    done_stage.id,
+                    "0".repeat(8),
+                    Some(now - (n - i) as i64 * 1000),
+                )
+            };
+            let created = now - (n - i) as i64 * 2000 - 3_600_000;
+            rows.push((
+                base_number + 1 + i as i64,
+                title(&mut rng),
+                customer_base + 1 + (i / 10) as i64,
+                stage_id,
+                rank,
+                priority(&mut rng).as_str(),
+                (!members.is_empty() && rng.chance(70)).then(|| *rng.pick(&members)),
+                rng.chance(30)
+                    .then(|| now + (rng.below(40) as i64 - 10) * 86_400_000),
+                created,
+                completed_at,
+            ));
+        }
+        let mut sql = String::from(
+            "INSERT INTO tickets (number, title, description, customer_id, team_id, stage_id, rank, priority, assignee_id, due_at, created_by, created_at, updated_at, completed_at) VALUES ",
+        );
+        for k in 0..rows.len() {
+            let p = k * 11;
+            if k > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, '', ${}, ${}, ${}, ${}, ${}, ${}, ${}, NULL, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 9,
+                p + 10,
+                p + 10,
+                p + 11
+            ));
+        }
+        sql.push_str(" RETURNING id, number");
+        db!(db, pool => async {
+            let mut tx = pool.begin().await?;
+            let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+            for r in &rows {
+                q = q.bind(r.0).bind(r.1.as_str()).bind(r.2).bind(team_id).bind(r.3).bind(r.4.as_str())
+                    .bind(r.5).bind(r.6).bind(r.7).bind(r.8).bind(r.9);
+            }
+            let ids = q.fetch_all(&mut *tx).await?;
+            let mut audit = String::from("INSERT INTO audit_log (actor_id, entity, entity_id, action, field, old_value, new_value, at) VALUES ");
+            for k in 0..ids.len() {
+                let p = k * 3;
+                if k > 0 {
+                    audit.push(',');
+                }
+                audit.push_str(&format!("(NULL, 'ticket', ${}, 'created', NULL, NULL, ${}, ${})", p + 1, p + 2, p + 3));
+            }
+            let mut a = sqlx::query(&audit);
+            for ((id, number), r) in ids.iter().zip(&rows) {
+                a = a.bind(*id).bind(format!("#{number}")).bind(r.8);
+            }
+            a.execute(&mut *tx).await?;
+            tx.commit().await
+        }.await).map_err(|e| e.to_string())?;
+        written += count;
+        if last_report.elapsed().as_secs() >= 5 {
+            eprintln!(
+                "… {written} of {n} tickets ({:.0}s)",
+                started.elapsed().as_secs_f64()
+            );
+            last_report = Instant::now();
+        }
+    }
+    let last_number = base_number + n as i64;
+    db!(db, pool => sqlx::query("UPDATE counters SET value = $1 WHERE name = 'ticket_number' AND value < $1")
+        .bind(last_number).execute(pool).await.map(|_| ())).map_err(|e| e.to_string())?;
+    if let Db::Postgres(pool) = db {
+        // Identity columns were given explicit ids: move their sequence past them,
+        // and refresh the planner's statistics for the new volume.
+        sqlx::query("SELECT setval(pg_get_serial_sequence('customers', 'id'), (SELECT MAX(id) FROM customers))")
+            .execute(pool).await.map_err(|e| e.to_string())?;
+        sqlx::query("ANALYZE")
+            .execute(pool)
+            .await
+            .map_err(|e| e.to_string())?;
+    } else if let Db::Sqlite(pool) = db {
+        sqlx::query("ANALYZE")
+            .execute(pool)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "seeded {n} tickets ({open} open on the {team} board) and {customers} customers in {secs:.1}s ({:.0} tickets/s)",
+        n as f64 / secs
+    );
+    Ok(())
+}
