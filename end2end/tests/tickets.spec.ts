@@ -164,7 +164,7 @@ test("an agent of another team cannot open this team's board", async ({ page, ja
   await expect(page.getByLabel("Billing board")).toBeVisible();
   const res = await page.goto("/board?team=1");
   expect(res?.status()).toBe(403);
-  await expect(page.getByText("You do not have access to this")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "You do not have access to this" })).toBeVisible();
   const ticket = await page.goto("/tickets/1001");
   expect(ticket?.status()).toBe(404);
 });

@@ -24,6 +24,9 @@ pub fn Field(
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
+    // `bind:value` is a property, which server-rendered HTML has no place for: the
+    // attribute carries the initial value so a page without JavaScript shows it.
+    let initial = value.get_untracked();
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
@@ -51,6 +54,7 @@ pub fn Field(
                 minlength=minlength
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
+                value=initial
                 bind:value=value
             />
             <p class="field-error" id=error_id aria-live="polite">
