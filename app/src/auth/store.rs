@@ -83,6 +83,7 @@ pub async fn create_user(
     first_admin: bool,
 ) -> Result<i64, AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     let result: Result<i64, sqlx::Error> = db!(db, pool => async {
         let mut tx = pool.begin().await?;
         if first_admin {
@@ -141,6 +142,7 @@ async fn update_user_field(
         "active" => "UPDATE users SET active = ($1 = 'true'), updated_at = $2 WHERE id = $3",
         _ => return Err(AppError::internal(format!("unknown user field {field}"))),
     };
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         sqlx::query(update).bind(&new).bind(now).bind(id).execute(&mut *tx).await?;

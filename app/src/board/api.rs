@@ -59,29 +59,33 @@ pub struct Board {
     pub now: i64,
     /// Who can be chosen in the assignee filter.
     pub members: Vec<Member>,
-    /// How many cards each done column shows (grows with "Show more").
-    pub done_shown: i64,
+    /// How many times "Show more" was followed (each adds a page to every column).
+    pub more: i64,
     /// The user last chose the list: the board page sends them there (and the
     /// columns are not loaded).
     pub prefers_list: bool,
 }
 
-/// How many of the most recently completed cards a done column shows at first, and
-/// how many more each "Show more" adds (up to [`DONE_SHOWN_MAX`]).
+/// Cards a column shows at first, and how many more each "Show more" adds: the first
+/// 200 of an open or waiting column in board order, the 50 most recently completed of
+/// a done column. A board of thousands of open tickets stays small and fast; the
+/// counts still say how many there are.
+pub const OPEN_SHOWN: i64 = 200;
 pub const DONE_SHOWN: i64 = 50;
-pub const DONE_SHOWN_MAX: i64 = 1000;
+/// "Show more" goes up to this many extra pages (4,000 open / 1,000 done cards).
+pub const MORE_MAX: i64 = 19;
 /// A done column counts its cards up to this many ("10000+" beyond), so a stage with
 /// a million completed tickets costs no more than one with ten thousand.
 pub const DONE_COUNT_CAP: i64 = 10_000;
 
 /// The board of `team` (default: the user's first team), with the cards `filter`
-/// (a query string, see [`TicketFilter`]) admits; done columns show their `shown`
-/// most recently completed cards.
+/// (a query string, see [`TicketFilter`]) admits, with `more` extra pages of cards
+/// in every column.
 #[server(prefix = "/api", endpoint = "board")]
 pub async fn get_board(
     team: Option<i64>,
     filter: Option<String>,
-    shown: Option<i64>,
+    more: Option<i64>,
     view: Option<String>,
 ) -> Result<Board, AppError> {
     use crate::auth::policy::{require_user, Access};
@@ -114,16 +118,21 @@ pub async fn get_board(
                     columns: Vec::new(),
                     now,
                     members: Vec::new(),
-                    done_shown: DONE_SHOWN,
+                    more: 0,
                     prefers_list,
                 });
             }
-            let done_shown = shown
-                .unwrap_or(DONE_SHOWN)
-                .clamp(DONE_SHOWN, DONE_SHOWN_MAX);
-            let columns =
-                super::store::board_columns(&state.db, team.id, &filter, user.id, now, done_shown)
-                    .await?;
+            let more = more.unwrap_or(0).clamp(0, MORE_MAX);
+            let columns = super::store::board_columns(
+                &state.db,
+                team.id,
+                &filter,
+                user.id,
+                now,
+                OPEN_SHOWN * (more + 1),
+                DONE_SHOWN * (more + 1),
+            )
+            .await?;
             let members = crate::tickets::store::team_members(&state.db, team.id)
                 .await?
                 .into_iter()
@@ -139,7 +148,7 @@ pub async fn get_board(
                 columns,
                 now,
                 members,
-                done_shown,
+                more,
                 prefers_list,
             })
         }

@@ -8,9 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use std::collections::HashMap;
 
-use super::api::{
-    get_board, Board, BoardCard, BoardColumn, MoveCard, DONE_COUNT_CAP, DONE_SHOWN, DONE_SHOWN_MAX,
-};
+use super::api::{get_board, Board, BoardCard, BoardColumn, MoveCard, DONE_COUNT_CAP, MORE_MAX};
 use super::moves::{ColumnIds, Layout, Step};
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
@@ -25,15 +23,15 @@ pub fn BoardPage() -> impl IntoView {
         query.with(|q| {
             let team = q.get("team").and_then(|t| t.parse::<i64>().ok());
             let filter = TicketFilter::from_params(|k| q.get(k)).to_query();
-            let shown = q.get("shown").and_then(|s| s.parse::<i64>().ok());
+            let more = q.get("more").and_then(|s| s.parse::<i64>().ok());
             let view = q.get("view");
-            (team, filter, shown, view)
+            (team, filter, more, view)
         })
     };
     let move_card = ServerAction::<MoveCard>::new();
     let board = Resource::new(
         move || (params(), move_card.version().get()),
-        |((team, filter, shown, view), _)| get_board(team, Some(filter), shown, view),
+        |((team, filter, more, view), _)| get_board(team, Some(filter), more, view),
     );
     view! {
         <Title text="Board · Grip"/>
@@ -59,7 +57,7 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
         columns,
         now,
         members,
-        done_shown,
+        more,
         prefers_list: _,
     } = board;
     let filter = use_query_map().with_untracked(|q| TicketFilter::from_params(|k| q.get(k)));
@@ -69,8 +67,7 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
     } else {
         format!("team={}&{filter_query}", team.id)
     };
-    let more_href = (done_shown < DONE_SHOWN_MAX)
-        .then(|| format!("/board?{base_query}&shown={}", done_shown + DONE_SHOWN));
+    let more_href = (more < MORE_MAX).then(|| format!("/board?{base_query}&more={}", more + 1));
     let filtered = !filter.is_empty();
     let stages: Vec<Stage> = columns.iter().map(|c| c.stage.clone()).collect();
     let layout = RwSignal::new(Layout {
@@ -216,7 +213,7 @@ fn Column(
     now: i64,
     board: BoardState,
     move_card: ServerAction<MoveCard>,
-    /// "Show more" for a done column with more cards than it shows.
+    /// "Show more", for a column with more cards than it shows.
     more_href: Option<String>,
     /// Whether a filter is on (an empty column then says so).
     filtered: bool,
@@ -268,9 +265,13 @@ fn Column(
             {(filtered && total == 0).then(|| view! {
                 <p class="muted column-foot">"No cards match the filter."</p>
             })}
-            {(done && total > loaded).then(|| view! {
+            {(total > loaded).then(|| view! {
                 <p class="muted column-foot">
-                    {format!("Showing the {loaded} most recently completed of {}.", shown_count(total))}
+                    {if done {
+                        format!("Showing the {loaded} most recently completed of {}.", shown_count(total))
+                    } else {
+                        format!("Showing the first {loaded} of {}.", shown_count(total))
+                    }}
                     {more_href.map(|href| view! { " "<a href=href>"Show more"</a> })}
                 </p>
             })}
@@ -641,7 +642,7 @@ fn on_card_click(board: BoardState, ev: web_sys::MouseEvent) {
     board.drag.set_value(None);
 }
 
-/// A column's count as shown: done columns stop counting at [`DONE_COUNT_CAP`].
+/// A column's count as shown: long columns stop counting at [`DONE_COUNT_CAP`].
 fn shown_count(n: i64) -> String {
     if n > DONE_COUNT_CAP {
         format!("{DONE_COUNT_CAP}+")

@@ -55,20 +55,22 @@ const CARD_SELECT: &str =
     "SELECT t.id, t.number, t.title, c.name AS customer, co.name AS company, t.priority,
         u.name AS assignee, t.created_at, t.due_at, t.stage_id
    FROM tickets t
-   JOIN customers c ON c.id = t.customer_id
+  CROSS JOIN customers c
    LEFT JOIN companies co ON co.id = c.company_id
    LEFT JOIN users u ON u.id = t.assignee_id
-  WHERE t.stage_id = $1";
+  WHERE t.stage_id = $1 AND c.id = t.customer_id";
 
-/// Every column of a team's board, with only the cards `filter` admits. Open and
-/// waiting columns list all their cards in rank order; done columns only their
-/// `done_shown` most recently completed, and count up to [`DONE_COUNT_CAP`].
+/// Every column of a team's board, with only the cards `filter` admits: the first
+/// `open_shown` cards of open and waiting columns in rank order, the `done_shown` most
+/// recently completed of done columns. A column with more counts them, up to
+/// [`DONE_COUNT_CAP`].
 pub async fn board_columns(
     db: &Db,
     team_id: i64,
     filter: &TicketFilter,
     me: i64,
     now: i64,
+    open_shown: i64,
     done_shown: i64,
 ) -> Result<Vec<BoardColumn>, AppError> {
     let stages = crate::tickets::store::team_stages(db, team_id).await?;
@@ -84,7 +86,7 @@ pub async fn board_columns(
         } else {
             format!("{CARD_SELECT}{conditions} ORDER BY t.rank, t.id LIMIT ${limit_param}")
         };
-        let limit = if done { done_shown } else { i64::MAX };
+        let limit = if done { done_shown } else { open_shown };
         let rows = db!(db, pool => bind_all!(sqlx::query_as::<_, CardRow>(&sql), &binds).bind(limit).fetch_all(pool).await)?;
         let cards: Vec<BoardCard> = rows
             .into_iter()
@@ -101,12 +103,12 @@ pub async fn board_columns(
                 stage_id: r.stage_id,
             })
             .collect();
-        let total = if done && cards.len() as i64 >= done_shown {
+        let total = if cards.len() as i64 >= limit {
             let sql = format!(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t
-                   JOIN customers c ON c.id = t.customer_id
+                  CROSS JOIN customers c
                    LEFT JOIN companies co ON co.id = c.company_id
-                  WHERE t.stage_id = $1{conditions} LIMIT ${limit_param}) AS capped"
+                  WHERE t.stage_id = $1 AND c.id = t.customer_id{conditions} LIMIT ${limit_param}) AS capped"
             );
             db!(db, pool => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &binds).bind(DONE_COUNT_CAP + 1).fetch_one(pool).await)?
         } else {

@@ -52,6 +52,7 @@ pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(),
         ));
     }
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let old: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
@@ -81,6 +82,7 @@ pub async fn set_team_archived(
     archived: bool,
 ) -> Result<(), AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let was: Option<bool> = sqlx::query_scalar("SELECT archived FROM teams WHERE id = $1")
@@ -112,6 +114,7 @@ pub async fn add_team_member(
     user_id: i64,
 ) -> Result<(), AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let name: Option<String> = sqlx::query_scalar(
@@ -137,6 +140,7 @@ pub async fn remove_team_member(
     user_id: i64,
 ) -> Result<(), AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let removed = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
@@ -175,6 +179,7 @@ pub async fn update_stage(
         ));
     }
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let old: Option<(String, String, Option<i64>)> = sqlx::query_as("SELECT name, kind, wip_limit FROM stages WHERE id = $1")
@@ -207,6 +212,7 @@ pub async fn update_stage(
 /// Moves a stage one place earlier (`up`) or later in its team's pipeline.
 pub async fn move_stage(db: &Db, actor: i64, stage_id: i64, up: bool) -> Result<(), AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let me: Option<(i64, i64)> = sqlx::query_as("SELECT team_id, position FROM stages WHERE id = $1")

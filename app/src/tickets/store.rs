@@ -85,6 +85,7 @@ pub async fn create_team(db: &Db, name: &str) -> Result<i64, AppError> {
         ));
     }
     let now = now_ms();
+    let _writing = db.write_lock().await;
     let r: Result<i64, sqlx::Error> = db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO teams (name, archived, created_at) VALUES ($1, FALSE, $2) RETURNING id")
@@ -154,6 +155,7 @@ pub async fn remove_stage(
     move_to: Option<i64>,
 ) -> Result<(), AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
@@ -410,6 +412,7 @@ pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<Ti
         AppError::validation("customer", "Choose the customer this ticket is for.")
     })?;
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let customer: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
@@ -498,6 +501,7 @@ pub async fn move_ticket(
     place: Placement,
 ) -> Result<TicketRow, AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         // Write first: this takes SQLite's write lock (or the Postgres row lock) at
@@ -600,6 +604,7 @@ pub async fn update_ticket(
     changes: TicketChanges,
 ) -> Result<TicketRow, AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         let touched = sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1")
@@ -821,6 +826,9 @@ pub async fn list_tickets(
         }
         _ => {}
     }
+    // `tickets` comes first with CROSS JOINs: SQLite then walks the team's index in
+    // the sort order and stops after one page (left to choose, it started from the
+    // small stages table and sorted a million rows).
     let order = match sort {
         ListSort::Newest => "t.number DESC",
         ListSort::Oldest => "t.number ASC",
@@ -832,11 +840,11 @@ pub async fn list_tickets(
         "SELECT t.id, t.number, t.title, c.name AS customer, co.name AS company, s.name AS stage,
                 s.kind AS stage_kind, t.priority, u.name AS assignee, t.updated_at, t.due_at, t.completed_at
            FROM tickets t
-           JOIN customers c ON c.id = t.customer_id
+          CROSS JOIN customers c
+          CROSS JOIN stages s
            LEFT JOIN companies co ON co.id = c.company_id
-           JOIN stages s ON s.id = t.stage_id
            LEFT JOIN users u ON u.id = t.assignee_id
-          WHERE t.team_id = $1{conditions}{keyset}
+          WHERE c.id = t.customer_id AND s.id = t.stage_id AND t.team_id = $1{conditions}{keyset}
           ORDER BY {order} LIMIT ${}",
         binds.len()
     );
@@ -873,6 +881,7 @@ pub async fn bulk_update(
     change: BulkChange,
 ) -> Result<usize, AppError> {
     let now = now_ms();
+    let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin().await?;
         // Take the write lock first (see move_ticket).
