@@ -64,6 +64,33 @@ pub fn redact_url(url: &str) -> String {
 /// writing with SQLITE_BUSY_SNAPSHOT).
 static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// How write transactions begin: on SQLite `BEGIN IMMEDIATE`, so the database's write
+/// lock is taken at once (a transaction that read first could otherwise fail with
+/// SQLITE_BUSY_SNAPSHOT when a single-statement write, such as a session save, commits
+/// in between); on Postgres a plain `BEGIN` (row locks do the rest).
+pub trait BeginWrite {
+    type Database: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>,
+    > + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 impl Db {
     /// Taken before every write transaction: on SQLite the guard makes writers wait
     /// their turn in this process; on Postgres (row locks) it is `None`.
@@ -168,6 +195,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "lists",
         include_str!("../../migrations/sqlite/0003_lists.sql"),
     ),
+    (
+        4,
+        "ticket_numbers",
+        include_str!("../../migrations/sqlite/0004_ticket_numbers.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -184,6 +216,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         3,
         "lists",
         include_str!("../../migrations/postgres/0003_lists.sql"),
+    ),
+    (
+        4,
+        "ticket_numbers",
+        include_str!("../../migrations/postgres/0004_ticket_numbers.sql"),
     ),
 ];
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 use app::auth::model::{Email, PersonName, Role};
 use app::db;
 use app::error::AppError;
-use app::store::{now_ms, Db};
+use app::store::{now_ms, BeginWrite, Db};
 use app::tickets::model::{Priority, TicketTitle};
 use app::tickets::store as tickets;
 
@@ -370,10 +370,13 @@ pub async fn tickets_fast(
         .map(|m| m.0.to_string())
         .collect();
     let now = now_ms();
-    let base_number: i64 = db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT value FROM counters WHERE name = 'ticket_number'"
-    ).fetch_one(pool).await)
-    .map_err(sql_err)?;
+    let last_sql = match db {
+        Db::Sqlite(_) => "SELECT value FROM counters WHERE name = 'ticket_number'",
+        Db::Postgres(_) => "SELECT last_value FROM ticket_number_seq",
+    };
+    let base_number: i64 =
+        db!(db, pool => sqlx::query_scalar::<_, i64>(last_sql).fetch_one(pool).await)
+            .map_err(sql_err)?;
     let customer_base: i64 = db!(db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT COALESCE(MAX(id), 0) FROM customers"
     ).fetch_one(pool).await)
@@ -460,7 +463,7 @@ pub async fn tickets_fast(
         let to = (from + chunk).min(n);
         let _writing = db.write_lock().await;
         db!(db, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(&ticket_sql).bind(from).bind(to).execute(&mut *tx).await?;
             sqlx::query(&audit_sql).bind(from).bind(to).execute(&mut *tx).await?;
             tx.commit().await
@@ -483,6 +486,13 @@ pub async fn tickets_fast(
             // refresh the planner's statistics for the new volume.
             sqlx::query("SELECT setval(pg_get_serial_sequence('customers', 'id'), (SELECT MAX(id) FROM customers))")
                 .execute(pool).await.map_err(sql_err)?;
+            sqlx::query(
+                "SELECT setval('ticket_number_seq', GREATEST($1, (SELECT last_value FROM ticket_number_seq)))",
+            )
+            .bind(last_number)
+            .execute(pool)
+            .await
+            .map_err(sql_err)?;
             sqlx::query("ANALYZE")
                 .execute(pool)
                 .await

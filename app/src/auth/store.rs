@@ -3,7 +3,7 @@
 use super::model::{CurrentUser, Email, PersonName, Role};
 use crate::db;
 use crate::error::AppError;
-use crate::store::{is_unique_violation, now_ms, Db};
+use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -85,7 +85,7 @@ pub async fn create_user(
     let now = now_ms();
     let _writing = db.write_lock().await;
     let result: Result<i64, sqlx::Error> = db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         if first_admin {
             let inserted = sqlx::query(
                 "INSERT INTO app_settings (key, value, updated_at) VALUES ('setup_completed', 'true', $1)
@@ -144,7 +144,7 @@ async fn update_user_field(
     };
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         sqlx::query(update).bind(&new).bind(now).bind(id).execute(&mut *tx).await?;
         crate::insert_audit!(&mut *tx, actor, "user", id, "updated", Some(field), Some(old.as_str()), Some(new.as_str()), now)
             .await?;

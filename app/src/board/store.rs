@@ -104,12 +104,21 @@ pub async fn board_columns(
             })
             .collect();
         let total = if cards.len() as i64 >= limit {
-            let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t
-                  CROSS JOIN customers c
-                   LEFT JOIN companies co ON co.id = c.company_id
-                  WHERE t.stage_id = $1 AND c.id = t.customer_id{conditions} LIMIT ${limit_param}) AS capped"
-            );
+            // Every ticket has a customer: join customers only when the filter asks
+            // about them (joined, Postgres merge-joined a whole index for a small stage).
+            let sql = if filter.customer.is_empty() {
+                format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t
+                      WHERE t.stage_id = $1{conditions} LIMIT ${limit_param}) AS capped"
+                )
+            } else {
+                format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t
+                      CROSS JOIN customers c
+                       LEFT JOIN companies co ON co.id = c.company_id
+                      WHERE t.stage_id = $1 AND c.id = t.customer_id{conditions} LIMIT ${limit_param}) AS capped"
+                )
+            };
             db!(db, pool => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &binds).bind(DONE_COUNT_CAP + 1).fetch_one(pool).await)?
         } else {
             cards.len() as i64

@@ -2,7 +2,7 @@
 //! Each change writes an audit row in the same transaction.
 
 use crate::error::AppError;
-use crate::store::{is_unique_violation, now_ms, Db};
+use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
 use crate::tickets::model::StageKind;
 use crate::{db, insert_audit};
 
@@ -54,7 +54,7 @@ pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(),
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let old: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
             .bind(id).fetch_optional(&mut *tx).await?;
         let old = old.ok_or(AppError::NotFound)?;
@@ -84,7 +84,7 @@ pub async fn set_team_archived(
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let was: Option<bool> = sqlx::query_scalar("SELECT archived FROM teams WHERE id = $1")
             .bind(id).fetch_optional(&mut *tx).await?;
         let was = was.ok_or(AppError::NotFound)?;
@@ -116,7 +116,7 @@ pub async fn add_team_member(
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let name: Option<String> = sqlx::query_scalar(
             "SELECT name FROM users WHERE id = $1 AND role IN ('agent', 'lead', 'admin')"
         ).bind(user_id).fetch_optional(&mut *tx).await?;
@@ -142,7 +142,7 @@ pub async fn remove_team_member(
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let removed = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
             .bind(team_id).bind(user_id).execute(&mut *tx).await?.rows_affected();
         if removed > 0 {
@@ -181,7 +181,7 @@ pub async fn update_stage(
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let old: Option<(String, String, Option<i64>)> = sqlx::query_as("SELECT name, kind, wip_limit FROM stages WHERE id = $1")
             .bind(stage_id).fetch_optional(&mut *tx).await?;
         let (old_name, old_kind, old_wip) = old.ok_or(AppError::NotFound)?;
@@ -214,7 +214,7 @@ pub async fn move_stage(db: &Db, actor: i64, stage_id: i64, up: bool) -> Result<
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let me: Option<(i64, i64)> = sqlx::query_as("SELECT team_id, position FROM stages WHERE id = $1")
             .bind(stage_id).fetch_optional(&mut *tx).await?;
         let (team_id, position) = me.ok_or(AppError::NotFound)?;

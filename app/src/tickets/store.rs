@@ -6,7 +6,7 @@ use super::model::{Priority, Stage, StageKind, TicketTitle};
 use super::rank;
 use crate::auth::model::{Email, PersonName};
 use crate::error::AppError;
-use crate::store::{is_unique_violation, now_ms, Db};
+use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
 use crate::{db, insert_audit};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -87,7 +87,7 @@ pub async fn create_team(db: &Db, name: &str) -> Result<i64, AppError> {
     let now = now_ms();
     let _writing = db.write_lock().await;
     let r: Result<i64, sqlx::Error> = db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO teams (name, archived, created_at) VALUES ($1, FALSE, $2) RETURNING id")
             .bind(name).bind(now).fetch_one(&mut *tx).await?;
         for (position, (stage, kind)) in DEFAULT_STAGES.iter().enumerate() {
@@ -157,7 +157,7 @@ pub async fn remove_stage(
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
         let stage = sqlx::query_as::<_, StageRow>(&sql).bind(stage_id).fetch_optional(&mut *tx).await?
             .ok_or(AppError::NotFound)?;
@@ -412,19 +412,20 @@ pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<Ti
         AppError::validation("customer", "Choose the customer this ticket is for.")
     })?;
     let now = now_ms();
+    let number_sql = next_number_sql(db);
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        let customer: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1")
-            .bind(customer_id).fetch_optional(&mut *tx).await?;
+        let mut tx = pool.begin_write().await?;
+        // The customer and the team's first stage, in one round trip.
+        let (customer, first_stage): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT (SELECT id FROM customers WHERE id = $1),
+                    (SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
+                      WHERE s.team_id = $2 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1)",
+        )
+        .bind(customer_id).bind(new.team_id).fetch_one(&mut *tx).await?;
         if customer.is_none() {
             return Err(AppError::validation("customer", "That customer does not exist."));
         }
-        let first_stage: Option<i64> = sqlx::query_scalar(
-            "SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
-             WHERE s.team_id = $1 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1",
-        )
-        .bind(new.team_id).fetch_optional(&mut *tx).await?;
         let stage_id = first_stage.ok_or_else(|| AppError::validation("team", "Choose a team with at least one stage."))?;
         if let Some(assignee) = new.assignee_id {
             let member: Option<i64> = sqlx::query_scalar(
@@ -436,10 +437,7 @@ pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<Ti
                 return Err(AppError::validation("assignee", "Assign the ticket to a member of its team."));
             }
         }
-        let number: i64 = sqlx::query_scalar(
-            "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value",
-        )
-        .fetch_one(&mut *tx).await?;
+        let number: i64 = sqlx::query_scalar(number_sql).fetch_one(&mut *tx).await?;
         let top: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank, id LIMIT 1")
             .bind(stage_id).fetch_optional(&mut *tx).await?;
         let r = rank::between(None, top.as_deref()).unwrap_or_else(rank::first);
@@ -463,6 +461,17 @@ pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<Ti
         tx.commit().await?;
         Ok(ticket)
     }.await)
+}
+
+/// The statement that hands out the next ticket number: the counters row on SQLite,
+/// a sequence on Postgres (no row every creation would queue on).
+pub fn next_number_sql(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => {
+            "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value"
+        }
+        Db::Postgres(_) => "SELECT nextval('ticket_number_seq')",
+    }
 }
 
 pub async fn find_ticket(db: &Db, id: i64) -> Result<Option<TicketRow>, AppError> {
@@ -503,19 +512,17 @@ pub async fn move_ticket(
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        // Write first: this takes SQLite's write lock (or the Postgres row lock) at
-        // once, so the reads below see the state this move will be applied to.
-        let touched = sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1")
-            .bind(ticket_id).execute(&mut *tx).await?.rows_affected();
-        if touched == 0 {
-            return Err(AppError::NotFound);
-        }
-        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1");
-        let ticket = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_one(&mut *tx).await?;
-        let stage_sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
-        let from = sqlx::query_as::<_, StageRow>(&stage_sql).bind(ticket.stage_id).fetch_one(&mut *tx).await?;
-        let to = sqlx::query_as::<_, StageRow>(&stage_sql).bind(to_stage).fetch_optional(&mut *tx).await?
+        let mut tx = pool.begin_write().await?;
+        // Write first: this takes the Postgres row lock (SQLite's write lock is taken
+        // by BEGIN IMMEDIATE), so the reads below see the state this move applies to.
+        let sql = format!("UPDATE tickets SET updated_at = updated_at WHERE id = $1 RETURNING {TICKET_COLUMNS}");
+        let ticket = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_optional(&mut *tx).await?
+            .ok_or(AppError::NotFound)?;
+        let stage_sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1 OR id = $2");
+        let both = sqlx::query_as::<_, StageRow>(&stage_sql).bind(ticket.stage_id).bind(to_stage).fetch_all(&mut *tx).await?;
+        let from = both.iter().find(|s| s.id == ticket.stage_id).cloned()
+            .ok_or_else(|| AppError::internal("a ticket's stage is missing"))?;
+        let to = both.into_iter().find(|s| s.id == to_stage)
             .filter(|s| s.team_id == ticket.team_id)
             .ok_or_else(|| AppError::conflict("stage", "That stage no longer exists on this team's board."))?;
 
@@ -551,15 +558,15 @@ pub async fn move_ticket(
             ("done", _) => Some(now),
             _ => None,
         };
-        sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")
+        let update = format!("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5 RETURNING {TICKET_COLUMNS}");
+        let moved = sqlx::query_as::<_, TicketRow>(&update)
             .bind(to.id).bind(&new_rank).bind(completed_at).bind(now).bind(ticket_id)
-            .execute(&mut *tx).await?;
+            .fetch_one(&mut *tx).await?;
         if from.id != to.id {
             insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(from.name.as_str()), Some(to.name.as_str()), now).await?;
         } else {
             insert_audit!(&mut *tx, actor, "ticket", ticket_id, "reordered", Some("position"), Some(ticket.rank.as_str()), Some(new_rank.as_str()), now).await?;
         }
-        let moved = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok(moved)
     }.await)
@@ -606,7 +613,7 @@ pub async fn update_ticket(
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let touched = sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1")
             .bind(ticket_id).execute(&mut *tx).await?.rows_affected();
         if touched == 0 {
@@ -883,7 +890,7 @@ pub async fn bulk_update(
     let now = now_ms();
     let _writing = db.write_lock().await;
     db!(db, pool => async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         // Take the write lock first (see move_ticket).
         sqlx::query("UPDATE teams SET created_at = created_at WHERE id = $1").bind(team_id).execute(&mut *tx).await?;
         let stage_sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
