@@ -37,6 +37,17 @@ pub async fn visible_teams(db: &Db, user: &CurrentUser) -> Result<Vec<TeamSummar
         .collect())
 }
 
+/// Whether `ticket_id` exists on a board `user` may open (the same rule as
+/// [`visible_teams`], in one query for the hot path of moves).
+pub async fn ticket_visible(db: &Db, user: &CurrentUser, ticket_id: i64) -> Result<bool, AppError> {
+    let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT t.id FROM tickets t WHERE t.id = $1 AND EXISTS (
+            SELECT 1 FROM teams tm WHERE tm.id = t.team_id AND tm.archived = FALSE
+               AND ($2 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $3)))"
+    ).bind(ticket_id).bind(user.role == Role::Admin).bind(user.id).fetch_optional(pool).await)?;
+    Ok(found.is_some())
+}
+
 #[derive(sqlx::FromRow)]
 struct CardRow {
     id: i64,
