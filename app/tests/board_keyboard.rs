@@ -60,6 +60,9 @@ fn board() -> Board {
             column(20, "In Progress", vec![card(3, 20)]),
         ],
         now: 0,
+        members: Vec::new(),
+        more: 0,
+        prefers_list: false,
     }
 }
 

@@ -42,7 +42,8 @@ pub fn BoardPage() -> impl IntoView {
                 });
                 view! { <Redirect path=format!("/tickets?team={}&{query}", b.team.id)/> }.into_any()
             } else {
-                view! { <BoardView board=b move_card/> }.into_any()
+                let filter = use_query_map().with_untracked(|q| TicketFilter::from_params(|k| q.get(k)));
+                view! { <BoardView board=b move_card filter/> }.into_any()
             }/>
     }
 }
@@ -50,7 +51,13 @@ pub fn BoardPage() -> impl IntoView {
 /// The board itself. It renders from a signal so that a move shows at once; the
 /// server is told afterwards and a refused move is rolled back with its reason.
 #[component]
-pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoView {
+pub fn BoardView(
+    board: Board,
+    move_card: ServerAction<MoveCard>,
+    /// The filter in the URL (the page reads it; the board shows it).
+    #[prop(optional)]
+    filter: TicketFilter,
+) -> impl IntoView {
     let Board {
         team,
         teams,
@@ -60,7 +67,6 @@ pub fn BoardView(board: Board, move_card: ServerAction<MoveCard>) -> impl IntoVi
         more,
         prefers_list: _,
     } = board;
-    let filter = use_query_map().with_untracked(|q| TicketFilter::from_params(|k| q.get(k)));
     let filter_query = filter.to_query();
     let base_query = if filter_query.is_empty() {
         format!("team={}", team.id)
