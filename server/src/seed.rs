@@ -300,9 +300,11 @@ pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
             .map_err(err)?;
         }
     }
-    // Spread the creation times over the last 60 days so ages look real.
+    // Spread the creation (and last-change) times over the last 60 days so ages look
+    // real; a ticket's last change stays after its creation.
     db!(db, pool => sqlx::query(
-        "UPDATE tickets SET created_at = created_at - (id % 60) * 86400000 - (id % 24) * 3600000"
+        "UPDATE tickets SET created_at = created_at - (id % 60) * 86400000 - (id % 24) * 3600000,
+                            updated_at = updated_at - ((id % 60) / 2) * 86400000"
     ).execute(pool).await.map(|_| ()))
     .map_err(|e| e.to_string())?;
     println!(
