@@ -94,19 +94,11 @@ pub async fn get_board(
             let user = require_user(Access::Staff).await?;
             let state = crate::state::app_state()?;
             let teams = super::store::visible_teams(&state.db, &user).await?;
-            let team = match team {
-                Some(id) => teams
-                    .iter()
-                    .find(|t| t.id == id)
-                    .cloned()
-                    .ok_or(AppError::Forbidden)?,
-                None => teams.first().cloned().ok_or_else(|| {
-                    AppError::validation(
-                        "team",
-                        "You are not in any team yet. Ask an admin to add you to one.",
-                    )
-                })?,
-            };
+            let team = super::store::choose_team(
+                &teams,
+                team,
+                "You are not in any team yet. Ask an admin to add you to one.",
+            )?;
             let filter = TicketFilter::from_query(filter.as_deref().unwrap_or_default());
             let now = crate::store::now_ms();
             let prefers_list =
@@ -133,15 +125,7 @@ pub async fn get_board(
                 DONE_SHOWN * (more + 1),
             )
             .await?;
-            let members = crate::tickets::store::team_members(&state.db, team.id)
-                .await?
-                .into_iter()
-                .map(|(id, name)| Member {
-                    id,
-                    name,
-                    team_id: team.id,
-                })
-                .collect();
+            let members = crate::tickets::store::members_of(&state.db, team.id).await?;
             Ok(Board {
                 team,
                 teams,

@@ -37,6 +37,27 @@ pub async fn visible_teams(db: &Db, user: &CurrentUser) -> Result<Vec<TeamSummar
         .collect())
 }
 
+/// The team a page opens among `teams` (those the user may see): the `requested`
+/// one, or when none is named the first. A team not among them is Forbidden; no team
+/// at all is a message saying `none` (e.g. "You are not in any team yet…").
+pub fn choose_team(
+    teams: &[TeamSummary],
+    requested: Option<i64>,
+    none: &'static str,
+) -> Result<TeamSummary, AppError> {
+    match requested {
+        Some(id) => teams
+            .iter()
+            .find(|t| t.id == id)
+            .cloned()
+            .ok_or(AppError::Forbidden),
+        None => teams
+            .first()
+            .cloned()
+            .ok_or_else(|| AppError::validation("team", none)),
+    }
+}
+
 /// Whether `ticket_id` exists on a board `user` may open (the same rule as
 /// [`visible_teams`], in one query for the hot path of moves).
 pub async fn ticket_visible(db: &Db, user: &CurrentUser, ticket_id: i64) -> Result<bool, AppError> {

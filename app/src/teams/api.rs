@@ -204,19 +204,11 @@ pub async fn team_settings(team: Option<i64>) -> Result<TeamPipeline, AppError> 
             let state = crate::state::app_state()?;
             let db = &state.db;
             let teams = manageable(db, &user).await?;
-            let team = match team {
-                Some(id) => teams
-                    .iter()
-                    .find(|t| t.id == id)
-                    .cloned()
-                    .ok_or(AppError::Forbidden)?,
-                None => teams.first().cloned().ok_or_else(|| {
-                    AppError::validation(
-                        "team",
-                        "You lead no team yet. Ask an admin to add you to one.",
-                    )
-                })?,
-            };
+            let team = crate::board::store::choose_team(
+                &teams,
+                team,
+                "You lead no team yet. Ask an admin to add you to one.",
+            )?;
             let counts = super::store::stage_counts(db, team.id).await?;
             let stages = crate::tickets::store::team_stages(db, team.id)
                 .await?

@@ -210,15 +210,7 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                 .ok_or(AppError::NotFound)?;
             let (customer, customer_email, company) =
                 super::store::customer_of(db, t.customer_id).await?;
-            let members = super::store::team_members(db, t.team_id)
-                .await?
-                .into_iter()
-                .map(|(id, name)| Member {
-                    id,
-                    name,
-                    team_id: t.team_id,
-                })
-                .collect();
+            let members = crate::tickets::store::members_of(db, t.team_id).await?;
             let history = super::store::ticket_history(db, t.id)
                 .await?
                 .into_iter()
@@ -383,19 +375,11 @@ pub async fn list_tickets(
             let state = crate::state::app_state()?;
             let db = &state.db;
             let teams = crate::board::store::visible_teams(db, &user).await?;
-            let team = match team {
-                Some(id) => teams
-                    .iter()
-                    .find(|t| t.id == id)
-                    .cloned()
-                    .ok_or(AppError::Forbidden)?,
-                None => teams.first().cloned().ok_or_else(|| {
-                    AppError::validation(
-                        "team",
-                        "You are not in any team yet. Ask an admin to add you to one.",
-                    )
-                })?,
-            };
+            let team = crate::board::store::choose_team(
+                &teams,
+                team,
+                "You are not in any team yet. Ask an admin to add you to one.",
+            )?;
             if view.as_deref() == Some("list") {
                 crate::board::api::remember_view(db, user.id, Some("list")).await?;
             }
@@ -419,15 +403,7 @@ pub async fn list_tickets(
                     .map(|r| list_cursor(sort, r))
                     .unwrap_or_default()
             });
-            let members = super::store::team_members(db, team.id)
-                .await?
-                .into_iter()
-                .map(|(id, name)| Member {
-                    id,
-                    name,
-                    team_id: team.id,
-                })
-                .collect();
+            let members = crate::tickets::store::members_of(db, team.id).await?;
             Ok(TicketList {
                 stages: super::store::team_stages(db, team.id).await?,
                 team,

@@ -391,6 +391,15 @@ pub fn filter_conditions(
     sql
 }
 
+/// [`team_members`] as the assignee choices pages offer.
+pub async fn members_of(db: &Db, team_id: i64) -> Result<Vec<super::api::Member>, AppError> {
+    Ok(team_members(db, team_id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| super::api::Member { id, name, team_id })
+        .collect())
+}
+
 // ---- tickets ----------------------------------------------------------------------
 
 pub struct NewTicket<'a> {
