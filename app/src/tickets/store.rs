@@ -171,16 +171,11 @@ pub async fn remove_stage(
             let target = sqlx::query_as::<_, StageRow>(&sql).bind(target_id).fetch_optional(&mut *tx).await?
                 .filter(|t| t.team_id == stage.team_id && t.id != stage.id)
                 .ok_or_else(|| AppError::validation("move_to", "Choose another stage of the same team."))?;
-            let target_done = target.kind == "done";
             let mut last: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank DESC, id DESC LIMIT 1")
                 .bind(target.id).fetch_optional(&mut *tx).await?;
             for (ticket_id, completed_at) in held {
                 let r = rank::between(last.as_deref(), None).unwrap_or_else(rank::first);
-                let completed = match (target_done, completed_at) {
-                    (true, Some(t)) => Some(t),
-                    (true, None) => Some(now),
-                    (false, _) => None,
-                };
+                let completed = completed_at_in(&target.kind, completed_at, now);
                 sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")
                     .bind(target.id).bind(&r).bind(completed).bind(now).bind(ticket_id).execute(&mut *tx).await?;
                 insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(stage.name.as_str()), Some(target.name.as_str()), now).await?;
@@ -191,6 +186,17 @@ pub async fn remove_stage(
         tx.commit().await?;
         Ok::<(), AppError>(())
     }.await)
+}
+
+/// A ticket's `completed_at` once it is in a stage of kind `stage_kind`: entering a
+/// `done` stage completes it now (moving between done stages keeps the first time);
+/// any other stage clears it. (Only tickets in done stages have a completion time.)
+fn completed_at_in(stage_kind: &str, current: Option<i64>, now: i64) -> Option<i64> {
+    if stage_kind == StageKind::Done.as_str() {
+        current.or(Some(now))
+    } else {
+        None
+    }
 }
 
 // ---- customers and companies ------------------------------------------------------
@@ -562,11 +568,7 @@ pub async fn move_ticket(
                     .ok_or_else(|| AppError::internal(format!("no rank between {lo:?} and {next:?}")))?
             }
         };
-        let completed_at = match (to.kind.as_str(), from.kind.as_str()) {
-            ("done", "done") => ticket.completed_at.or(Some(now)),
-            ("done", _) => Some(now),
-            _ => None,
-        };
+        let completed_at = completed_at_in(&to.kind, ticket.completed_at, now);
         let update = format!("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5 RETURNING {TICKET_COLUMNS}");
         let moved = sqlx::query_as::<_, TicketRow>(&update)
             .bind(to.id).bind(&new_rank).bind(completed_at).bind(now).bind(ticket_id)
@@ -694,11 +696,7 @@ pub async fn update_ticket(
             let last: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank DESC, id DESC LIMIT 1")
                 .bind(to.id).fetch_optional(&mut *tx).await?;
             rank_now = rank::between(last.as_deref(), None).unwrap_or_else(rank::first);
-            completed_at = match (to.kind.as_str(), from.kind.as_str()) {
-                ("done", "done") => old.completed_at.or(Some(now)),
-                ("done", _) => Some(now),
-                _ => None,
-            };
+            completed_at = completed_at_in(&to.kind, old.completed_at, now);
             stage_id = to.id;
             moved = Some((from.name, to.name));
         }
@@ -939,11 +937,7 @@ pub async fn bulk_update(
                     }
                     let from = sqlx::query_as::<_, StageRow>(&stage_sql).bind(t.stage_id).fetch_one(&mut *tx).await?;
                     let r = rank::between(last_rank.as_deref(), None).unwrap_or_else(rank::first);
-                    let completed = match (to.kind.as_str(), from.kind.as_str()) {
-                        ("done", "done") => t.completed_at.or(Some(now)),
-                        ("done", _) => Some(now),
-                        _ => None,
-                    };
+                    let completed = completed_at_in(&to.kind, t.completed_at, now);
                     sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")
                         .bind(to.id).bind(&r).bind(completed).bind(now).bind(t.id).execute(&mut *tx).await?;
                     insert_audit!(&mut *tx, actor, "ticket", t.id, "moved", Some("stage"), Some(from.name.as_str()), Some(to.name.as_str()), now).await?;
