@@ -7,6 +7,8 @@ use leptos_meta::Title;
 use super::api::{ChangeRole, CreatePerson, Person, SetPersonActive};
 use crate::auth::model::{Email, PersonName};
 use crate::auth::pages::NewPasswordFields;
+use crate::auth::pages::ProtectedWith;
+use crate::auth::policy::Access;
 use crate::auth::Role;
 use crate::teams::pages::AdminNav;
 use crate::ui::{Field, FormError};
@@ -17,16 +19,17 @@ pub fn PeoplePage() -> impl IntoView {
     let create = ServerAction::<CreatePerson>::new();
     let change_role = ServerAction::<ChangeRole>::new();
     let set_active = ServerAction::<SetPersonActive>::new();
-    let people = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                change_role.version().get(),
-                set_active.version().get(),
-            )
-        },
-        |_| super::api::list_people(),
-    );
+    // Reloaded after a successful change only: a refused one keeps what was typed.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        let ok = create.value().with(|v| matches!(v, Some(Ok(_))))
+            || change_role.value().with(|v| matches!(v, Some(Ok(_))))
+            || set_active.value().with(|v| matches!(v, Some(Ok(_))));
+        if ok {
+            saved.update(|n| *n += 1);
+        }
+    });
+    let people = Resource::new(move || saved.get(), |_| super::api::list_people());
     let row_error = Signal::derive(move || {
         change_role
             .value()
@@ -34,29 +37,28 @@ pub fn PeoplePage() -> impl IntoView {
             .and_then(|r| r.err())
             .or_else(|| set_active.value().get().and_then(|r| r.err()))
     });
+    let render = move |list: Vec<Person>| {
+        view! {
+            <div class="page-head">
+                <h1>"Admin"</h1>
+                <AdminNav current="people"/>
+            </div>
+            <div class="two-col">
+                <section class="card" aria-labelledby="people-heading">
+                    <h2 id="people-heading">"People"</h2>
+                    <div class="form-error" role="alert">
+                        {move || row_error.get().map(|e| view! { <p>{e.to_string()}</p> })}
+                    </div>
+                    <PeopleTable list change_role set_active/>
+                </section>
+                <CreatePersonForm create/>
+            </div>
+        }
+        .into_any()
+    };
     view! {
         <Title text="People · Admin · Grip"/>
-        <div class="page-head">
-            <h1>"Admin"</h1>
-            <AdminNav current="people"/>
-        </div>
-        <div class="two-col">
-            <section class="card" aria-labelledby="people-heading">
-                <h2 id="people-heading">"People"</h2>
-                <div class="form-error" role="alert">
-                    {move || row_error.get().map(|e| view! { <p>{e.to_string()}</p> })}
-                </div>
-                <Transition fallback=|| view! { <p class="loading">"Loading people…"</p> }>
-                    {move || Suspend::new(async move {
-                        match people.await {
-                            Ok(list) => view! { <PeopleTable list change_role set_active/> }.into_any(),
-                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </section>
-            <CreatePersonForm create/>
-        </div>
+        <ProtectedWith access=Access::Admin data=people render/>
     }
 }
 
