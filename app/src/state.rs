@@ -17,6 +17,8 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     /// Largest accepted upload, in bytes.
     pub upload_limit_bytes: u64,
+    /// Where attachment files are stored (`<data_dir>/attachments`).
+    pub attachments_dir: std::path::PathBuf,
     /// Set the `Secure` flag on cookies (the site is served over https).
     pub secure_cookies: bool,
     /// Failed sign-ins allowed per email and per client address within the window.
@@ -30,6 +32,7 @@ impl Default for Settings {
         Settings {
             session_idle_minutes: 60 * 24 * 7,
             upload_limit_bytes: 25 * 1024 * 1024,
+            attachments_dir: std::path::PathBuf::from("data/attachments"),
             secure_cookies: false,
             login_max_failures: 10,
             login_window_secs: 15 * 60,

@@ -200,6 +200,31 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "ticket_numbers",
         include_str!("../../migrations/sqlite/0004_ticket_numbers.sql"),
     ),
+    (
+        5,
+        "messages",
+        include_str!("../../migrations/sqlite/0005_messages.sql"),
+    ),
+    (
+        6,
+        "attachments",
+        include_str!("../../migrations/sqlite/0006_attachments.sql"),
+    ),
+    (
+        7,
+        "drafts",
+        include_str!("../../migrations/sqlite/0007_drafts.sql"),
+    ),
+    (
+        8,
+        "canned_replies",
+        include_str!("../../migrations/sqlite/0008_canned_replies.sql"),
+    ),
+    (
+        9,
+        "links_and_time",
+        include_str!("../../migrations/sqlite/0009_links_and_time.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -221,6 +246,31 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         4,
         "ticket_numbers",
         include_str!("../../migrations/postgres/0004_ticket_numbers.sql"),
+    ),
+    (
+        5,
+        "messages",
+        include_str!("../../migrations/postgres/0005_messages.sql"),
+    ),
+    (
+        6,
+        "attachments",
+        include_str!("../../migrations/postgres/0006_attachments.sql"),
+    ),
+    (
+        7,
+        "drafts",
+        include_str!("../../migrations/postgres/0007_drafts.sql"),
+    ),
+    (
+        8,
+        "canned_replies",
+        include_str!("../../migrations/postgres/0008_canned_replies.sql"),
+    ),
+    (
+        9,
+        "links_and_time",
+        include_str!("../../migrations/postgres/0009_links_and_time.sql"),
     ),
 ];
 

@@ -2,11 +2,32 @@
 
 pub mod field;
 pub mod layout;
+pub mod markdown;
 pub mod status;
 
 pub use field::{Field, FormError};
+
 pub use layout::{AppShell, AuthCard};
+use leptos::prelude::*;
 pub use status::{set_status, ErrorPanel, ForbiddenPage, NotFoundPage};
+
+/// The error a plain form post to the server function at `path` came back with:
+/// Leptos puts it in the address (`__path`, `__err`) when it sends the browser back.
+/// For forms that need no code in the browser beyond showing that message.
+pub fn url_error(path: &'static str) -> Signal<Option<crate::error::AppError>> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || {
+        query.with(|q| {
+            (q.get_str("__path") == Some(path))
+                .then(|| {
+                    q.get_str("__err")
+                        .map(ServerFnUrlError::<crate::error::AppError>::decode_err)
+                })
+                .flatten()
+        })
+    })
+}
 
 /// Percent-encodes a string for use as one query parameter value.
 pub fn encode_query_value(s: &str) -> String {

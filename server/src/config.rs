@@ -270,6 +270,7 @@ impl Config {
         app::state::Settings {
             session_idle_minutes: self.session_idle_minutes,
             upload_limit_bytes: self.upload_limit_mb * 1024 * 1024,
+            attachments_dir: self.data_dir.join("attachments"),
             secure_cookies: self.secure_cookies(),
             login_max_failures: self.login_max_failures,
             login_window_secs: self.login_window_minutes * 60,

@@ -1,6 +1,7 @@
 //! The `grip` server: configuration, the axum router and its layers, and the
 //! non-server-function routes. `main.rs` only wires these together.
 
+pub mod attachments;
 pub mod cli;
 pub mod config;
 pub mod middleware;
@@ -84,6 +85,8 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/attachments", axum::routing::post(attachments::upload))
+        .route("/attachments/{id}/{name}", get(attachments::download))
         .leptos_routes_with_context(&state, routes, request_context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -137,6 +140,14 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             if let Err(e) = store.delete_expired_sessions().await {
                 tracing::warn!(error = %e, "expired session cleanup failed");
+            }
+            if let Err(e) = app::tickets::conversation::files::sweep_pending(
+                &state.db,
+                &state.settings.attachments_dir,
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "stale upload cleanup failed");
             }
             if let Err(e) =
                 app::auth::store::prune_failures(&state.db, state.settings.login_window_secs).await

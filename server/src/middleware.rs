@@ -98,8 +98,11 @@ pub async fn security_headers(
          base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     );
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    // A route that set its own (stricter) policy keeps it: attachment downloads.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
     }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

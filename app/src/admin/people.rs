@@ -2,6 +2,7 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use super::api::{ChangeRole, CreatePerson, Person, SetPersonActive};
@@ -17,26 +18,23 @@ use crate::ui::{Field, FormError};
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let create = ServerAction::<CreatePerson>::new();
-    let change_role = ServerAction::<ChangeRole>::new();
-    let set_active = ServerAction::<SetPersonActive>::new();
+
     // Reloaded after a successful change only: a refused one keeps what was typed.
     let saved = RwSignal::new(0u32);
     Effect::new(move |_| {
-        let ok = create.value().with(|v| matches!(v, Some(Ok(_))))
-            || change_role.value().with(|v| matches!(v, Some(Ok(_))))
-            || set_active.value().with(|v| matches!(v, Some(Ok(_))));
+        let ok = create.value().with(|v| matches!(v, Some(Ok(_))));
         if ok {
             saved.update(|n| *n += 1);
         }
     });
     let people = Resource::new(move || saved.get(), |_| super::api::list_people());
-    let row_error = Signal::derive(move || {
-        change_role
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .or_else(|| set_active.value().get().and_then(|r| r.err()))
-    });
+    // The rows' forms are plain forms (no code in the browser): a refusal comes back
+    // in the address.
+    let (role_error, active_error) = (
+        crate::ui::url_error(ChangeRole::PATH),
+        crate::ui::url_error(SetPersonActive::PATH),
+    );
+    let row_error = Signal::derive(move || role_error.get().or_else(|| active_error.get()));
     let render = move |list: Vec<Person>| {
         view! {
             <div class="page-head">
@@ -49,7 +47,7 @@ pub fn PeoplePage() -> impl IntoView {
                     <div class="form-error" role="alert">
                         {move || row_error.get().map(|e| view! { <p>{e.to_string()}</p> })}
                     </div>
-                    <PeopleTable list change_role set_active/>
+                    <PeopleTable list/>
                 </section>
                 <CreatePersonForm create/>
             </div>
@@ -63,11 +61,7 @@ pub fn PeoplePage() -> impl IntoView {
 }
 
 #[component]
-fn PeopleTable(
-    list: Vec<Person>,
-    change_role: ServerAction<ChangeRole>,
-    set_active: ServerAction<SetPersonActive>,
-) -> impl IntoView {
+fn PeopleTable(list: Vec<Person>) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="table">
@@ -85,7 +79,7 @@ fn PeopleTable(
                                 <th scope="row">{p.name.clone()}</th>
                                 <td>{p.email.clone()}</td>
                                 <td>
-                                    <ActionForm action=change_role>
+                                    <form method="post" action=ChangeRole::PATH>
                                         <input type="hidden" name="user_id" value=p.id/>
                                         <div class="inline-form">
                                             <select name="role" aria-label=label_role>
@@ -95,10 +89,10 @@ fn PeopleTable(
                                             </select>
                                             <button type="submit" class="button small secondary" aria-label=format!("Save role for {}", p.name)>"Save"</button>
                                         </div>
-                                    </ActionForm>
+                                    </form>
                                 </td>
                                 <td>
-                                    <ActionForm action=set_active>
+                                    <form method="post" action=SetPersonActive::PATH>
                                         <input type="hidden" name="user_id" value=p.id/>
                                         <input type="hidden" name="active" value=(!p.active).to_string()/>
                                         <div class="inline-form">
@@ -107,7 +101,7 @@ fn PeopleTable(
                                             </span>
                                             <button type="submit" class="button small secondary" aria-label=toggle>{toggle_text}</button>
                                         </div>
-                                    </ActionForm>
+                                    </form>
                                 </td>
                             </tr>
                         }

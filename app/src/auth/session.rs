@@ -22,10 +22,19 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
         // No session layer (e.g. a route outside it): nobody is signed in.
         return Ok(None);
     };
+    let state = app_state()?;
+    user_of(&session, &state.db).await
+}
+
+/// The user of a session, for routes outside Leptos (attachments) that get the
+/// session from axum directly. The same rule as [`current_user`].
+pub async fn user_of(
+    session: &Session,
+    db: &crate::store::Db,
+) -> Result<Option<CurrentUser>, AppError> {
     let id: Option<i64> = session.get(USER_ID_KEY).await.map_err(AppError::internal)?;
     let Some(id) = id else { return Ok(None) };
-    let state = app_state()?;
-    match super::store::find_user(&state.db, id).await? {
+    match super::store::find_user(db, id).await? {
         Some(u) if u.active => Ok(Some(u.into_current())),
         _ => Ok(None),
     }

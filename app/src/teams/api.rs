@@ -150,6 +150,7 @@ pub struct TeamPipeline {
     /// The teams this person may configure.
     pub teams: Vec<TeamSummary>,
     pub stages: Vec<StageSettings>,
+    pub canned: Vec<crate::tickets::canned::CannedReply>,
 }
 
 /// The teams `user` may configure: every active team for admins, the teams a lead
@@ -218,10 +219,12 @@ pub async fn team_settings(team: Option<i64>) -> Result<TeamPipeline, AppError> 
                     stage: s,
                 })
                 .collect();
+            let canned = crate::tickets::canned::store::for_team(db, team.id).await?;
             Ok(TeamPipeline {
                 team,
                 teams,
                 stages,
+                canned,
             })
         }
         .await,

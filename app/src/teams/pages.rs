@@ -1,36 +1,39 @@
 //! Admin → Teams (`/admin/teams`) and Team settings (`/team`).
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::auth::pages::ProtectedWith;
+use crate::auth::policy::Access;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
 use super::api::{
     list_teams, team_settings, AddStage, CreateTeam, MoveStage, RemoveStage, RenameTeam,
     SetTeamArchived, SetTeamMember, StageSettings, TeamAdmin, TeamPipeline, TeamsOverview,
     UpdateStage,
 };
-use crate::auth::pages::ProtectedWith;
-use crate::auth::policy::Access;
-use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::tickets::canned::{CannedReply, CreateCanned, DeleteCanned, UpdateCanned, PLACEHOLDERS};
+#[cfg(feature = "ssr")]
 use crate::tickets::model::StageKind;
+#[cfg(feature = "ssr")]
 use crate::ui::FormError;
 
+#[cfg(feature = "ssr")]
 /// The newest error of any of a page's actions.
 fn first_error(errors: &[Signal<Option<AppError>>]) -> Option<AppError> {
     errors.iter().find_map(|e| e.get())
 }
 
-fn error_of<A>(action: ServerAction<A>) -> Signal<Option<AppError>>
-where
-    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    A::Output: Send + Sync,
-{
-    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+/// The error a plain form post to `path` came back with (in the page's address).
+#[cfg(feature = "ssr")]
+fn error_of(path: &'static str) -> Signal<Option<AppError>> {
+    let failed = crate::tickets::side::form_error_in_request()
+        .filter(|(p, _)| p == path)
+        .map(|(_, e)| e);
+    Signal::stored(failed)
 }
 
 #[component]
@@ -44,45 +47,44 @@ pub fn AdminNav(current: &'static str) -> impl IntoView {
     }
 }
 
-/// `/admin/teams`.
+/// `/admin/teams`. Rendered on the server as one fragment of plain forms that post
+/// and come back (see `teams_page_html`): these pages run no code in the browser,
+/// which keeps the WASM bundle inside its budget.
 #[component]
 pub fn TeamsPage() -> impl IntoView {
-    let create = ServerAction::<CreateTeam>::new();
-    let rename = ServerAction::<RenameTeam>::new();
-    let archive = ServerAction::<SetTeamArchived>::new();
-    let member = ServerAction::<SetTeamMember>::new();
-    let data = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                rename.version().get(),
-                archive.version().get(),
-                member.version().get(),
-            )
-        },
-        |_| list_teams(),
-    );
-    let actions = TeamActions {
-        create,
-        rename,
-        archive,
-        member,
-    };
+    let data = Resource::new(|| (), |_| teams_page_html());
     view! {
         <Title text="Teams · Admin · Grip"/>
         <ProtectedWith access=Access::Admin data
-            render=move |o: TeamsOverview| view! { <TeamsView overview=o actions/> }.into_any()/>
+            render=move |html: String| view! { <div class="fragment" inner_html=html></div> }.into_any()/>
     }
 }
 
-#[derive(Clone, Copy)]
-struct TeamActions {
-    create: ServerAction<CreateTeam>,
-    rename: ServerAction<RenameTeam>,
-    archive: ServerAction<SetTeamArchived>,
-    member: ServerAction<SetTeamMember>,
+/// Admin → Teams as HTML (admins only).
+#[server(prefix = "/api", endpoint = "admin/teams/page")]
+pub async fn teams_page_html() -> Result<String, AppError> {
+    use leptos::server_fn::ServerFn;
+    use leptos::tachys::view::RenderHtml;
+    let overview = list_teams().await?;
+    let actions = TeamActions {
+        create: CreateTeam::PATH,
+        rename: RenameTeam::PATH,
+        archive: SetTeamArchived::PATH,
+        member: SetTeamMember::PATH,
+    };
+    Ok(view! { <TeamsView overview actions/> }.to_html())
 }
 
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy)]
+struct TeamActions {
+    create: &'static str,
+    rename: &'static str,
+    archive: &'static str,
+    member: &'static str,
+}
+
+#[cfg(feature = "ssr")]
 #[component]
 fn TeamsView(overview: TeamsOverview, actions: TeamActions) -> impl IntoView {
     let errors = [
@@ -108,7 +110,7 @@ fn TeamsView(overview: TeamsOverview, actions: TeamActions) -> impl IntoView {
             <section class="card" aria-labelledby="create-team-heading">
                 <h2 id="create-team-heading">"Create a team"</h2>
                 <p class="muted">"A new team starts with the stages New, In Progress, Waiting and Completed."</p>
-                <ActionForm action=actions.create>
+                <form method="post" action=actions.create>
                     <div class="field" class:has-error=move || name_error().is_some()>
                         <label for="new-team-name">"Team name"</label>
                         <input id="new-team-name" name="name" required=true maxlength="60"
@@ -117,12 +119,13 @@ fn TeamsView(overview: TeamsOverview, actions: TeamActions) -> impl IntoView {
                     </div>
                     <FormError error=create_error/>
                     <button type="submit" class="button primary">"Create team"</button>
-                </ActionForm>
+                </form>
             </section>
         </div>
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn TeamCard(
     team: TeamAdmin,
@@ -158,19 +161,19 @@ fn TeamCard(
             view! {
                 <li>
                     <span>{m.name}" "<span class="badge">{m.role.label()}</span></span>
-                    <ActionForm action=actions.member>
+                    <form method="post" action=actions.member>
                         <input type="hidden" name="team_id" value=id/>
                         <input type="hidden" name="user_id" value=m.id/>
                         <input type="hidden" name="add" value="false"/>
                         <button type="submit" class="button small secondary" aria-label=label>"Remove"</button>
-                    </ActionForm>
+                    </form>
                 </li>
             }
         })
         .collect_view();
     let add_form = (!outside.is_empty()).then(move || {
         view! {
-            <ActionForm action=actions.member>
+            <form method="post" action=actions.member>
                 <input type="hidden" name="team_id" value=id/>
                 <input type="hidden" name="add" value="true"/>
                 <div class="inline-form">
@@ -179,7 +182,7 @@ fn TeamCard(
                     </select>
                     <button type="submit" class="button small secondary" aria-label=add_button>"Add"</button>
                 </div>
-            </ActionForm>
+            </form>
         }
     });
     view! {
@@ -188,79 +191,83 @@ fn TeamCard(
                 {name.clone()}
                 {archived.then(|| view! { " "<span class="badge off">"Archived"</span> })}
             </h2>
-            <ActionForm action=actions.rename>
+            <form method="post" action=actions.rename>
                 <input type="hidden" name="team_id" value=id/>
                 <div class="inline-form">
                     <input name="name" value=name aria-label=rename_label maxlength="60" required=true/>
                     <button type="submit" class="button small secondary" aria-label=rename_button>"Rename"</button>
                 </div>
-            </ActionForm>
+            </form>
             <h3>"Members"</h3>
             <ul class="member-list">
                 {member_items}
                 {no_members.then(|| view! { <li class="muted">"No members yet."</li> })}
             </ul>
             {add_form}
-            <ActionForm action=actions.archive>
+            <form method="post" action=actions.archive>
                 <input type="hidden" name="team_id" value=id/>
                 <input type="hidden" name="archived" value=(!archived).to_string()/>
                 <button type="submit" class="button small secondary">{archive_text}</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
 
-/// `/team`: a lead's pipeline.
+/// `/team`: a lead's pipeline and canned replies, rendered on the server like
+/// Admin → Teams.
 #[component]
 pub fn TeamSettingsPage() -> impl IntoView {
     let query = use_query_map();
     let team = move || query.read().get("team").and_then(|t| t.parse::<i64>().ok());
-    let add = ServerAction::<AddStage>::new();
-    let update = ServerAction::<UpdateStage>::new();
-    let moved = ServerAction::<MoveStage>::new();
-    let remove = ServerAction::<RemoveStage>::new();
-    let saved = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        let ok = |v: Option<Result<String, AppError>>| matches!(v, Some(Ok(_)));
-        if ok(add.value().get())
-            || ok(update.value().get())
-            || ok(moved.value().get())
-            || ok(remove.value().get())
-        {
-            saved.update(|n| *n += 1);
-        }
-    });
-    let data = Resource::new(
-        move || (team(), saved.get()),
-        |(team, _)| team_settings(team),
-    );
-    let actions = StageActions {
-        add,
-        update,
-        moved,
-        remove,
-    };
+    let data = Resource::new(team, team_settings_html);
     view! {
         <Title text="Team settings · Grip"/>
         <ProtectedWith access=Access::Lead data
-            render=move |s: TeamPipeline| view! { <SettingsView settings=s actions/> }.into_any()/>
+            render=move |html: String| view! { <div class="fragment" inner_html=html></div> }.into_any()/>
     }
 }
 
-#[derive(Clone, Copy)]
-struct StageActions {
-    add: ServerAction<AddStage>,
-    update: ServerAction<UpdateStage>,
-    moved: ServerAction<MoveStage>,
-    remove: ServerAction<RemoveStage>,
+/// Team settings as HTML (leads of the team, and admins).
+#[server(prefix = "/api", endpoint = "team/page")]
+pub async fn team_settings_html(team: Option<i64>) -> Result<String, AppError> {
+    use leptos::server_fn::ServerFn;
+    use leptos::tachys::view::RenderHtml;
+    let settings = team_settings(team).await?;
+    let actions = StageActions {
+        add: AddStage::PATH,
+        update: UpdateStage::PATH,
+        moved: MoveStage::PATH,
+        remove: RemoveStage::PATH,
+    };
+    let canned = CannedActions {
+        create: CreateCanned::PATH,
+        update: UpdateCanned::PATH,
+        delete: DeleteCanned::PATH,
+    };
+    Ok(view! { <SettingsView settings actions canned/> }.to_html())
 }
 
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy)]
+struct StageActions {
+    add: &'static str,
+    update: &'static str,
+    moved: &'static str,
+    remove: &'static str,
+}
+
+#[cfg(feature = "ssr")]
 #[component]
-fn SettingsView(settings: TeamPipeline, actions: StageActions) -> impl IntoView {
+fn SettingsView(
+    settings: TeamPipeline,
+    actions: StageActions,
+    canned: CannedActions,
+) -> impl IntoView {
     let TeamPipeline {
         team,
         teams,
         stages,
+        canned: replies,
     } = settings;
     let errors = [
         error_of(actions.update),
@@ -304,7 +311,7 @@ fn SettingsView(settings: TeamPipeline, actions: StageActions) -> impl IntoView 
             </section>
             <section class="card" aria-labelledby="add-stage-heading">
                 <h2 id="add-stage-heading">"Add a stage"</h2>
-                <ActionForm action=actions.add>
+                <form method="post" action=actions.add>
                     <input type="hidden" name="team_id" value=team.id/>
                     <div class="field">
                         <label for="stage-name">"Stage name"</label>
@@ -328,12 +335,94 @@ fn SettingsView(settings: TeamPipeline, actions: StageActions) -> impl IntoView 
                     </div>
                     <FormError error=add_error/>
                     <button type="submit" class="button primary">"Add stage"</button>
-                </ActionForm>
+                </form>
+            </section>
+        </div>
+        <CannedSettings team=team.id replies actions=canned/>
+    }
+}
+
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy)]
+struct CannedActions {
+    create: &'static str,
+    update: &'static str,
+    delete: &'static str,
+}
+
+/// The team's canned replies: add, edit, remove.
+#[cfg(feature = "ssr")]
+#[component]
+fn CannedSettings(team: i64, replies: Vec<CannedReply>, actions: CannedActions) -> impl IntoView {
+    let create_error = error_of(actions.create);
+    let row_error = Signal::derive({
+        let errors = [error_of(actions.update), error_of(actions.delete)];
+        move || first_error(&errors)
+    });
+    let create_message = move |f: &'static str| create_error.get().and_then(|e| e.message_for(f));
+    let help = format!("Placeholders: {}.", PLACEHOLDERS.join(", "));
+    let empty = replies.is_empty();
+    view! {
+        <div class="two-col canned-settings">
+            <section class="card" aria-labelledby="canned-heading">
+                <h2 id="canned-heading">"Canned replies"</h2>
+                <p class="muted">"Agents insert these in a reply with “/” or the Canned reply menu."</p>
+                <div class="form-error" role="alert">{move || row_error.get().and_then(|e| e.field().is_some().then(|| e.to_string()))}</div>
+                <FormError error=row_error/>
+                {empty.then(|| view! { <p class="muted">"None yet."</p> })}
+                <ul class="canned-list">
+                    {replies.into_iter().map(|r| {
+                        let title_id = format!("canned-title-{}", r.id);
+                        let body_id = format!("canned-body-{}", r.id);
+                        let region = format!("Canned reply {}", r.title);
+                        let delete_label = format!("Delete {}", r.title);
+                        view! {
+                            <li class="canned-item" role="group" aria-label=region>
+                                <form method="post" action=actions.update>
+                                    <input type="hidden" name="id" value=r.id/>
+                                    <div class="field">
+                                        <label for=title_id.clone()>"Title"</label>
+                                        <input id=title_id name="title" value=r.title.clone() required=true maxlength="100"/>
+                                    </div>
+                                    <div class="field">
+                                        <label for=body_id.clone()>"Text"</label>
+                                        <textarea id=body_id name="body" rows="4">{r.body.clone()}</textarea>
+                                    </div>
+                                    <button type="submit" class="button secondary small">"Save"</button>
+                                </form>
+                                <form method="post" action=actions.delete class="inline-form">
+                                    <input type="hidden" name="id" value=r.id/>
+                                    <button type="submit" class="button danger small" aria-label=delete_label>"Delete"</button>
+                                </form>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+            <section class="card" aria-labelledby="add-canned-heading">
+                <h2 id="add-canned-heading">"Add a canned reply"</h2>
+                <form method="post" action=actions.create>
+                    <input type="hidden" name="team" value=team/>
+                    <div class="field">
+                        <label for="canned-title">"Title"</label>
+                        <input id="canned-title" name="title" required=true maxlength="100" aria-describedby="canned-title-error"/>
+                        <p class="field-error" id="canned-title-error">{move || create_message("title")}</p>
+                    </div>
+                    <div class="field">
+                        <label for="canned-body">"Text"</label>
+                        <p class="hint" id="canned-body-hint">{help}</p>
+                        <textarea id="canned-body" name="body" rows="6" aria-describedby="canned-body-hint canned-body-error"></textarea>
+                        <p class="field-error" id="canned-body-error">{move || create_message("body")}</p>
+                    </div>
+                    <FormError error=create_error/>
+                    <button type="submit" class="button primary">"Add canned reply"</button>
+                </form>
             </section>
         </div>
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn StageRow(
     item: StageSettings,
@@ -356,7 +445,7 @@ fn StageRow(
     let remove_label = format!("Remove stage {name}");
     view! {
         <li class="stage-row">
-            <ActionForm action=actions.update>
+            <form method="post" action=actions.update>
                 <input type="hidden" name="stage_id" value=id/>
                 <div class="inline-form stage-fields">
                     <input name="name" value=stage.name.clone() aria-label=name_label maxlength="60" required=true/>
@@ -369,20 +458,20 @@ fn StageRow(
                         inputmode="numeric" placeholder="No limit" aria-label=wip_label/>
                     <button type="submit" class="button small secondary" aria-label=save_label>"Save"</button>
                 </div>
-            </ActionForm>
+            </form>
             <div class="inline-form stage-tools">
                 <span class="muted">{format!("{tickets} tickets")}</span>
-                <ActionForm action=actions.moved>
+                <form method="post" action=actions.moved>
                     <input type="hidden" name="stage_id" value=id/>
                     <input type="hidden" name="direction" value="up"/>
                     <button type="submit" class="button small secondary" disabled=first aria-label=up_label>"↑"</button>
-                </ActionForm>
-                <ActionForm action=actions.moved>
+                </form>
+                <form method="post" action=actions.moved>
                     <input type="hidden" name="stage_id" value=id/>
                     <input type="hidden" name="direction" value="down"/>
                     <button type="submit" class="button small secondary" disabled=last aria-label=down_label>"↓"</button>
-                </ActionForm>
-                <ActionForm action=actions.remove>
+                </form>
+                <form method="post" action=actions.remove>
                     <input type="hidden" name="stage_id" value=id/>
                     {(tickets > 0).then(|| view! {
                         <select name="move_to" aria-label=move_to_label>
@@ -392,7 +481,7 @@ fn StageRow(
                         </select>
                     })}
                     <button type="submit" class="button small danger" aria-label=remove_label>"Remove"</button>
-                </ActionForm>
+                </form>
             </div>
         </li>
     }

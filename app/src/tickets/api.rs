@@ -104,10 +104,6 @@ pub async fn create_ticket(
                 .trim()
                 .parse()
                 .map_err(|_| AppError::validation("team", "Choose a team."))?;
-            let teams = crate::board::store::visible_teams(&state.db, &user).await?;
-            if !teams.iter().any(|t| t.id == team) {
-                return Err(AppError::validation("team", "Choose one of your teams."));
-            }
             let priority = Priority::parse(&priority)?;
             let assignee = parse_assignee(&assignee)?;
             let tags = parse_tags(&tags)?;
@@ -123,6 +119,11 @@ pub async fn create_ticket(
                     }
                     let name = PersonName::parse(&customer_name)
                         .map_err(|e| AppError::validation("customer_name", e.to_string()))?;
+                    // A refused ticket must not leave a new customer behind.
+                    let teams = crate::board::store::visible_teams(&state.db, &user).await?;
+                    if !teams.iter().any(|t| t.id == team) {
+                        return Err(AppError::validation("team", "Choose one of your teams."));
+                    }
                     let company_id = match company.trim() {
                         "" => None,
                         c => Some(super::store::find_or_create_company(&state.db, c).await?),
@@ -140,7 +141,8 @@ pub async fn create_ticket(
                 tags: &tags,
                 due_at,
             };
-            let ticket = super::store::create_ticket(&state.db, user.id, new).await?;
+            // The team is checked against the user's own in the creating transaction.
+            let ticket = super::store::create_ticket_for(&state.db, &user, new).await?;
             tracing::info!(ticket = ticket.number, "ticket created");
             Ok(crate::api::finish_form(&format!("/board?team={team}")))
         }
@@ -181,7 +183,11 @@ pub struct TicketDetail {
     pub updated_at: i64,
     pub completed_at: Option<i64>,
     pub now: i64,
-    pub history: Vec<HistoryEntry>,
+    pub conversation: super::conversation::model::Conversation,
+    /// The number of the ticket this one was merged into: its page redirects there.
+    pub merged_into: Option<i64>,
+    /// Linked tickets, time and history, rendered on the server (see `tickets::side`).
+    pub side_html: String,
 }
 
 impl TicketDetail {
@@ -193,6 +199,7 @@ impl TicketDetail {
 /// The ticket numbered `number`, for staff of its team (anyone else: not found).
 #[server(prefix = "/api", endpoint = "tickets/get")]
 pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
+    use super::conversation::store::{last_kind_used, thread, Audience};
     use super::model::Priority;
     use crate::auth::policy::{require_user, Access};
     crate::api::respond(
@@ -210,7 +217,16 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                 .ok_or(AppError::NotFound)?;
             let (customer, customer_email, company) =
                 super::store::customer_of(db, t.customer_id).await?;
+            let placeholders = crate::tickets::canned::Placeholders {
+                customer_name: customer.clone(),
+                customer_email: customer_email.clone(),
+                company_name: company.clone().unwrap_or_default(),
+                ticket_number: t.number,
+                ticket_title: t.title.clone(),
+                agent_name: user.name.clone(),
+            };
             let members = crate::tickets::store::members_of(db, t.team_id).await?;
+            let now = crate::store::now_ms();
             let history = super::store::ticket_history(db, t.id)
                 .await?
                 .into_iter()
@@ -242,8 +258,34 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                 created_at: t.created_at,
                 updated_at: t.updated_at,
                 completed_at: t.completed_at,
-                now: crate::store::now_ms(),
-                history,
+                now,
+                merged_into: super::links::store::merged_into(db, t.id).await?,
+                side_html: super::side::side_html(
+                    t.id,
+                    t.number,
+                    super::links::store::links_of(db, t.id).await?,
+                    super::time::store::sheet(db, t.id, user.id).await?,
+                    history,
+                    now,
+                    super::side::form_error_in_request(),
+                ),
+                conversation: super::conversation::model::Conversation {
+                    messages: thread(db, t.id, Audience::Staff, user.id).await?,
+                    compose: last_kind_used(db, t.id, user.id).await?,
+                    upload_limit: state.settings.upload_limit_bytes,
+                    viewer_id: user.id,
+                    canned: crate::tickets::canned::store::for_team(db, t.team_id).await?,
+                    placeholders,
+                    notice: super::side::form_error_in_request()
+                        .filter(|(p, _)| p.ends_with("tickets/messages/delete"))
+                        .map(|(_, e)| e.to_string()),
+                    draft: crate::tickets::drafts::store::load(
+                        db,
+                        user.id,
+                        &crate::tickets::drafts::Scope::Ticket(t.id).key(),
+                    )
+                    .await?,
+                },
             })
         }
         .await,

@@ -4,9 +4,11 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 use super::api::{get_ticket, HistoryEntry, TicketDetail, UpdateTicket};
+use super::conversation::view::ConversationPanel;
 use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
@@ -42,7 +44,11 @@ pub fn TicketPage() -> impl IntoView {
     );
     view! {
         <ProtectedWith access=Access::Staff data=ticket
-            render=move |t: TicketDetail| view! { <TicketView ticket=t update/> }.into_any()/>
+            render=move |t: TicketDetail| match t.merged_into {
+                // A merged duplicate's number leads to the ticket it was merged into.
+                Some(n) => view! { <Redirect path=format!("/tickets/{n}")/> }.into_any(),
+                None => view! { <TicketView ticket=t update/> }.into_any(),
+            }/>
     }
 }
 
@@ -83,6 +89,9 @@ fn TicketView(ticket: TicketDetail, update: ServerAction<UpdateTicket>) -> impl 
         .map(|s| s.name.clone())
         .unwrap_or_default();
     let now = ticket.now;
+    let conversation = ticket.conversation.clone();
+    let ticket_id = ticket.id;
+    let side_html = ticket.side_html.clone();
     view! {
         <Title text=format!("#{} {} · Grip", ticket.number, ticket.title)/>
         <div class="page-head">
@@ -97,6 +106,10 @@ fn TicketView(ticket: TicketDetail, update: ServerAction<UpdateTicket>) -> impl 
             {overdue.then(|| view! { " · "<strong class="overdue-text">"Overdue"</strong> })}
         </p>
         <div class="ticket-layout">
+            <div class="ticket-main">
+                <ConversationPanel ticket_id conversation/>
+            </div>
+            <div class="ticket-side">
             <section class="card" aria-labelledby="ticket-fields-heading">
                 <h2 id="ticket-fields-heading">"Details"</h2>
                 <ActionForm action=update>
@@ -151,26 +164,9 @@ fn TicketView(ticket: TicketDetail, update: ServerAction<UpdateTicket>) -> impl 
                     </div>
                 </ActionForm>
             </section>
-            <section class="card" aria-labelledby="history-heading">
-                <h2 id="history-heading">"History"</h2>
-                <ol class="history">
-                    {ticket.history.into_iter().map(|h| view! { <HistoryLine entry=h/> }).collect_view()}
-                </ol>
-            </section>
+            <div class="side-panels" inner_html=side_html></div>
+            </div>
         </div>
-    }
-}
-
-#[component]
-fn HistoryLine(entry: HistoryEntry) -> impl IntoView {
-    let who = entry.actor.clone().unwrap_or_else(|| "Grip".to_string());
-    let text = describe(&entry);
-    view! {
-        <li class="history-line">
-            <span class="history-who">{who}</span>" "
-            <span class="history-what">{text}</span>
-            <time class="history-when muted">{datetime(entry.at)}</time>
-        </li>
     }
 }
 
@@ -190,6 +186,30 @@ pub fn describe(h: &HistoryEntry) -> String {
             h.new.clone().unwrap_or_default()
         ),
         "reordered" => "reordered it within its column".to_string(),
+        "replied" => format!(
+            "replied to the customer: {}",
+            h.new.clone().unwrap_or_default()
+        ),
+        "customer_replied" => format!("wrote: {}", h.new.clone().unwrap_or_default()),
+        "noted" => "added an internal note".to_string(),
+        "deleted" if field == "note" => "deleted an internal note".to_string(),
+        "merged" if field == "merged_into" => {
+            format!("merged it into {}", h.new.clone().unwrap_or_default())
+        }
+        "merged" => format!("merged {} into it", h.new.clone().unwrap_or_default()),
+        "linked" => format!(
+            "linked {} as {}",
+            h.new.clone().unwrap_or_default(),
+            match field {
+                "parent" => "its parent",
+                "child" => "its child",
+                _ => "related",
+            }
+        ),
+        "unlinked" => format!("unlinked {}", h.old.clone().unwrap_or_default()),
+        "timer_started" => "started a timer".to_string(),
+        "timer_stopped" => format!("stopped a timer ({})", h.new.clone().unwrap_or_default()),
+        "time_logged" => format!("logged {}", h.new.clone().unwrap_or_default()),
         "changed" if field == "description" => "edited the description".to_string(),
         "changed" => format!(
             "changed {} from {} to {}",

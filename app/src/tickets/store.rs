@@ -7,7 +7,8 @@ use super::rank;
 use crate::auth::model::{Email, PersonName};
 use crate::error::AppError;
 use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
-use crate::{db, insert_audit};
+use crate::tickets::links::store::children_open;
+use crate::{db, insert_audit, open_children};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct StageRow {
@@ -423,6 +424,32 @@ pub struct NewTicket<'a> {
 /// Creates a ticket at the top of its team's first stage, with its number, tags and
 /// the "created" audit row, in one transaction.
 pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<TicketRow, AppError> {
+    create_ticket_checked(db, actor, None, new).await
+}
+
+/// [`create_ticket`] by a person, for one of the teams whose board they may open
+/// (else a field error on the team). The check is part of the first read of the
+/// transaction, so it costs no round trip of its own.
+pub async fn create_ticket_for(
+    db: &Db,
+    viewer: &crate::auth::model::CurrentUser,
+    new: NewTicket<'_>,
+) -> Result<TicketRow, AppError> {
+    let admin = viewer.role == crate::auth::model::Role::Admin;
+    create_ticket_checked(db, viewer.id, Some((admin, viewer.id)), new).await
+}
+
+async fn create_ticket_checked(
+    db: &Db,
+    actor: i64,
+    // (is admin, user id) of the person whose teams the ticket must be in.
+    viewer: Option<(bool, i64)>,
+    new: NewTicket<'_>,
+) -> Result<TicketRow, AppError> {
+    let (unchecked, admin, viewer_id) = match viewer {
+        None => (true, false, 0),
+        Some((admin, id)) => (false, admin, id),
+    };
     let customer_id = new.customer_id.ok_or_else(|| {
         AppError::validation("customer", "Choose the customer this ticket is for.")
     })?;
@@ -431,13 +458,22 @@ pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<Ti
     let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin_write().await?;
-        // The customer and the team's first stage, in one round trip.
-        let (customer, first_stage): (Option<i64>, Option<i64>) = sqlx::query_as(
+        // The customer, whether the team is one of the viewer's, its first stage and
+        // the top rank there, in one round trip.
+        let (customer, team_ok, first_stage, top): (Option<i64>, bool, Option<i64>, Option<String>) = sqlx::query_as(
             "SELECT (SELECT id FROM customers WHERE id = $1),
-                    (SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
-                      WHERE s.team_id = $2 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1)",
+                    ($3 OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $2 AND t.archived = FALSE
+                        AND ($4 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = $5)))),
+                    f.id,
+                    (SELECT rank FROM tickets WHERE stage_id = f.id ORDER BY rank, id LIMIT 1)
+             FROM (SELECT (SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
+                     WHERE s.team_id = $2 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1) AS id) f",
         )
-        .bind(customer_id).bind(new.team_id).fetch_one(&mut *tx).await?;
+        .bind(customer_id).bind(new.team_id).bind(unchecked).bind(admin).bind(viewer_id)
+        .fetch_one(&mut *tx).await?;
+        if !team_ok {
+            return Err(AppError::validation("team", "Choose one of your teams."));
+        }
         if customer.is_none() {
             return Err(AppError::validation("customer", "That customer does not exist."));
         }
@@ -453,8 +489,6 @@ pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<Ti
             }
         }
         let number: i64 = sqlx::query_scalar(number_sql).fetch_one(&mut *tx).await?;
-        let top: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank, id LIMIT 1")
-            .bind(stage_id).fetch_optional(&mut *tx).await?;
         let r = rank::between(None, top.as_deref()).unwrap_or_else(rank::first);
         let sql = format!(
             "INSERT INTO tickets (number, title, description, customer_id, team_id, stage_id, rank, priority,
@@ -524,36 +558,96 @@ pub async fn move_ticket(
     to_stage: i64,
     place: Placement,
 ) -> Result<TicketRow, AppError> {
+    move_ticket_checked(db, actor, None, ticket_id, to_stage, place).await
+}
+
+/// [`move_ticket`] for a person at the board: a ticket on a board `viewer` may not
+/// open is not found. The check rides on the statement that locks the ticket, so a
+/// move costs no extra round trip for it.
+pub async fn move_ticket_for(
+    db: &Db,
+    viewer: &crate::auth::model::CurrentUser,
+    ticket_id: i64,
+    to_stage: i64,
+    place: Placement,
+) -> Result<TicketRow, AppError> {
+    let admin = viewer.role == crate::auth::model::Role::Admin;
+    move_ticket_checked(
+        db,
+        viewer.id,
+        Some((admin, viewer.id)),
+        ticket_id,
+        to_stage,
+        place,
+    )
+    .await
+}
+
+/// The stages a move is between, with the ranks it needs from the target stage, read
+/// in one statement.
+#[derive(sqlx::FromRow)]
+struct MoveContext {
+    id: i64,
+    team_id: i64,
+    name: String,
+    kind: String,
+    /// The rank of the card to go below, if it is still in the target stage.
+    lo: Option<String>,
+    /// The rank of the card to go above, if it is still in the target stage.
+    hi: Option<String>,
+    /// The last rank in the target stage (asked for only without a card to go above).
+    last: Option<String>,
+}
+
+async fn move_ticket_checked(
+    db: &Db,
+    actor: i64,
+    // (is admin, user id) of the person whose boards the ticket must be on.
+    viewer: Option<(bool, i64)>,
+    ticket_id: i64,
+    to_stage: i64,
+    place: Placement,
+) -> Result<TicketRow, AppError> {
     let now = now_ms();
+    let (unchecked, admin, viewer_id) = match viewer {
+        None => (true, false, 0),
+        Some((admin, id)) => (false, admin, id),
+    };
     let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin_write().await?;
         // Write first: this takes the Postgres row lock (SQLite's write lock is taken
         // by BEGIN IMMEDIATE), so the reads below see the state this move applies to.
-        let sql = format!("UPDATE tickets SET updated_at = updated_at WHERE id = $1 RETURNING {TICKET_COLUMNS}");
-        let ticket = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_optional(&mut *tx).await?
+        let sql = format!(
+            "UPDATE tickets SET updated_at = updated_at WHERE id = $1 AND ($2 OR EXISTS (
+                SELECT 1 FROM teams tm WHERE tm.id = tickets.team_id AND tm.archived = FALSE
+                   AND ($3 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $4))))
+             RETURNING {TICKET_COLUMNS}"
+        );
+        let ticket = sqlx::query_as::<_, TicketRow>(&sql)
+            .bind(ticket_id).bind(unchecked).bind(admin).bind(viewer_id)
+            .fetch_optional(&mut *tx).await?
             .ok_or(AppError::NotFound)?;
-        let stage_sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1 OR id = $2");
-        let both = sqlx::query_as::<_, StageRow>(&stage_sql).bind(ticket.stage_id).bind(to_stage).fetch_all(&mut *tx).await?;
-        let from = both.iter().find(|s| s.id == ticket.stage_id).cloned()
+        let context = sqlx::query_as::<_, MoveContext>(
+            "SELECT s.id, s.team_id, s.name, s.kind,
+                (SELECT rank FROM tickets WHERE id = $3 AND stage_id = $2 AND id <> $5) AS lo,
+                (SELECT rank FROM tickets WHERE id = $4 AND stage_id = $2 AND id <> $5) AS hi,
+                CASE WHEN $4 IS NULL THEN
+                    (SELECT rank FROM tickets WHERE stage_id = $2 AND id <> $5 ORDER BY rank DESC, id DESC LIMIT 1)
+                END AS last
+             FROM stages s WHERE s.id = $1 OR s.id = $2",
+        )
+        .bind(ticket.stage_id).bind(to_stage).bind(place.after).bind(place.before).bind(ticket_id)
+        .fetch_all(&mut *tx).await?;
+        let from = context.iter().find(|s| s.id == ticket.stage_id)
             .ok_or_else(|| AppError::internal("a ticket's stage is missing"))?;
-        let to = both.into_iter().find(|s| s.id == to_stage)
+        let from_name = from.name.clone();
+        let to = context.into_iter().find(|s| s.id == to_stage)
             .filter(|s| s.team_id == ticket.team_id)
             .ok_or_else(|| AppError::conflict("stage", "That stage no longer exists on this team's board."))?;
-
-        // The neighbours' current ranks, if they are still in the target stage.
-        let neighbour = "SELECT rank FROM tickets WHERE id = $1 AND stage_id = $2 AND id <> $3";
-        let mut lo: Option<String> = None;
-        let mut hi: Option<String> = None;
-        if let Some(a) = place.after {
-            lo = sqlx::query_scalar(neighbour).bind(a).bind(to.id).bind(ticket_id).fetch_optional(&mut *tx).await?;
-        }
-        if let Some(b) = place.before {
-            hi = sqlx::query_scalar(neighbour).bind(b).bind(to.id).bind(ticket_id).fetch_optional(&mut *tx).await?;
-        }
+        let (mut lo, hi) = (to.lo.clone(), to.hi.clone());
         if lo.is_none() && hi.is_none() && place.before.is_none() {
-            lo = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 AND id <> $2 ORDER BY rank DESC, id DESC LIMIT 1")
-                .bind(to.id).bind(ticket_id).fetch_optional(&mut *tx).await?;
+            lo = to.last.clone();
         }
         let new_rank = match rank::between(lo.as_deref(), hi.as_deref()) {
             Some(r) => r,
@@ -568,13 +662,19 @@ pub async fn move_ticket(
                     .ok_or_else(|| AppError::internal(format!("no rank between {lo:?} and {next:?}")))?
             }
         };
+        if to.kind == "done" && ticket.completed_at.is_none() {
+            let children = open_children!(&mut *tx, ticket_id).await?;
+            if !children.is_empty() {
+                return Err(children_open(ticket.number, &children));
+            }
+        }
         let completed_at = completed_at_in(&to.kind, ticket.completed_at, now);
         let update = format!("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5 RETURNING {TICKET_COLUMNS}");
         let moved = sqlx::query_as::<_, TicketRow>(&update)
             .bind(to.id).bind(&new_rank).bind(completed_at).bind(now).bind(ticket_id)
             .fetch_one(&mut *tx).await?;
-        if from.id != to.id {
-            insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(from.name.as_str()), Some(to.name.as_str()), now).await?;
+        if ticket.stage_id != to.id {
+            insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(from_name.as_str()), Some(to.name.as_str()), now).await?;
         } else {
             insert_audit!(&mut *tx, actor, "ticket", ticket_id, "reordered", Some("position"), Some(ticket.rank.as_str()), Some(new_rank.as_str()), now).await?;
         }
@@ -696,6 +796,12 @@ pub async fn update_ticket(
             let last: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank DESC, id DESC LIMIT 1")
                 .bind(to.id).fetch_optional(&mut *tx).await?;
             rank_now = rank::between(last.as_deref(), None).unwrap_or_else(rank::first);
+            if to.kind == "done" && old.completed_at.is_none() {
+                let children = open_children!(&mut *tx, old.id).await?;
+                if !children.is_empty() {
+                    return Err(children_open(old.number, &children));
+                }
+            }
             completed_at = completed_at_in(&to.kind, old.completed_at, now);
             stage_id = to.id;
             moved = Some((from.name, to.name));
@@ -936,6 +1042,12 @@ pub async fn bulk_update(
                         continue;
                     }
                     let from = sqlx::query_as::<_, StageRow>(&stage_sql).bind(t.stage_id).fetch_one(&mut *tx).await?;
+                    if to.kind == "done" && t.completed_at.is_none() {
+                        let children = open_children!(&mut *tx, t.id).await?;
+                        if !children.is_empty() {
+                            return Err(children_open(t.number, &children));
+                        }
+                    }
                     let r = rank::between(last_rank.as_deref(), None).unwrap_or_else(rank::first);
                     let completed = completed_at_in(&to.kind, t.completed_at, now);
                     sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")

@@ -1,5 +1,5 @@
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 use crate::auth::api::Logout;
@@ -10,12 +10,6 @@ use crate::auth::CurrentUser;
 /// menu with "Sign out", and the page itself.
 #[component]
 pub fn AppShell(user: CurrentUser, children: Children) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = logout.value().get() {
-            super::load_page(&path);
-        }
-    });
     let nav = nav_for(user.role);
     let home = user.role.home();
     view! {
@@ -44,9 +38,10 @@ pub fn AppShell(user: CurrentUser, children: Children) -> impl IntoView {
                         <span class="muted">{user.email.clone()}</span>
                         <span class="badge">{user.role.label()}</span>
                     </p>
-                    <ActionForm action=logout>
+                    // A plain form: signing out loads the sign-in page afresh anyway.
+                    <form method="post" action=Logout::PATH>
                         <button type="submit" class="button secondary wide">"Sign out"</button>
-                    </ActionForm>
+                    </form>
                 </div>
             </details>
         </header>

@@ -178,6 +178,31 @@ impl TestApp {
         self.send(b.body(Body::empty()).unwrap()).await
     }
 
+    /// Where this app keeps attachment files.
+    pub fn attachments_dir(&self) -> std::path::PathBuf {
+        self.data_dir.join("attachments")
+    }
+
+    /// Uploads a file for a ticket's composer as the browser does (raw body).
+    pub async fn upload(
+        &self,
+        ticket: i64,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        cookie: Option<&str>,
+    ) -> Reply {
+        let mut b = Request::post(format!("/attachments?ticket={ticket}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .header("x-file-name", enc(name))
+            .header(header::HOST, "grip.test")
+            .header(header::ORIGIN, "http://grip.test");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(bytes)).unwrap()).await
+    }
+
     /// Calls a server function as the hydrated app does (form-encoded in, JSON out).
     pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
         self.post(
@@ -249,6 +274,26 @@ impl TestApp {
         let r = self.login(email, password).await;
         assert_eq!(r.status, StatusCode::OK, "sign-in failed: {}", r.body);
         r.cookie().expect("sign-in sets a session cookie")
+    }
+
+    /// Creates a customer's portal account (customers register themselves in the
+    /// portal; tests make one directly) and returns its signed-in cookie.
+    pub async fn customer_account(&self, name: &str, email: &str) -> String {
+        let hash = app::auth::password::hash_password(STAFF_PASSWORD.into())
+            .await
+            .unwrap();
+        let email_parsed = app::auth::model::Email::parse(email).unwrap();
+        let name = app::auth::model::PersonName::parse(name).unwrap();
+        let new = app::auth::store::NewUser {
+            name: &name,
+            email: &email_parsed,
+            role: app::auth::Role::Customer,
+            password_hash: &hash,
+        };
+        app::auth::store::create_user(&self.db, new, None, false)
+            .await
+            .unwrap();
+        self.signed_in(email, STAFF_PASSWORD).await
     }
 
     /// Creates a staff account as the admin.

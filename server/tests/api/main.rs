@@ -5,5 +5,6 @@ mod common;
 
 mod accounts;
 mod board;
+mod conversation;
 mod tickets;
 mod workflow;

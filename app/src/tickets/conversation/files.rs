@@ -1,0 +1,144 @@
+//! Attachment files: stored once per content under `<data_dir>/attachments/ab/<sha256>`,
+//! with their names and types in the database. Placing a file and releasing one
+//! (removing it when its last reference goes) take one lock, so a file being attached
+//! again while its last reference is removed is never lost. (Several instances sharing
+//! one directory keep that guarantee only per instance; see the README.)
+
+use std::path::{Path, PathBuf};
+
+use super::model::Attachment;
+use crate::db;
+use crate::error::AppError;
+use crate::store::{now_ms, BeginWrite, Db};
+
+static FILES_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Where the file with this content hash lives.
+pub fn path_for(dir: &Path, sha256: &str) -> PathBuf {
+    dir.join(&sha256[..2.min(sha256.len())]).join(sha256)
+}
+
+/// An upload received in full into `temp` (hashed and measured while it arrived):
+/// moves it into place under its hash, unless that content is stored already, and
+/// records it as a pending attachment of `ticket_id` by `uploader`.
+#[allow(clippy::too_many_arguments)]
+pub async fn store_upload(
+    db: &Db,
+    dir: &Path,
+    temp: &Path,
+    sha256: &str,
+    size: i64,
+    ticket_id: i64,
+    uploader: i64,
+    name: &str,
+    content_type: &str,
+) -> Result<Attachment, AppError> {
+    let now = now_ms();
+    let _files = FILES_LOCK.lock().await;
+    let target = path_for(dir, sha256);
+    if tokio::fs::try_exists(&target).await.unwrap_or(false) {
+        let _ = tokio::fs::remove_file(temp).await;
+    } else {
+        if let Some(parent) = target.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(AppError::internal)?;
+        }
+        tokio::fs::rename(temp, &target)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    let _writing = db.write_lock().await;
+    let id = db!(db, pool => async {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query("INSERT INTO files (sha256, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
+            .bind(sha256).bind(size).bind(now).execute(&mut *tx).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO attachments (ticket_id, message_id, uploader_id, sha256, name, content_type, size, created_at)
+             VALUES ($1, NULL, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(ticket_id).bind(uploader).bind(sha256).bind(name).bind(content_type).bind(size).bind(now)
+        .fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(id)
+    }.await)?;
+    Ok(Attachment {
+        id,
+        name: name.to_string(),
+        content_type: content_type.to_string(),
+        size,
+    })
+}
+
+/// Removes the stored content of each hash no attachment refers to any more.
+pub async fn release(db: &Db, dir: &Path, hashes: &[String]) -> Result<(), AppError> {
+    if hashes.is_empty() {
+        return Ok(());
+    }
+    let _files = FILES_LOCK.lock().await;
+    for sha in hashes {
+        let gone: Option<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
+            "DELETE FROM files WHERE sha256 = $1
+               AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1) RETURNING sha256"
+        ).bind(sha).fetch_optional(pool).await)?;
+        if gone.is_some() {
+            if let Err(e) = tokio::fs::remove_file(path_for(dir, sha)).await {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(sha, error = %e, "could not remove an attachment file");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a download needs to decide and to answer.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredAttachment {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub message_id: Option<i64>,
+    /// The message's visibility (None while the upload is pending).
+    pub internal: Option<bool>,
+    pub deleted_at: Option<i64>,
+    pub uploader_id: Option<i64>,
+    pub sha256: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+pub async fn find_attachment(db: &Db, id: i64) -> Result<Option<StoredAttachment>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, StoredAttachment>(
+        "SELECT a.id, a.ticket_id, a.message_id, m.internal, m.deleted_at, a.uploader_id, a.sha256,
+                a.name, a.content_type, a.size
+         FROM attachments a LEFT JOIN messages m ON m.id = a.message_id WHERE a.id = $1"
+    ).bind(id).fetch_optional(pool).await)?)
+}
+
+/// Removes `user`'s own upload that was never sent.
+pub async fn discard_pending(db: &Db, dir: &Path, id: i64, user: i64) -> Result<(), AppError> {
+    let _writing = db.write_lock().await;
+    let sha: Option<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
+        "DELETE FROM attachments WHERE id = $1 AND uploader_id = $2 AND message_id IS NULL RETURNING sha256"
+    ).bind(id).bind(user).fetch_optional(pool).await)?;
+    drop(_writing);
+    let sha = sha.ok_or(AppError::NotFound)?;
+    release(db, dir, &[sha]).await
+}
+
+/// Removes uploads never sent within a day (housekeeping); returns how many.
+pub async fn sweep_pending(db: &Db, dir: &Path) -> Result<usize, AppError> {
+    let cutoff = now_ms() - 24 * 60 * 60 * 1000;
+    let _writing = db.write_lock().await;
+    let hashes: Vec<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
+        "DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1 RETURNING sha256"
+    ).bind(cutoff).fetch_all(pool).await)?;
+    drop(_writing);
+    let n = hashes.len();
+    let mut unique = hashes;
+    unique.sort();
+    unique.dedup();
+    release(db, dir, &unique).await?;
+    Ok(n)
+}

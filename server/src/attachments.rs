@@ -1,0 +1,380 @@
+//! Attachment routes (plain axum, outside the server functions, because files are
+//! streamed rather than form-encoded):
+//!
+//! - `POST /attachments?ticket=ID`: the raw file as the body, its name in
+//!   `X-File-Name` (percent-encoded) and its type in `Content-Type`. Streams to a
+//!   temporary file while hashing and counting, refuses anything over the configured
+//!   limit (413, naming the limit), and answers the pending attachment as JSON.
+//! - `GET /attachments/{id}/{name}`: the file, to people allowed to see its message
+//!   only (anyone else gets 404, whatever id they try). Always
+//!   `Content-Disposition: attachment` unless `?inline=1` asks for a raster image.
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tower_sessions::Session;
+
+use app::auth::model::CurrentUser;
+use app::error::AppError;
+use app::state::AppState;
+use app::tickets::conversation::files::{self, StoredAttachment};
+use app::tickets::conversation::model::{clean_file_name, is_inline_image, too_large_message};
+
+/// An error as the browser's uploader reads it: a status and `{"error": "…"}`.
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+fn app_error(e: AppError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    refuse(status, e.to_string())
+}
+
+async fn signed_in(state: &AppState, session: &Session) -> Result<CurrentUser, Response> {
+    match app::auth::session::user_of(session, &state.db).await {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(app_error(AppError::Unauthorized)),
+        Err(e) => Err(app_error(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    ticket: i64,
+}
+
+/// Percent-decodes the `X-File-Name` header (browsers send header values as Latin-1,
+/// so the uploader encodes the UTF-8 name).
+fn decoded_name(headers: &HeaderMap) -> String {
+    let raw = headers
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&raw[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    clean_file_name(&String::from_utf8_lossy(&out))
+}
+
+/// The declared type, if it is a plausible MIME type; else a generic binary type.
+fn content_type_of(headers: &HeaderMap) -> String {
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let plausible = declared.len() <= 100
+        && declared.split_once('/').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && declared
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/+-.".contains(c))
+        });
+    if plausible {
+        declared
+    } else {
+        "application/octet-stream".into()
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<UploadQuery>,
+    req: Request,
+) -> Response {
+    let user = match signed_in(&state, &session).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if !user.role.is_staff() {
+        // The portal's uploads come with the portal (its own rule for its tickets).
+        return app_error(AppError::NotFound);
+    }
+    match app::board::store::ticket_visible(&state.db, &user, q.ticket).await {
+        Ok(true) => {}
+        Ok(false) => return app_error(AppError::NotFound),
+        Err(e) => return app_error(e),
+    }
+    let limit = state.settings.upload_limit_bytes;
+    let name = decoded_name(req.headers());
+    let content_type = content_type_of(req.headers());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            too_large_message(&name, limit),
+        );
+    }
+
+    let dir = state.settings.attachments_dir.clone();
+    let temp_dir = dir.join("incoming");
+    if let Err(e) = tokio::fs::create_dir_all(&temp_dir).await {
+        return app_error(AppError::internal(format!(
+            "cannot create {}: {e}",
+            temp_dir.display()
+        )));
+    }
+    let temp = temp_dir.join(format!("{}-{}", std::process::id(), random_suffix()));
+    let received = receive(req.into_body(), &temp, limit).await;
+    let (sha, size) = match received {
+        Ok(done) => done,
+        Err(r) => {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return match r {
+                Received::TooLarge => refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    too_large_message(&name, limit),
+                ),
+                Received::Broken(e) => {
+                    tracing::warn!(error = %e, "upload interrupted");
+                    refuse(
+                        StatusCode::BAD_REQUEST,
+                        "The upload was interrupted: try again.",
+                    )
+                }
+                Received::Disk(e) => app_error(AppError::internal(e)),
+            };
+        }
+    };
+    match files::store_upload(
+        &state.db,
+        &dir,
+        &temp,
+        &sha,
+        size as i64,
+        q.ticket,
+        user.id,
+        &name,
+        &content_type,
+    )
+    .await
+    {
+        Ok(a) => (StatusCode::OK, Json(a)).into_response(),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&temp).await;
+            app_error(e)
+        }
+    }
+}
+
+enum Received {
+    TooLarge,
+    Broken(String),
+    Disk(String),
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().gen::<u64>())
+}
+
+/// Streams the body into `temp`, hashing as it goes; stops at `limit` bytes.
+async fn receive(body: Body, temp: &PathBuf, limit: u64) -> Result<(String, u64), Received> {
+    let mut file = tokio::fs::File::create(temp)
+        .await
+        .map_err(|e| Received::Disk(e.to_string()))?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Received::Broken(e.to_string()))?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(Received::TooLarge);
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| Received::Disk(e.to_string()))?;
+    }
+    file.flush()
+        .await
+        .map_err(|e| Received::Disk(e.to_string()))?;
+    let digest = hasher.finalize();
+    let sha = digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    Ok((sha, size))
+}
+
+#[derive(Deserialize)]
+pub struct DownloadQuery {
+    inline: Option<String>,
+}
+
+/// Whether `user` may see this attachment: staff of the ticket's team see the files
+/// of messages that are not deleted, and their own uploads not yet sent. Customers
+/// never get a file of an internal note; the portal (a later issue) will let them
+/// have the files of public replies on their own tickets.
+async fn may_download(
+    state: &AppState,
+    user: &CurrentUser,
+    a: &StoredAttachment,
+) -> Result<bool, AppError> {
+    if a.deleted_at.is_some() {
+        return Ok(false);
+    }
+    if !user.role.is_staff() {
+        return Ok(false);
+    }
+    if !app::board::store::ticket_visible(&state.db, user, a.ticket_id).await? {
+        return Ok(false);
+    }
+    Ok(a.message_id.is_some() || a.uploader_id == Some(user.id))
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, _name)): Path<(i64, String)>,
+    Query(q): Query<DownloadQuery>,
+) -> Response {
+    let user = match signed_in(&state, &session).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let found = match files::find_attachment(&state.db, id).await {
+        Ok(f) => f,
+        Err(e) => return app_error(e),
+    };
+    let Some(a) = found else {
+        return app_error(AppError::NotFound);
+    };
+    match may_download(&state, &user, &a).await {
+        Ok(true) => {}
+        Ok(false) => return app_error(AppError::NotFound),
+        Err(e) => return app_error(e),
+    }
+    let path = files::path_for(&state.settings.attachments_dir, &a.sha256);
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(f) => f,
+        Err(e) => {
+            return app_error(AppError::internal(format!(
+                "attachment {} file {} missing: {e}",
+                a.id,
+                path.display()
+            )))
+        }
+    };
+    let inline = q.inline.is_some() && is_inline_image(&a.content_type);
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut res = Response::new(body);
+    let h = res.headers_mut();
+    let ctype = HeaderValue::from_str(&a.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_TYPE, ctype);
+    h.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(a.size.max(0) as u64),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition(inline, &a.name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    // Whatever the file holds, it runs nothing if opened in the browser (the
+    // security-headers layer keeps this policy instead of the page one).
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        ),
+    );
+    (StatusCode::OK, res).into_response()
+}
+
+/// `attachment; filename="report.pdf"; filename*=UTF-8''report.pdf` (the plain form
+/// for old clients with anything unusual replaced, the encoded form exact).
+fn disposition(inline: bool, name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let kind = if inline { "inline" } else { "attachment" };
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_decoded_and_cleaned() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-file-name",
+            HeaderValue::from_static("..%2F..%2Fr%C3%A9sum%C3%A9.pdf"),
+        );
+        assert_eq!(decoded_name(&h), "résumé.pdf");
+    }
+
+    #[test]
+    fn odd_content_types_become_binary() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        assert_eq!(content_type_of(&h), "text/html");
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("<script>"));
+        assert_eq!(content_type_of(&h), "application/octet-stream");
+    }
+
+    #[test]
+    fn dispositions_carry_both_name_forms() {
+        assert_eq!(
+            disposition(false, "résumé \"v2\".pdf"),
+            "attachment; filename=\"r_sum_ _v2_.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22v2%22.pdf"
+        );
+    }
+}
