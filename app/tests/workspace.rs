@@ -1,0 +1,105 @@
+//! The ticket workspace's browser-side logic in a real browser (headless Chromium
+//! through wasm-bindgen-test): Markdown that never lets markup through, and drafts
+//! that are kept on the device the moment they are typed and wait for a quiet spell
+//! before going to the server.
+
+#![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
+
+use app::tickets::drafts::{
+    browser, newer, storage_key, Autosave, Drafts, LocalDraft, Scope, ServerDraft, QUIET_MS,
+};
+use app::ui::markdown::Markdown;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn container() -> HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div.unchecked_into()
+}
+
+#[wasm_bindgen_test]
+fn markdown_renders_formatting_and_never_markup() {
+    let root = container();
+    let source = "<script>window.pwned = 1</script> **bold** <img src=x onerror=alert(1)>\n\n\
+                  [bad](javascript:alert(1)) [good](https://example.com/a)\n\n- one\n- two";
+    let _mounted =
+        leptos::mount::mount_to(root.clone(), move || view! { <Markdown source=source/> });
+    assert!(
+        root.query_selector("script").unwrap().is_none(),
+        "no script element"
+    );
+    assert!(
+        root.query_selector("img").unwrap().is_none(),
+        "no img element"
+    );
+    assert!(root
+        .query_selector("a[href^='javascript']")
+        .unwrap()
+        .is_none());
+    let text = root.text_content().unwrap_or_default();
+    assert!(
+        text.contains("<script>window.pwned = 1</script>"),
+        "typed markup shows as text: {text}"
+    );
+    assert_eq!(
+        root.query_selector("strong")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "bold"
+    );
+    let good = root.query_selector("a").unwrap().unwrap();
+    assert_eq!(good.get_attribute("href").unwrap(), "https://example.com/a");
+    assert_eq!(good.get_attribute("rel").unwrap(), "noopener noreferrer");
+    assert_eq!(root.query_selector_all("li").unwrap().length(), 2);
+    let pwned = js_sys_eval_pwned();
+    assert!(!pwned, "nothing typed ran");
+}
+
+fn js_sys_eval_pwned() -> bool {
+    let window = web_sys::window().unwrap();
+    let value = js_sys::Reflect::get(&window, &"pwned".into()).unwrap();
+    !value.is_undefined()
+}
+
+#[wasm_bindgen_test]
+fn a_save_waits_for_a_quiet_spell_measured_with_the_browser_clock() {
+    let mut a = Autosave::default();
+    let start = browser::now_ms();
+    a.edited(start);
+    a.edited(start + 500.0);
+    assert!(!a.due(start + 500.0 + QUIET_MS - 1.0));
+    assert!(a.due(start + 500.0 + QUIET_MS));
+}
+
+#[wasm_bindgen_test]
+fn a_draft_is_kept_in_local_storage_as_it_is_typed_and_wins_when_newer() {
+    let text = RwSignal::new(String::new());
+    let owner = Owner::new();
+    let drafts = owner.with(|| Drafts::new(7, Scope::Ticket(42), None, text));
+    text.set("Typed on a train".into());
+    drafts.edited();
+    let key = storage_key(7, "ticket:42");
+    let kept = browser::read(&key).expect("kept on the device at once");
+    assert_eq!(kept.content, "Typed on a train");
+    assert!(kept.pending, "waiting to be sent");
+    // On the next load, the device's newer copy wins over the server's older one.
+    let server = ServerDraft {
+        content: "older".into(),
+        updated_at: kept.saved_at - 1,
+    };
+    assert_eq!(
+        newer(Some(&server), Some(&kept)).unwrap().0,
+        "Typed on a train"
+    );
+    // Sending clears it everywhere.
+    owner.with(|| drafts.clear(false));
+    assert_eq!(browser::read(&key), None::<LocalDraft>);
+}
