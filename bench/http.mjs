@@ -1,6 +1,7 @@
 // Measures the board, moves, the list and ticket creation over HTTP. Prints figures;
 // asserts nothing (tests check behaviour, this checks speed).
 import { gzipSync } from "node:zlib";
+import { writeFileSync } from "node:fs";
 
 const base = process.argv[2] ?? "http://127.0.0.1:3399";
 const backend = process.argv[3] ?? "?";
@@ -58,6 +59,13 @@ cookie = login.headers.get("set-cookie").split(";")[0];
 const board = JSON.parse((await call("/api/board", { team: "1" })).text);
 const open = board.columns.filter((c) => c.stage.kind !== "done");
 const openIds = open.flatMap((c) => c.cards.map((k) => k.id));
+// For bench/wrk.lua: the session and the cards to move.
+const out = process.argv[4];
+if (out) {
+  writeFileSync(`${out}/cookie`, cookie + "\n");
+  writeFileSync(`${out}/ids`, openIds.join("\n") + "\n");
+  writeFileSync(`${out}/stages`, open.map((c) => c.stage.id).join("\n") + "\n");
+}
 console.log(`== ${backend}: board of team ${board.team.name}: ${openIds.length} open cards; columns ${board.columns.map((c) => `${c.stage.name}=${c.total}`).join(", ")}`);
 
 // 1. The board page (server-rendered HTML, what a browser loads) and its data call.
@@ -138,4 +146,72 @@ console.log(`== ${backend}: board of team ${board.team.name}: ${openIds.length} 
   });
   summary(`create POST /api/tickets/create (16 clients, ${r.errors} errors)`, r.times);
   console.log(`create throughput: ${(total / r.seconds).toFixed(0)} tickets/s`);
+}
+
+// 5. The ticket workspace (issue #4): a ticket with 500 messages (replies and notes in
+// Markdown) and 100 attachments, opened as a page and as data.
+{
+  const created = await call("/api/tickets/create", {
+    title: "Long conversation",
+    description: "A ticket with a long history.",
+    customer_email: "bench-customer-0@example.com",
+    customer_name: "Bench Customer 0",
+    company: "",
+    team: "1",
+    priority: "normal",
+    assignee: "",
+    tags: "",
+    due: "",
+  });
+  if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text}`);
+  const list = JSON.parse((await call("/api/tickets/list", { team: "1", filter: "q=Long%20conversation" })).text);
+  const row = list.rows.find((r) => r.title === "Long conversation");
+  const number = row.number;
+  const id = row.id;
+  for (let i = 0; i < 500; i++) {
+    const files = [];
+    if (i % 5 === 0) {
+      const up = await fetch(`${base}/attachments?ticket=${id}`, {
+        method: "POST",
+        headers: { cookie, origin, "content-type": "text/plain", "x-file-name": `log-${i}.txt` },
+        body: `log line ${i}\n`.repeat(200),
+      });
+      if (up.status !== 200) throw new Error(`upload: ${up.status} ${await up.text()}`);
+      files.push(["attachment_ids[]", String((await up.json()).id)]);
+    }
+    const form = new URLSearchParams([
+      ["ticket_id", String(id)],
+      ["kind", i % 3 === 0 ? "note" : "reply"],
+      ["body", `Message **${i}**: the printer in room ${i} shows error E${i}.\n\n- checked the tray\n- restarted it\n\nSee https://example.com/kb/${i}`],
+      ...files,
+    ]);
+    const r = await fetch(`${base}/api/tickets/messages/post`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", origin, cookie },
+      body: form.toString(),
+    });
+    if (r.status !== 200) throw new Error(`post: ${r.status} ${await r.text()}`);
+  }
+  const page = [];
+  let bytes = 0;
+  let gz = 0;
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    const res = await fetch(`${base}/tickets/${number}`, { headers: { cookie, accept: "text/html" } });
+    const body = Buffer.from(await res.arrayBuffer());
+    page.push(performance.now() - t);
+    if (res.status !== 200) throw new Error(`ticket page: ${res.status}`);
+    bytes = body.length;
+    gz = gzipSync(body).length;
+  }
+  summary(`ticket page GET /tickets/${number} (500 messages, 100 attachments, sequential)`, page);
+  console.log(`ticket page size: ${(bytes / 1024).toFixed(0)} kB raw, ${(gz / 1024).toFixed(0)} kB gzipped`);
+  const data = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    const r = await call("/api/tickets/get", { number: String(number) });
+    data.push(performance.now() - t);
+    if (r.status !== 200) throw new Error(`ticket data: ${r.status}`);
+  }
+  summary("ticket data POST /api/tickets/get (sequential)", data);
 }

@@ -37,4 +37,13 @@ echo "bench password is long enough" | "$BIN" create-admin --email bench@example
 "$BIN" serve &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-node "$ROOT/bench/http.mjs" "http://127.0.0.1:$PORT" "$BACKEND"
+node "$ROOT/bench/http.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$WORK"
+# The same moves and creations from wrk (a C load generator, lighter on the shared
+# cores than node), when it is installed (Debian package wrk).
+if command -v wrk >/dev/null; then
+  for kind in move create; do
+    BENCH_KIND=$kind BENCH_DIR="$WORK" wrk -t2 -c16 -d15s -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:$PORT" | grep '^wrk '
+  done
+else
+  echo "(wrk not installed: apt-get install wrk for the C load generator's figures)"
+fi
