@@ -209,3 +209,23 @@ test("log time with the timer", async ({ page, javaScriptEnabled }) => {
   await expect(time.getByRole("list", { name: "Time per person" })).toContainText("Ada Admin: 1 h 16 min");
   await expect(time.getByRole("list", { name: "Time entries" })).toContainText("Phone call");
 });
+
+test("the new-ticket form keeps a draft across a reload, cleared by creating the ticket", async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, "drafts save themselves with JavaScript");
+  await openTicket(page, javaScriptEnabled, 1001);
+  await page.goto("/tickets/new");
+  await hydrated(page, javaScriptEnabled);
+  await page.getByLabel("Title").fill("Projector flickers");
+  await page.getByLabel("Description").fill("Room 4, since the update.");
+  await expect(page.getByText(/^Draft saved \d\d:\d\d$/)).toBeVisible();
+  await page.reload();
+  await hydrated(page, javaScriptEnabled);
+  await expect(page.getByLabel("Title")).toHaveValue("Projector flickers");
+  await expect(page.getByLabel("Description")).toHaveValue("Room 4, since the update.");
+  await page.getByLabel("Customer email").fill("pat@initrode.example");
+  await page.getByRole("button", { name: "Create ticket" }).click();
+  await expect(page).toHaveURL(/\/board\?team=/);
+  await page.goto("/tickets/new");
+  await hydrated(page, javaScriptEnabled);
+  await expect(page.getByLabel("Title")).toHaveValue("");
+});

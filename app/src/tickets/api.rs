@@ -22,6 +22,9 @@ pub struct Member {
 pub struct TicketFormOptions {
     pub teams: Vec<TeamSummary>,
     pub members: Vec<Member>,
+    /// Who is filling the form in, and their unsent draft of it.
+    pub viewer_id: i64,
+    pub draft: Option<super::drafts::ServerDraft>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +53,18 @@ pub async fn new_ticket_options() -> Result<TicketFormOptions, AppError> {
                     });
                 }
             }
-            Ok(TicketFormOptions { teams, members })
+            let draft = super::drafts::store::load(
+                &state.db,
+                user.id,
+                &super::drafts::Scope::NewTicket.key(),
+            )
+            .await?;
+            Ok(TicketFormOptions {
+                teams,
+                members,
+                viewer_id: user.id,
+                draft,
+            })
         }
         .await,
     )
@@ -144,6 +158,13 @@ pub async fn create_ticket(
             // The team is checked against the user's own in the creating transaction.
             let ticket = super::store::create_ticket_for(&state.db, &user, new).await?;
             tracing::info!(ticket = ticket.number, "ticket created");
+            // What was created is no longer a draft.
+            super::drafts::store::discard(
+                &state.db,
+                user.id,
+                &super::drafts::Scope::NewTicket.key(),
+            )
+            .await?;
             Ok(crate::api::finish_form(&format!("/board?team={team}")))
         }
         .await,

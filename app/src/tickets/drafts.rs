@@ -120,6 +120,25 @@ pub fn newer(
     }
 }
 
+/// The new-ticket form's fields as one draft text: `name<US>value` pairs separated by
+/// `<RS>` (ASCII unit and record separators, which nobody types).
+pub fn encode_fields(fields: &[(&str, String)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}\u{1f}{v}"))
+        .collect::<Vec<_>>()
+        .join("\u{1e}")
+}
+
+/// The value of `name` in a text made by [`encode_fields`].
+pub fn field_of(encoded: &str, name: &str) -> Option<String> {
+    encoded
+        .split('\u{1e}')
+        .filter_map(|pair| pair.split_once('\u{1f}'))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
 /// A draft as the server keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerDraft {
@@ -384,15 +403,6 @@ impl Drafts {
             let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
         }
         online.forget();
-        // Retry an offline draft now and then too: `online` is not always fired.
-        set_interval(
-            move || {
-                if matches!(me.status.get_untracked(), DraftStatus::Offline) {
-                    me.save_now();
-                }
-            },
-            std::time::Duration::from_secs(5),
-        );
     }
 
     #[cfg(feature = "hydrate")]
@@ -518,6 +528,20 @@ mod tests {
         };
         assert_eq!(newer(Some(&server), Some(&old)).unwrap().0, "server");
         assert_eq!(newer(None, None), None);
+    }
+
+    #[test]
+    fn form_fields_round_trip_through_one_draft_text() {
+        let text = encode_fields(&[
+            ("title", "Printer".into()),
+            ("description", "Line 1\nLine 2".into()),
+        ]);
+        assert_eq!(
+            field_of(&text, "description").as_deref(),
+            Some("Line 1\nLine 2")
+        );
+        assert_eq!(field_of(&text, "title").as_deref(), Some("Printer"));
+        assert_eq!(field_of(&text, "tags"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::api::{new_ticket_options, search_customers, CreateTicket, TicketFormOptions};
+use super::drafts::{encode_fields, field_of, Drafts, Scope};
 use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
 use crate::auth::model::Email;
 use crate::auth::pages::ProtectedWith;
@@ -29,13 +30,52 @@ pub fn NewTicketPage() -> impl IntoView {
 fn NewTicketForm(options: TicketFormOptions) -> impl IntoView {
     let create = ServerAction::<CreateTicket>::new();
     let value = create.value();
+    let s = || RwSignal::new(String::new());
+    let (title, customer_email, customer_name, company, tags, due) = (s(), s(), s(), s(), s(), s());
+    let description = s();
+    // The form saves itself as a draft, like the composer: its text fields as one text.
+    let fields = [
+        ("title", title),
+        ("description", description),
+        ("customer_email", customer_email),
+        ("customer_name", customer_name),
+        ("company", company),
+        ("tags", tags),
+        ("due", due),
+    ];
+    let draft_text = s();
+    let drafts = Drafts::new(
+        options.viewer_id,
+        Scope::NewTicket,
+        options.draft.clone(),
+        draft_text,
+    );
+    let restore = move || {
+        let text = draft_text.get();
+        for (name, sig) in fields {
+            let v = field_of(&text, name).unwrap_or_default();
+            if sig.get_untracked() != v {
+                sig.set(v);
+            }
+        }
+    };
+    restore();
+    Effect::new(move |_| restore());
+    let on_input = move |_| {
+        let now: Vec<(&str, String)> = fields
+            .iter()
+            .map(|(n, s)| (*n, s.get_untracked()))
+            .collect();
+        draft_text.set(encode_fields(&now));
+        drafts.edited();
+    };
     Effect::new(move |_| {
         if let Some(Ok(path)) = value.get() {
+            drafts.clear(false);
             load_page(&path);
         }
     });
-    let s = || RwSignal::new(String::new());
-    let (title, customer_email, customer_name, company, tags, due) = (s(), s(), s(), s(), s(), s());
+    let initial_description = description.get_untracked();
     let server_error = Signal::derive(move || value.get().and_then(|r| r.err()));
     let from_server =
         move |field: &'static str| server_error.get().and_then(|e| e.message_for(field));
@@ -80,12 +120,13 @@ fn NewTicketForm(options: TicketFormOptions) -> impl IntoView {
     view! {
         <section class="card form-card" aria-labelledby="new-ticket-heading">
             <h2 id="new-ticket-heading" class="visually-hidden">"Ticket details"</h2>
-            <ActionForm action=create>
+            <ActionForm action=create on:input=on_input>
                 <Field label="Title" name="title" required=true value=title error=title_error/>
                 <div class="field">
                     <label for="field-description">"Description"</label>
                     <textarea id="field-description" name="description" rows="5"
-                        aria-describedby="field-description-error"></textarea>
+                        aria-describedby="field-description-error"
+                        bind:value=description>{initial_description}</textarea>
                     <p class="field-error" id="field-description-error">{move || from_server("description")}</p>
                 </div>
                 <fieldset class="fieldset">
@@ -143,9 +184,12 @@ fn NewTicketForm(options: TicketFormOptions) -> impl IntoView {
                     <Field label="Due date" name="due" kind="date" value=due error=due_error/>
                 </div>
                 <FormError error=server_error/>
-                <button type="submit" class="button primary" disabled=move || create.pending().get()>
-                    {move || if create.pending().get() { "Creating…" } else { "Create ticket" }}
-                </button>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>
+                        {move || if create.pending().get() { "Creating…" } else { "Create ticket" }}
+                    </button>
+                    <span class="draft-status muted" role="status" aria-live="polite">{move || drafts.status.get().label()}</span>
+                </div>
             </ActionForm>
         </section>
     }

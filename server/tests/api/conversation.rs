@@ -31,6 +31,7 @@ on_both_backends!(
     a_parent_cannot_be_completed_while_a_child_is_open,
     one_timer_runs_per_agent_and_time_is_logged_and_audited,
     a_failed_side_form_shows_its_error_next_to_the_field,
+    the_new_ticket_draft_comes_back_with_the_form_and_goes_with_the_ticket,
 );
 
 struct Seeded {
@@ -1345,4 +1346,50 @@ async fn a_failed_side_form_shows_its_error_next_to_the_field(app: &TestApp) {
         "{}",
         &page[at..(at + 300).min(page.len())]
     );
+}
+
+async fn the_new_ticket_draft_comes_back_with_the_form_and_goes_with_the_ticket(app: &TestApp) {
+    let s = seeded(app).await;
+    let text = app::tickets::drafts::encode_fields(&[("title", "Projector flickers".into())]);
+    let r = app
+        .call(
+            "/api/drafts/save",
+            &[
+                ("scope", "new-ticket"),
+                ("content", text.as_str()),
+                ("saved_at", "5"),
+            ],
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = app.get("/tickets/new", Some(&s.admin)).await.body;
+    assert!(
+        page.contains(r#"value="Projector flickers""#),
+        "the form is filled on the server"
+    );
+    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let r = app
+        .call(
+            "/api/tickets/create",
+            &[
+                ("title", "Projector flickers"),
+                ("description", ""),
+                ("customer_email", "cora@initech.example"),
+                ("customer_name", ""),
+                ("company", ""),
+                ("team", team.as_str()),
+                ("priority", "normal"),
+                ("assignee", ""),
+                ("tags", ""),
+                ("due", ""),
+            ],
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let left = app::tickets::drafts::store::load(&app.db, s.actor, "new-ticket")
+        .await
+        .unwrap();
+    assert_eq!(left, None, "creating the ticket cleared the draft");
 }
