@@ -46,6 +46,46 @@ mod server {
         result
     }
 
+    /// Answers a refused plain form post (a server-rendered panel's form) like Leptos
+    /// does — back to the page, the error in the address as `__path`/`__err` — and
+    /// also carries what was typed (`typed`: field name and value), so the panel
+    /// shows the form filled in again beside the message. Returns where it sends
+    /// the browser.
+    pub fn refuse_form(path: &'static str, error: AppError, typed: &[(&str, &str)]) -> String {
+        use leptos::server_fn::error::ServerFnUrlError;
+        let page = use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(header::REFERER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
+            .map(|r| {
+                // Same site only: keep the path, drop any origin and old query.
+                let after_scheme = r.split_once("://").map(|(_, rest)| rest).unwrap_or(&r);
+                let path = after_scheme
+                    .find('/')
+                    .map(|i| &after_scheme[i..])
+                    .unwrap_or("/");
+                path.split(['?', '#']).next().unwrap_or("/").to_string()
+            })
+            .unwrap_or_else(|| "/".to_string());
+        let encoded = ServerFnUrlError::new(path, error)
+            .to_url("http://grip.invalid/")
+            .ok()
+            .and_then(|u| u.query().map(str::to_string))
+            .unwrap_or_default();
+        let mut to = format!("{page}?{encoded}");
+        for (name, value) in typed {
+            to.push_str(&format!(
+                "&typed_{name}={}",
+                crate::ui::encode_query_value(value)
+            ));
+        }
+        leptos_axum::redirect(&to);
+        to
+    }
+
     /// Ends a successful form: a plain form post is redirected to `path` at once; a
     /// script caller gets `path` back and navigates there itself.
     pub fn finish_form(path: &str) -> String {

@@ -203,6 +203,13 @@ test("log time with the timer", async ({ page, javaScriptEnabled }) => {
   await expect(time.getByRole("button", { name: "Start timer" })).toBeVisible();
   await expect(time.getByRole("list", { name: "Time per person" })).toContainText("Ada Admin: 1 min");
   const log = page.getByRole("form", { name: "Log time" });
+  // A refused entry says why next to the field and keeps what was typed.
+  await log.getByLabel("Minutes").fill("lots");
+  await log.getByLabel("Note").fill("Phone call");
+  await log.getByRole("button", { name: "Log time" }).click();
+  await expect(page.getByRole("form", { name: "Log time" }).getByText("Enter minutes (such as 45), or hours and minutes (1:30).")).toBeVisible();
+  await expect(page.getByRole("form", { name: "Log time" }).getByLabel("Minutes")).toHaveValue("lots");
+  await expect(page.getByRole("form", { name: "Log time" }).getByLabel("Note")).toHaveValue("Phone call");
   await log.getByLabel("Minutes").fill("1:15");
   await log.getByLabel("Note").fill("Phone call");
   await log.getByRole("button", { name: "Log time" }).click();

@@ -76,8 +76,7 @@ pub async fn merge_ticket(
     confirm: Option<String>,
 ) -> Result<String, AppError> {
     use crate::auth::policy::{require_user, Access};
-    crate::api::respond(
-        async {
+    let result = async {
             let user = require_user(Access::Staff).await?;
             let state = crate::state::app_state()?;
             let db = &state.db;
@@ -110,8 +109,20 @@ pub async fn merge_ticket(
             store::merge(db, user.id, source.id, target.id).await?;
             Ok(crate::api::finish_form(&format!("/tickets/{}", target.number)))
         }
-        .await,
-    )
+        .await;
+    #[cfg(feature = "ssr")]
+    if let Err(e) = &result {
+        if crate::api::is_plain_form_post() {
+            // A server-rendered panel's form: back with the message and what was typed.
+            crate::api::refuse_form(
+                <MergeTicket as leptos::server_fn::ServerFn>::PATH,
+                e.clone(),
+                &[("into", into.as_str())],
+            );
+            return Ok(String::new());
+        }
+    }
+    crate::api::respond(result)
 }
 
 /// Links this ticket to the ticket numbered `other`: `related`, or this ticket's
@@ -123,41 +134,51 @@ pub async fn link_ticket(
     relation: String,
 ) -> Result<String, AppError> {
     use crate::auth::policy::{require_user, Access};
-    crate::api::respond(
-        async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
-            let db = &state.db;
-            let relation = Relation::parse(&relation)?;
-            let number = parse_number(&other, "other")?;
-            let this = crate::tickets::store::find_ticket(db, ticket_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if !crate::board::store::ticket_visible(db, &user, this.id).await? {
-                return Err(AppError::NotFound);
-            }
-            let missing =
-                || AppError::validation("other", format!("There is no ticket #{number}."));
-            let other = crate::tickets::store::find_ticket_by_number(db, number)
-                .await?
-                .ok_or_else(missing)?;
-            if !crate::board::store::ticket_visible(db, &user, other.id).await? {
-                return Err(missing());
-            }
-            if other.id == this.id {
-                return Err(AppError::validation(
-                    "other",
-                    "A ticket cannot be linked to itself.",
-                ));
-            }
-            store::link(db, user.id, &this, &other, relation).await?;
-            Ok(crate::api::finish_form(&format!(
-                "/tickets/{}",
-                this.number
-            )))
+    let result = async {
+        let user = require_user(Access::Staff).await?;
+        let state = crate::state::app_state()?;
+        let db = &state.db;
+        let relation = Relation::parse(&relation)?;
+        let number = parse_number(&other, "other")?;
+        let this = crate::tickets::store::find_ticket(db, ticket_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !crate::board::store::ticket_visible(db, &user, this.id).await? {
+            return Err(AppError::NotFound);
         }
-        .await,
-    )
+        let missing = || AppError::validation("other", format!("There is no ticket #{number}."));
+        let other = crate::tickets::store::find_ticket_by_number(db, number)
+            .await?
+            .ok_or_else(missing)?;
+        if !crate::board::store::ticket_visible(db, &user, other.id).await? {
+            return Err(missing());
+        }
+        if other.id == this.id {
+            return Err(AppError::validation(
+                "other",
+                "A ticket cannot be linked to itself.",
+            ));
+        }
+        store::link(db, user.id, &this, &other, relation).await?;
+        Ok(crate::api::finish_form(&format!(
+            "/tickets/{}",
+            this.number
+        )))
+    }
+    .await;
+    #[cfg(feature = "ssr")]
+    if let Err(e) = &result {
+        if crate::api::is_plain_form_post() {
+            // A server-rendered panel's form: back with the message and what was typed.
+            crate::api::refuse_form(
+                <LinkTicket as leptos::server_fn::ServerFn>::PATH,
+                e.clone(),
+                &[("other", other.as_str()), ("relation", relation.as_str())],
+            );
+            return Ok(String::new());
+        }
+    }
+    crate::api::respond(result)
 }
 
 /// Removes the link between this ticket and another.

@@ -40,6 +40,21 @@ mod server {
         Some((path?, ServerFnUrlError::<AppError>::decode_err(&err?)))
     }
 
+    /// What was typed in field `name` of a refused form (see `api::refuse_form`).
+    fn typed(name: &str) -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        let key = format!("typed_{name}");
+        parts.uri.query()?.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k == key).then(|| percent_decode(v))
+        })
+    }
+
+    /// The typed value of `name`, when the form it belongs to came back refused.
+    fn refill(failed: &Option<AppError>, name: &str) -> Option<String> {
+        failed.as_ref().and_then(|_| typed(name))
+    }
+
     fn percent_decode(s: &str) -> String {
         let bytes = s.as_bytes();
         let mut out = Vec::with_capacity(bytes.len());
@@ -141,6 +156,11 @@ mod server {
         merge_error: Option<AppError>,
     ) -> impl IntoView {
         let empty = links.is_empty();
+        let (other_typed, relation_typed, into_typed) = (
+            refill(&link_error, "other"),
+            refill(&link_error, "relation").unwrap_or_default(),
+            refill(&merge_error, "into"),
+        );
         let needs_confirm = merge_error
             .as_ref()
             .is_some_and(|e| e.field() == Some("confirm"));
@@ -173,14 +193,14 @@ mod server {
                             <label for="link-relation">"This ticket is"</label>
                             <select id="link-relation" name="relation">
                                 <option value="related">"related to"</option>
-                                <option value="parent">"a child of"</option>
-                                <option value="child">"the parent of"</option>
+                                <option value="parent" selected=relation_typed == "parent">"a child of"</option>
+                                <option value="child" selected=relation_typed == "child">"the parent of"</option>
                             </select>
                         </div>
                         <div class="field">
                             <label for="link-other">"Ticket number"</label>
                             <input id="link-other" name="other" inputmode="numeric" required=true placeholder="1042"
-                                aria-describedby="link-other-error"/>
+                                value=other_typed aria-describedby="link-other-error"/>
                             <p class="field-error" id="link-other-error" role="alert">{field_message(&link_error, "other")}</p>
                         </div>
                     </div>
@@ -193,7 +213,7 @@ mod server {
                         <label for="merge-into">{format!("Merge #{number} into")}</label>
                         <p class="hint" id="merge-into-hint">"For duplicates: the conversation moves to the other ticket and this one is closed."</p>
                         <input id="merge-into" name="into" inputmode="numeric" required=true placeholder="1042"
-                            aria-describedby="merge-into-hint merge-into-error"/>
+                            value=into_typed aria-describedby="merge-into-hint merge-into-error"/>
                         <p class="field-error" id="merge-into-error" role="alert">{field_message(&merge_error, "into")}</p>
                     </div>
                     {form_message(&merge_error, &["into"]).map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
@@ -217,6 +237,11 @@ mod server {
             .as_ref()
             .is_some_and(|e| e.to_string().contains("Stop it there"));
         let total: i64 = sheet.totals.iter().map(|t| t.1).sum();
+        let (minutes_typed, day_typed, note_typed) = (
+            refill(&add_error, "minutes"),
+            refill(&add_error, "day"),
+            refill(&add_error, "note"),
+        );
         let timer = match sheet.running_here {
             Some(started) => view! {
                 <p class="timer-running" role="status">
@@ -253,18 +278,18 @@ mod server {
                     <div class="field-row">
                         <div class="field">
                             <label for="time-minutes">"Minutes"</label>
-                            <input id="time-minutes" name="minutes" required=true placeholder="45 or 1:30" aria-describedby="time-minutes-error"/>
+                            <input id="time-minutes" name="minutes" required=true placeholder="45 or 1:30" value=minutes_typed aria-describedby="time-minutes-error"/>
                             <p class="field-error" id="time-minutes-error" role="alert">{field_message(&add_error, "minutes")}</p>
                         </div>
                         <div class="field">
                             <label for="time-day">"Date"</label>
-                            <input id="time-day" name="day" type="date" aria-describedby="time-day-error"/>
+                            <input id="time-day" name="day" type="date" value=day_typed aria-describedby="time-day-error"/>
                             <p class="field-error" id="time-day-error" role="alert">{field_message(&add_error, "day")}</p>
                         </div>
                     </div>
                     <div class="field">
                         <label for="time-note">"Note"</label>
-                        <input id="time-note" name="note" maxlength="500"/>
+                        <input id="time-note" name="note" maxlength="500" value=note_typed/>
                     </div>
                     {form_message(&add_error, &["minutes", "day"]).map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
                     <button type="submit" class="button secondary small">"Log time"</button>

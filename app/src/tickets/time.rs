@@ -19,7 +19,7 @@ pub struct TimeEntry {
     pub started_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeSheet {
     pub entries: Vec<TimeEntry>,
     /// Minutes per person, most first.
@@ -138,35 +138,49 @@ pub async fn add_time(
     note: String,
 ) -> Result<TimeSheet, AppError> {
     use crate::auth::policy::{require_user, Access};
-    crate::api::respond(
-        async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
-            let minutes = parse_minutes(&minutes)?;
-            let day = match day.trim() {
-                "" => crate::board::page::date(crate::store::now_ms()),
-                d => {
-                    crate::tickets::model::parse_due_date(d).map_err(|_| {
-                        AppError::validation("day", "Enter the date as YYYY-MM-DD.")
-                    })?;
-                    d.to_string()
-                }
-            };
-            let note = note.trim();
-            if note.chars().count() > 500 {
-                return Err(AppError::validation(
-                    "note",
-                    "Keep the note to 500 characters.",
-                ));
+    let result = async {
+        let user = require_user(Access::Staff).await?;
+        let state = crate::state::app_state()?;
+        let minutes = parse_minutes(&minutes)?;
+        let day = match day.trim() {
+            "" => crate::board::page::date(crate::store::now_ms()),
+            d => {
+                crate::tickets::model::parse_due_date(d)
+                    .map_err(|_| AppError::validation("day", "Enter the date as YYYY-MM-DD."))?;
+                d.to_string()
             }
-            if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
-                return Err(AppError::NotFound);
-            }
-            store::add(&state.db, user.id, ticket_id, minutes, &day, note).await?;
-            store::sheet(&state.db, ticket_id, user.id).await
+        };
+        let note = note.trim();
+        if note.chars().count() > 500 {
+            return Err(AppError::validation(
+                "note",
+                "Keep the note to 500 characters.",
+            ));
         }
-        .await,
-    )
+        if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
+            return Err(AppError::NotFound);
+        }
+        store::add(&state.db, user.id, ticket_id, minutes, &day, note).await?;
+        store::sheet(&state.db, ticket_id, user.id).await
+    }
+    .await;
+    #[cfg(feature = "ssr")]
+    if let Err(e) = &result {
+        if crate::api::is_plain_form_post() {
+            // A server-rendered panel's form: back with the message and what was typed.
+            crate::api::refuse_form(
+                <AddTime as leptos::server_fn::ServerFn>::PATH,
+                e.clone(),
+                &[
+                    ("minutes", minutes.as_str()),
+                    ("day", day.as_str()),
+                    ("note", note.as_str()),
+                ],
+            );
+            return Ok(TimeSheet::default());
+        }
+    }
+    crate::api::respond(result)
 }
 
 #[cfg(feature = "ssr")]

@@ -1340,6 +1340,10 @@ async fn a_failed_side_form_shows_its_error_next_to_the_field(app: &TestApp) {
         .get(&format!("/tickets/1001?{query}"), Some(&s.admin))
         .await
         .body;
+    assert!(
+        page.contains(r#"value="lots""#),
+        "what was typed is back in the field"
+    );
     let at = page.find("time-minutes-error").unwrap_or(0);
     assert!(
         page.contains(r#"id="time-minutes-error" role="alert" class="field-error">Enter minutes"#),
