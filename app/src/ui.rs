@@ -43,6 +43,33 @@ pub fn encode_query_value(s: &str) -> String {
     out
 }
 
+/// Decodes `%XX` escapes (and, in a query string, `+` as a space). Works on bytes, so
+/// no input can make it panic; malformed escapes stay as they are.
+pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' if plus_is_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Leaves the single-page app and loads `path` afresh from the server: used after
 /// sign-in and sign-out, when every piece of state belongs to a different person.
 pub fn load_page(path: &str) {
@@ -56,6 +83,16 @@ pub fn load_page(path: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escapes_are_decoded_and_bad_ones_kept() {
+        assert_eq!(
+            super::percent_decode("r%C3%A9sum%C3%A9+1", true),
+            "résumé 1"
+        );
+        assert_eq!(super::percent_decode("a+b%zz%4", false), "a+b%zz%4");
+        assert_eq!(super::percent_decode("%é%41", false), "%éA");
+    }
+
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(

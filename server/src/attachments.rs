@@ -58,21 +58,7 @@ fn decoded_name(headers: &HeaderMap) -> String {
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&raw[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    clean_file_name(&String::from_utf8_lossy(&out))
+    clean_file_name(&app::ui::percent_decode(raw, false))
 }
 
 /// The declared type, if it is a plausible MIME type; else a generic binary type.

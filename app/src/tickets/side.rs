@@ -30,7 +30,7 @@ mod server {
         let mut err = None;
         for pair in query.split('&') {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let v = percent_decode(v);
+            let v = crate::ui::percent_decode(v, true);
             match k {
                 "__path" => path = Some(v),
                 "__err" => err = Some(v),
@@ -46,42 +46,13 @@ mod server {
         let key = format!("typed_{name}");
         parts.uri.query()?.split('&').find_map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k == key).then(|| percent_decode(v))
+            (k == key).then(|| crate::ui::percent_decode(v, true))
         })
     }
 
     /// The typed value of `name`, when the form it belongs to came back refused.
     fn refill(failed: &Option<AppError>, name: &str) -> Option<String> {
         failed.as_ref().and_then(|_| typed(name))
-    }
-
-    fn percent_decode(s: &str) -> String {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    Err(_) => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                },
-                b'+' => {
-                    out.push(b' ');
-                    i += 1;
-                }
-                b => {
-                    out.push(b);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
     }
 
     /// Everything the side column shows below Details, as HTML.
