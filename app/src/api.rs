@@ -52,7 +52,6 @@ mod server {
     /// shows the form filled in again beside the message. Returns where it sends
     /// the browser.
     pub fn refuse_form(path: &'static str, error: AppError, typed: &[(&str, &str)]) -> String {
-        use leptos::server_fn::error::ServerFnUrlError;
         let page = use_context::<http::request::Parts>()
             .and_then(|p| {
                 p.headers
@@ -70,7 +69,22 @@ mod server {
                 path.split(['?', '#']).next().unwrap_or("/").to_string()
             })
             .unwrap_or_else(|| "/".to_string());
-        let encoded = ServerFnUrlError::new(path, error)
+        let to = refusal_location(&page, path, &error, typed);
+        leptos_axum::redirect(&to);
+        to
+    }
+
+    /// Where a refused plain form goes back to: `page`, with the error as Leptos puts
+    /// it in the address (`__path` = the endpoint posted to, `__err`) and each typed
+    /// value as `typed_<name>`.
+    pub fn refusal_location(
+        page: &str,
+        endpoint: &str,
+        error: &AppError,
+        typed: &[(&str, &str)],
+    ) -> String {
+        use leptos::server_fn::error::ServerFnUrlError;
+        let encoded = ServerFnUrlError::new(endpoint, error.clone())
             .to_url("http://grip.invalid/")
             .ok()
             .and_then(|u| u.query().map(str::to_string))
@@ -82,7 +96,6 @@ mod server {
                 crate::ui::encode_query_value(value)
             ));
         }
-        leptos_axum::redirect(&to);
         to
     }
 

@@ -1,6 +1,8 @@
 //! Accounts, roles, sessions and the one permission module.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod links;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

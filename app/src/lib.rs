@@ -9,7 +9,9 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod error;
+pub mod mail;
 pub mod pages;
+pub mod portal;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
@@ -25,7 +27,7 @@ use leptos_router::{path, SsrMode};
 
 use auth::pages::{provide_auth, HomePage, LoginPage, Protected, SetupPage};
 use auth::policy::Access;
-use pages::ComingSoon;
+use pages::{ComingSoon, ServerPage};
 use ui::NotFoundPage;
 
 /// The HTML document around the app, rendered on the server.
@@ -84,11 +86,15 @@ pub fn App() -> impl IntoView {
                 }/>
                 <Route path=path!("/admin/teams") ssr=SsrMode::Async view=teams::pages::TeamsPage/>
                 <Route path=path!("/admin/people") ssr=SsrMode::Async view=admin::people::PeoplePage/>
-                <Route path=path!("/portal") ssr=SsrMode::Async view=|| view! {
-                    <Protected access=Access::Portal>
-                        <ComingSoon title="My tickets" what="Submit a request and follow your tickets here."/>
-                    </Protected>
-                }/>
+                <Route path=path!("/admin/customers") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Admin/> }/>
+                <Route path=path!("/admin/outbox") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Admin/> }/>
+                <Route path=path!("/portal") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Portal/> }/>
+                <Route path=path!("/portal/new") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Portal/> }/>
+                <Route path=path!("/portal/tickets/:number") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Portal/> }/>
+                <Route path=path!("/portal/register") ssr=SsrMode::Async view=auth::pages::RegisterPage/>
+                <Route path=path!("/portal/verify") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Public/> }/>
+                <Route path=path!("/forgot") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Public/> }/>
+                <Route path=path!("/reset") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Public/> }/>
             </Routes>
         </Router>
     }

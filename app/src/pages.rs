@@ -15,3 +15,46 @@ pub fn ComingSoon(title: &'static str, what: &'static str) -> impl IntoView {
         </section>
     }
 }
+
+/// A page rendered entirely on the server (portal, password reset, outbox): its
+/// title and HTML. The browser only places it, so these pages cost the WASM bundle
+/// one small component between them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rendered {
+    pub title: String,
+    pub html: String,
+}
+
+/// The server page at `path` (with its query string `query`); each page checks who
+/// may see it (NotFound, Unauthorized and Forbidden as for any other data).
+#[server(prefix = "/api", endpoint = "page")]
+pub async fn rendered_page(
+    path: String,
+    query: String,
+) -> Result<Rendered, crate::error::AppError> {
+    crate::api::respond(crate::portal::pages::render(&path, &query).await)
+}
+
+/// A server-rendered page behind `access` (inside the app shell, like every page).
+/// With `Access::Public` it is shown to anyone, outside the shell.
+#[component]
+pub fn ServerPage(access: crate::auth::policy::Access) -> impl IntoView {
+    use crate::auth::pages::{ProtectedWith, PublicWith};
+    let location = leptos_router::hooks::use_location();
+    let data = Resource::new(
+        move || (location.pathname.get(), location.search.get()),
+        |(path, query)| rendered_page(path, query),
+    );
+    let render = |r: Rendered| {
+        view! {
+            <Title text=r.title/>
+            <div class="server-page" inner_html=r.html></div>
+        }
+        .into_any()
+    };
+    if access == crate::auth::policy::Access::Public {
+        view! { <PublicWith data render/> }.into_any()
+    } else {
+        view! { <ProtectedWith access data render/> }.into_any()
+    }
+}

@@ -25,6 +25,8 @@ pub struct Settings {
     pub login_max_failures: i64,
     /// The throttling window, in seconds.
     pub login_window_secs: i64,
+    /// Where people reach Grip (`https://help.example.com`), for links in emails.
+    pub site_url: String,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             secure_cookies: false,
             login_max_failures: 10,
             login_window_secs: 15 * 60,
+            site_url: "http://127.0.0.1:3000".to_string(),
         }
     }
 }

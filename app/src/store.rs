@@ -225,6 +225,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "links_and_time",
         include_str!("../../migrations/sqlite/0009_links_and_time.sql"),
     ),
+    (
+        10,
+        "portal",
+        include_str!("../../migrations/sqlite/0010_portal.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -271,6 +276,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         9,
         "links_and_time",
         include_str!("../../migrations/postgres/0009_links_and_time.sql"),
+    ),
+    (
+        10,
+        "portal",
+        include_str!("../../migrations/postgres/0010_portal.sql"),
     ),
 ];
 

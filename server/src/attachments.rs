@@ -219,9 +219,9 @@ pub struct DownloadQuery {
 }
 
 /// Whether `user` may see this attachment: staff of the ticket's team see the files
-/// of messages that are not deleted, and their own uploads not yet sent. Customers
-/// never get a file of an internal note; the portal (a later issue) will let them
-/// have the files of public replies on their own tickets.
+/// of messages that are not deleted, and their own uploads not yet sent. A customer
+/// gets only the files of public messages on tickets the portal shows them (their
+/// own, or their company's for a manager): never a file of an internal note.
 async fn may_download(
     state: &AppState,
     user: &CurrentUser,
@@ -231,7 +231,14 @@ async fn may_download(
         return Ok(false);
     }
     if !user.role.is_staff() {
-        return Ok(false);
+        let Some(message) = a.message_id else {
+            return Ok(false);
+        };
+        let viewer = app::portal::store::viewer(&state.db, user).await?;
+        return Ok(
+            app::portal::store::public_message(&state.db, message).await?
+                && app::portal::store::visible_ticket(&state.db, &viewer, a.ticket_id).await?,
+        );
     }
     if !app::board::store::ticket_visible(&state.db, user, a.ticket_id).await? {
         return Ok(false);

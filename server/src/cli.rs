@@ -120,6 +120,8 @@ async fn open(config: &Config) -> Result<app::store::Db, String> {
 
 async fn serve(config: Config) -> Result<(), String> {
     let started = Instant::now();
+    let mailer = crate::mail::Mailer::from_config(&config)
+        .map_err(|e| format!("configuration error: {e}"))?;
     let db = open(&config).await?;
     let state = crate::app_state(db.clone(), &config);
     if app::auth::store::needs_setup(&db).await.unwrap_or(false) {
@@ -127,6 +129,7 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let router = crate::router(state.clone(), crate::http_settings(&config));
     let housekeeping = crate::spawn_housekeeping(state);
+    let delivery = crate::mail::spawn_delivery(db.clone(), mailer);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {
@@ -150,6 +153,7 @@ async fn serve(config: Config) -> Result<(), String> {
     .await
     .map_err(|e| format!("server error: {e}"))?;
     housekeeping.abort();
+    delivery.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -44,6 +44,12 @@ struct FileConfig {
     trust_proxy: Option<bool>,
     login_max_failures: Option<i64>,
     login_window_minutes: Option<i64>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<String>,
+    smtp_user: Option<String>,
+    smtp_password: Option<String>,
+    mail_from: Option<String>,
 }
 
 #[derive(Clone)]
@@ -61,6 +67,31 @@ pub struct Config {
     pub trust_proxy: bool,
     pub login_max_failures: i64,
     pub login_window_minutes: i64,
+    /// Outgoing mail server; None keeps mail in the outbox (Admin → Outbox).
+    pub smtp: Option<Smtp>,
+    /// The sender of every email, e.g. `Grip <help@example.com>`.
+    pub mail_from: String,
+}
+
+/// How TLS is used towards the SMTP server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or a test server.
+    None,
+}
+
+#[derive(Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub user: Option<String>,
+    /// Secret: never printed (see the `Debug` impl of `Config`).
+    pub password: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -76,6 +107,20 @@ impl std::fmt::Debug for Config {
             .field("log_level", &self.log_level)
             .field("public_url", &self.public_url)
             .field("trust_proxy", &self.trust_proxy)
+            .field(
+                "smtp",
+                &self.smtp.as_ref().map(|s| {
+                    format!(
+                        "{}:{} ({:?}, user {:?}, password {})",
+                        s.host,
+                        s.port,
+                        s.tls,
+                        s.user,
+                        if s.password.is_some() { "set" } else { "unset" }
+                    )
+                }),
+            )
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -219,6 +264,48 @@ impl Config {
                 }
             },
         };
+        let smtp = match get("smtp_host", file.smtp_host) {
+            None => None,
+            Some(host) => {
+                let tls = match get("smtp_tls", file.smtp_tls).as_deref().map(str::trim) {
+                    None | Some("starttls") => SmtpTls::StartTls,
+                    Some("tls") => SmtpTls::Tls,
+                    Some("none") => SmtpTls::None,
+                    Some(other) => {
+                        return Err(ConfigError::new(
+                            "smtp_tls",
+                            format!("{other:?} is not starttls, tls or none"),
+                        ))
+                    }
+                };
+                let default_port = match tls {
+                    SmtpTls::Tls => 465,
+                    SmtpTls::StartTls => 587,
+                    SmtpTls::None => 25,
+                };
+                let port = number(
+                    "smtp_port",
+                    get("smtp_port", file.smtp_port.map(|p| p.to_string())),
+                    default_port,
+                    1,
+                )?;
+                Some(Smtp {
+                    host: host.trim().to_string(),
+                    port,
+                    tls,
+                    user: get("smtp_user", file.smtp_user),
+                    password: get("smtp_password", file.smtp_password),
+                })
+            }
+        };
+        let mail_from =
+            get("mail_from", file.mail_from).unwrap_or_else(|| "Grip <grip@localhost>".to_string());
+        if !mail_from.contains('@') {
+            return Err(ConfigError::new(
+                "mail_from",
+                format!("{mail_from:?} is not an address like Grip <help@example.com>"),
+            ));
+        }
         Ok(Config {
             listen,
             site_root,
@@ -232,6 +319,8 @@ impl Config {
             trust_proxy,
             login_max_failures,
             login_window_minutes,
+            smtp,
+            mail_from,
         })
     }
 
@@ -247,6 +336,16 @@ impl Config {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The address links in emails start with: `public_url`, or the listen address.
+    /// Never the request's Host header, which a client chooses (a reset link must not
+    /// point at someone else's site).
+    pub fn site_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
     }
 
     /// Makes sure the data directory exists and can be written.
@@ -274,6 +373,7 @@ impl Config {
             secure_cookies: self.secure_cookies(),
             login_max_failures: self.login_max_failures,
             login_window_secs: self.login_window_minutes * 60,
+            site_url: self.site_url(),
         }
     }
 

@@ -4,7 +4,9 @@
 pub mod attachments;
 pub mod cli;
 pub mod config;
+pub mod mail;
 pub mod middleware;
+pub mod portal;
 pub mod seed;
 pub mod sessions;
 
@@ -87,6 +89,16 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
         .route("/healthz", get(healthz))
         .route("/attachments", axum::routing::post(attachments::upload))
         .route("/attachments/{id}/{name}", get(attachments::download))
+        // Files are limited one by one (upload_limit_mb) while they stream in.
+        .route(
+            "/portal/new",
+            axum::routing::post(portal::new_ticket)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/portal/tickets/{number}/reply",
+            axum::routing::post(portal::reply).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .leptos_routes_with_context(&state, routes, request_context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

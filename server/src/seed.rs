@@ -283,6 +283,7 @@ pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
             assignee_id: rng.chance(70).then(|| *rng.pick(&members[team])),
             tags: &tags,
             due_at,
+            from_portal: false,
         };
         let t = tickets::create_ticket(db, actor, new).await.map_err(err)?;
         // History: move most tickets along the pipeline, some all the way to done.
@@ -434,7 +435,7 @@ pub async fn tickets_fast(
     ));
     let ticket_sql = format!(
         "{counter} INSERT INTO tickets (number, title, description, customer_id, team_id, stage_id, rank, priority,
-                                        assignee_id, due_at, created_by, created_at, updated_at, completed_at)
+                                        assignee_id, due_at, created_by, created_at, updated_at, activity_at, completed_at)
          SELECT {base_number} + 1 + i,
                 {} || ' ' || {},
                 '',
@@ -447,6 +448,7 @@ pub async fn tickets_fast(
                 {assignee},
                 CASE WHEN i % 10 < 3 THEN {now} + (i % 40 - 10) * 86400000 ELSE NULL END,
                 NULL,
+                {now} - ({n} - i) * 2000 - 3600000,
                 {now} - ({n} - i) * 2000 - 3600000,
                 {now} - ({n} - i) * 2000 - 3600000,
                 CASE WHEN i < {done_count} THEN {now} - ({n} - i) * 1000 ELSE NULL END

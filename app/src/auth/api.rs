@@ -19,26 +19,63 @@ pub async fn get_session_info() -> Result<SessionInfo, AppError> {
     )
 }
 
-/// Creates the first admin account and signs it in. Only while no admin exists;
-/// afterwards it answers 404 like the page.
+/// Creates an account from the one account form and signs it in: with `kind`
+/// "admin", the first admin (only while no admin exists; afterwards 404 like the
+/// page); with "customer", a customer's portal account (`/portal/register`: not
+/// verified until the emailed link is opened; refused while setup is pending).
 #[server(prefix = "/api", endpoint = "setup")]
 pub async fn setup_admin(
     name: String,
     email: String,
     password: String,
     confirm: String,
+    kind: Option<String>,
 ) -> Result<String, AppError> {
     use super::model::{Email, NewPassword, PersonName, Role};
     crate::api::respond(
         async {
             let state = crate::state::app_state()?;
-            if !super::store::needs_setup(&state.db).await? {
+            let customer = kind.as_deref() == Some("customer");
+            if super::store::needs_setup(&state.db).await? == customer {
                 return Err(AppError::NotFound);
             }
             let name = PersonName::parse(&name)?;
             let email = Email::parse(&email)?;
             let password = NewPassword::parse(&password, &confirm)?;
+            // Registrations per client address are throttled like failed sign-ins
+            // (counted apart from them): registering also probes which emails exist.
+            let key = format!("register:{}", crate::state::client_ip());
+            if customer {
+                let s = &state.settings;
+                if let Some(wait) = super::store::throttle_wait(
+                    &state.db,
+                    &key,
+                    &key,
+                    s.login_max_failures,
+                    s.login_window_secs,
+                )
+                .await?
+                {
+                    return Err(AppError::RateLimited {
+                        retry_after_secs: wait,
+                    });
+                }
+            }
             let hash = super::password::hash_password(password.expose().to_string()).await?;
+            if customer {
+                let id = super::links::register_customer(
+                    &state.db,
+                    &name,
+                    &email,
+                    &hash,
+                    &state.settings.site_url,
+                )
+                .await?;
+                super::store::record_failure(&state.db, &key, &key).await?;
+                super::session::sign_in(id).await?;
+                tracing::info!(user_id = id, "customer registered");
+                return Ok(crate::api::finish_form("/portal"));
+            }
             let new = super::store::NewUser {
                 name: &name,
                 email: &email,
@@ -49,6 +86,67 @@ pub async fn setup_admin(
             super::session::sign_in(id).await?;
             tracing::info!(user_id = id, "first admin created");
             Ok(crate::api::finish_form("/board"))
+        }
+        .await,
+    )
+}
+
+/// Sends the signed-in customer a new verification link (at most once a minute).
+#[server(prefix = "/api", endpoint = "verify/resend")]
+pub async fn resend_verification() -> Result<String, AppError> {
+    crate::api::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let user = super::session::current_user()
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            let row = super::store::find_user(&state.db, user.id)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            super::links::resend_verification(&state.db, &row, &state.settings.site_url).await?;
+            Ok(crate::api::finish_form("/portal?resent=1"))
+        }
+        .await,
+    )
+}
+
+/// "Forgot password": the same answer whether or not the email has an account.
+#[server(prefix = "/api", endpoint = "password/forgot")]
+pub async fn forgot_password(email: String) -> Result<String, AppError> {
+    use super::model::Email;
+    crate::api::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let email = Email::parse(&email)?;
+            super::links::request_reset(&state.db, &email, &state.settings.site_url).await?;
+            Ok(crate::api::finish_form("/forgot?sent=1"))
+        }
+        .await,
+    )
+}
+
+/// Sets a new password from a reset link (once, within the hour), signs out every
+/// other session of the account and signs this browser in.
+#[server(prefix = "/api", endpoint = "password/reset")]
+pub async fn reset_password(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<String, AppError> {
+    use super::model::NewPassword;
+    crate::api::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let password = NewPassword::parse(&password, &confirm)?;
+            let hash = super::password::hash_password(password.expose().to_string()).await?;
+            let id = super::links::reset_password(&state.db, &token, &hash).await?;
+            super::session::sign_in(id).await?;
+            let home = super::store::find_user(&state.db, id)
+                .await?
+                .map(|u| u.role().home())
+                .unwrap_or("/");
+            tracing::info!(user_id = id, "password reset");
+            Ok(crate::api::finish_form(home))
         }
         .await,
     )

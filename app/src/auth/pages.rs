@@ -163,6 +163,29 @@ where
     }
 }
 
+/// A page anyone may open (password reset, email verification), with data of its own:
+/// the data is awaited in one boundary and shown outside the app shell.
+#[component]
+pub fn PublicWith<T, F>(data: Resource<Result<T, AppError>>, render: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(d) => view! { <main class="auth-page">{render(d)}</main> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
 /// `/`: sends each person to where they work.
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -216,14 +239,26 @@ pub fn NewPasswordFields(
 #[component]
 pub fn SetupPage() -> impl IntoView {
     view! { <WithSession render=|info: SessionInfo| if info.needs_setup {
-        view! { <SetupForm/> }.into_any()
+        view! { <SetupForm customer=false/> }.into_any()
     } else {
         view! { <NotFoundPage/> }.into_any()
     }/> }
 }
 
+/// `/portal/register`: a customer creates their portal account (the same form and
+/// rules as the first admin's). Someone signed in goes to their start page.
 #[component]
-fn SetupForm() -> impl IntoView {
+pub fn RegisterPage() -> impl IntoView {
+    view! { <WithSession render=|info: SessionInfo| match info {
+        info if info.needs_setup => view! { <NotFoundPage/> }.into_any(),
+        SessionInfo { user: Some(u), .. } => view! { <Redirect path=u.role.home()/> }.into_any(),
+        _ => view! { <SetupForm customer=true/> }.into_any(),
+    }/> }
+}
+
+/// The account form of `/setup` (the first admin) and `/portal/register` (a customer).
+#[component]
+fn SetupForm(customer: bool) -> impl IntoView {
     let setup = ServerAction::<SetupAdmin>::new();
     let value = setup.value();
     Effect::new(move |_| {
@@ -254,19 +289,35 @@ fn SetupForm() -> impl IntoView {
         })
     });
     let error = Signal::derive(move || server_error(value.get()));
+    let (page_title, title, lead, button) = if customer {
+        (
+            "Create an account · Grip",
+            "Create your account",
+            "To submit requests and follow them. We will email you a link to confirm your address.",
+            "Create account",
+        )
+    } else {
+        (
+            "Set up Grip",
+            "Create the first admin account",
+            "Grip has no accounts yet. The first one runs the place: it can invite your team.",
+            "Create admin account",
+        )
+    };
     view! {
-        <Title text="Set up Grip"/>
-        <AuthCard title="Create the first admin account"
-            lead="Grip has no accounts yet. The first one runs the place: it can invite your team.">
+        <Title text=page_title/>
+        <AuthCard title lead>
             <ActionForm action=setup>
+                <input type="hidden" name="kind" value=if customer { "customer" } else { "admin" }/>
                 <Field label="Name" name="name" autocomplete="name" required=true value=name error=name_error/>
                 <Field label="Email" name="email" kind="email" autocomplete="email" required=true value=email error=email_error/>
                 <NewPasswordFields password confirm server_error=error/>
                 <FormError error/>
                 <button type="submit" class="button primary wide" disabled=move || setup.pending().get()>
-                    {move || if setup.pending().get() { "Creating…" } else { "Create admin account" }}
+                    {move || if setup.pending().get() { "Creating…" } else { button }}
                 </button>
             </ActionForm>
+            {customer.then(|| view! { <p class="auth-links">"Have an account? "<a href="/login">"Sign in"</a></p> })}
         </AuthCard>
     }
 }
@@ -319,6 +370,7 @@ fn LoginForm() -> impl IntoView {
                     {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p class="auth-links"><a href="/forgot">"Forgot password?"</a>" · "<a href="/portal/register">"Create an account"</a></p>
         </AuthCard>
     }
 }

@@ -7,6 +7,9 @@ use crate::error::AppError;
 use crate::state::app_state;
 
 const USER_ID_KEY: &str = "user_id";
+/// When this session was signed in (epoch ms): a password reset voids every session
+/// signed in before it (`users.sessions_after`).
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 
 async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
@@ -34,8 +37,13 @@ pub async fn user_of(
 ) -> Result<Option<CurrentUser>, AppError> {
     let id: Option<i64> = session.get(USER_ID_KEY).await.map_err(AppError::internal)?;
     let Some(id) = id else { return Ok(None) };
+    let signed_in_at: i64 = session
+        .get(SIGNED_IN_AT_KEY)
+        .await
+        .map_err(AppError::internal)?
+        .unwrap_or(0);
     match super::store::find_user(db, id).await? {
-        Some(u) if u.active => Ok(Some(u.into_current())),
+        Some(u) if u.active && signed_in_at >= u.sessions_after => Ok(Some(u.into_current())),
         _ => Ok(None),
     }
 }
@@ -47,6 +55,10 @@ pub async fn sign_in(user_id: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
     session
         .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(AppError::internal)?;
+    session
+        .insert(SIGNED_IN_AT_KEY, crate::store::now_ms())
         .await
         .map_err(AppError::internal)?;
     Ok(())

@@ -14,6 +14,9 @@ pub struct UserRow {
     pub password_hash: String,
     pub active: bool,
     pub created_at: i64,
+    /// None until a registered customer opens the verification link.
+    pub verified_at: Option<i64>,
+    pub sessions_after: i64,
 }
 
 impl UserRow {
@@ -34,7 +37,8 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, role, password_hash, active, created_at";
+const USER_COLUMNS: &str =
+    "id, email, name, role, password_hash, active, created_at, verified_at, sessions_after";
 
 pub async fn find_user(db: &Db, id: i64) -> Result<Option<UserRow>, AppError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
@@ -100,8 +104,8 @@ pub async fn create_user(
             }
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, TRUE, $5, $5) RETURNING id",
+            "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at, verified_at)
+             VALUES ($1, $2, $3, $4, TRUE, $5, $5, $5) RETURNING id",
         )
         .bind(new.email.as_str())
         .bind(new.name.as_str())

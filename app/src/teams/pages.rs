@@ -43,6 +43,8 @@ pub fn AdminNav(current: &'static str) -> impl IntoView {
         <nav class="subnav" aria-label="Admin sections">
             <a href="/admin/people" aria-current=here("people")>"People"</a>
             <a href="/admin/teams" aria-current=here("teams")>"Teams"</a>
+            <a href="/admin/customers" aria-current=here("customers")>"Customers"</a>
+            <a href="/admin/outbox" aria-current=here("outbox")>"Outbox"</a>
         </nav>
     }
 }

@@ -154,6 +154,7 @@ pub async fn create_ticket(
                 assignee_id: assignee,
                 tags: &tags,
                 due_at,
+                from_portal: false,
             };
             // The team is checked against the user's own in the creating transaction.
             let ticket = super::store::create_ticket_for(&state.db, &user, new).await?;

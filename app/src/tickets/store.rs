@@ -177,7 +177,7 @@ pub async fn remove_stage(
             for (ticket_id, completed_at) in held {
                 let r = rank::between(last.as_deref(), None).unwrap_or_else(rank::first);
                 let completed = completed_at_in(&target.kind, completed_at, now);
-                sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")
+                sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4, activity_at = $4 WHERE id = $5")
                     .bind(target.id).bind(&r).bind(completed).bind(now).bind(ticket_id).execute(&mut *tx).await?;
                 insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(stage.name.as_str()), Some(target.name.as_str()), now).await?;
                 last = Some(r);
@@ -419,6 +419,8 @@ pub struct NewTicket<'a> {
     pub assignee_id: Option<i64>,
     pub tags: &'a [String],
     pub due_at: Option<i64>,
+    /// Submitted by the customer in the portal (shown as the ticket's source).
+    pub from_portal: bool,
 }
 
 /// Creates a ticket at the top of its team's first stage, with its number, tags and
@@ -449,6 +451,11 @@ async fn create_ticket_checked(
     let (unchecked, admin, viewer_id) = match viewer {
         None => (true, false, 0),
         Some((admin, id)) => (false, admin, id),
+    };
+    let source = if viewer.is_none() && new.from_portal {
+        "portal"
+    } else {
+        "staff"
     };
     let customer_id = new.customer_id.ok_or_else(|| {
         AppError::validation("customer", "Choose the customer this ticket is for.")
@@ -492,14 +499,14 @@ async fn create_ticket_checked(
         let r = rank::between(None, top.as_deref()).unwrap_or_else(rank::first);
         let sql = format!(
             "INSERT INTO tickets (number, title, description, customer_id, team_id, stage_id, rank, priority,
-                                  assignee_id, due_at, created_by, created_at, updated_at, completed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, NULL)
+                                  assignee_id, due_at, created_by, created_at, updated_at, activity_at, completed_at, source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, NULL, $13)
              RETURNING {TICKET_COLUMNS}"
         );
         let ticket = sqlx::query_as::<_, TicketRow>(&sql)
             .bind(number).bind(new.title.as_str()).bind(new.description.trim()).bind(customer_id)
             .bind(new.team_id).bind(stage_id).bind(&r).bind(new.priority.as_str())
-            .bind(new.assignee_id).bind(new.due_at).bind(actor).bind(now)
+            .bind(new.assignee_id).bind(new.due_at).bind(actor).bind(now).bind(source)
             .fetch_one(&mut *tx).await?;
         for tag in new.tags {
             sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
@@ -669,7 +676,7 @@ async fn move_ticket_checked(
             }
         }
         let completed_at = completed_at_in(&to.kind, ticket.completed_at, now);
-        let update = format!("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5 RETURNING {TICKET_COLUMNS}");
+        let update = format!("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4, activity_at = $4 WHERE id = $5 RETURNING {TICKET_COLUMNS}");
         let moved = sqlx::query_as::<_, TicketRow>(&update)
             .bind(to.id).bind(&new_rank).bind(completed_at).bind(now).bind(ticket_id)
             .fetch_one(&mut *tx).await?;
@@ -1050,7 +1057,7 @@ pub async fn bulk_update(
                     }
                     let r = rank::between(last_rank.as_deref(), None).unwrap_or_else(rank::first);
                     let completed = completed_at_in(&to.kind, t.completed_at, now);
-                    sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4 WHERE id = $5")
+                    sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4, activity_at = $4 WHERE id = $5")
                         .bind(to.id).bind(&r).bind(completed).bind(now).bind(t.id).execute(&mut *tx).await?;
                     insert_audit!(&mut *tx, actor, "ticket", t.id, "moved", Some("stage"), Some(from.name.as_str()), Some(to.name.as_str()), now).await?;
                     last_rank = Some(r);

@@ -158,6 +158,7 @@ async fn seeded(app: &TestApp) -> (String, i64) {
         assignee_id: None,
         tags: &[],
         due_at: Some(0),
+        from_portal: false,
     };
     let t = store::create_ticket(&app.db, 1, new).await.unwrap();
     (admin, t.id)

@@ -66,6 +66,7 @@ async fn seeded(app: &TestApp) -> Seeded {
             assignee_id: None,
             tags: &[],
             due_at: None,
+            from_portal: false,
         },
     )
     .await
@@ -969,6 +970,7 @@ async fn second_ticket(app: &TestApp, s: &Seeded, title: &str, customer_email: &
             assignee_id: None,
             tags: &[],
             due_at: None,
+            from_portal: false,
         },
     )
     .await

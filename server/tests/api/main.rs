@@ -6,5 +6,6 @@ mod common;
 mod accounts;
 mod board;
 mod conversation;
+mod portal;
 mod tickets;
 mod workflow;

@@ -83,6 +83,7 @@ async fn ticket(app: &TestApp, f: &Fixture, title: &str) -> TicketRow {
         assignee_id: None,
         tags: &tags,
         due_at: None,
+        from_portal: false,
     };
     store::create_ticket(&app.db, f.actor, new).await.unwrap()
 }
@@ -131,6 +132,7 @@ async fn a_ticket_without_a_customer_is_refused_next_to_the_customer_field(app: 
         assignee_id: None,
         tags: &[],
         due_at: None,
+        from_portal: false,
     };
     let e = store::create_ticket(&app.db, f.actor, new)
         .await
@@ -162,6 +164,7 @@ fn new_from<'a>(title: &'a TicketTitle, team: i64) -> NewTicket<'a> {
         assignee_id: None,
         tags: &[],
         due_at: None,
+        from_portal: false,
     }
 }
 

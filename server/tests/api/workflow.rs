@@ -66,6 +66,7 @@ async fn ticket(app: &TestApp, s: &Seeded, title: &str, priority: Priority) -> T
         assignee_id: None,
         tags: &tags,
         due_at: None,
+        from_portal: false,
     };
     store::create_ticket(&app.db, s.actor, new).await.unwrap()
 }
@@ -398,6 +399,7 @@ async fn a_bulk_change_including_a_ticket_of_another_team_changes_nothing(app: &
             assignee_id: None,
             tags: &[],
             due_at: None,
+            from_portal: false,
         },
     )
     .await

@@ -36,6 +36,7 @@ pub async fn post_message(
                 kind,
                 &body,
                 &files,
+                &state.settings.site_url,
             )
             .await
         }

@@ -181,6 +181,17 @@ fn excerpt(body: &str) -> String {
     out
 }
 
+/// The email a customer gets for a public reply: its text (Markdown reads well as
+/// plain text) and a link to the ticket.
+fn reply_mail(number: i64, title: &str, body: &str, site_url: &str) -> (String, String) {
+    (
+        format!("[#{number}] {title}"),
+        format!(
+            "{body}\n\n---\nReply or follow your request #{number} here:\n{site_url}/portal/tickets/{number}\n"
+        ),
+    )
+}
+
 /// Who writes a message.
 #[derive(Debug, Clone, Copy)]
 pub enum Writer {
@@ -201,6 +212,7 @@ pub async fn post_message(
     kind: MessageKind,
     body: &MessageBody,
     attachments: &[i64],
+    site_url: &str,
 ) -> Result<Message, AppError> {
     let now = now_ms();
     let (author, customer) = match writer {
@@ -239,6 +251,20 @@ pub async fn post_message(
                 ));
             }
         }
+        if !kind.internal() {
+            // The customer sees something new: the portal's "last update".
+            sqlx::query("UPDATE tickets SET activity_at = $1 WHERE id = $2")
+                .bind(now).bind(ticket_id).execute(&mut *tx).await?;
+        }
+        if customer.is_none() && !kind.internal() {
+            // A public reply from staff is also emailed to the customer (never a note).
+            let (number, title, to): (i64, String, String) = sqlx::query_as(
+                "SELECT t.number, t.title, c.email FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = $1",
+            )
+            .bind(ticket_id).fetch_one(&mut *tx).await?;
+            let (subject, text) = reply_mail(number, &title, body.as_str(), site_url);
+            crate::enqueue_mail!(&mut *tx, &to, &subject, &text, now).await?;
+        }
         // What was sent is no longer a draft.
         sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND scope = $2")
             .bind(author).bind(crate::tickets::drafts::Scope::Ticket(ticket_id).key())
@@ -250,6 +276,9 @@ pub async fn post_message(
         tx.commit().await?;
         Ok::<_, AppError>(id)
     }.await)?;
+    if customer.is_none() && !kind.internal() {
+        crate::mail::wake();
+    }
     find_message(db, id, Audience::Staff, author)
         .await?
         .map(|(_, m)| m)

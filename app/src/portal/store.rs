@@ -1,0 +1,491 @@
+//! SQL for the customer portal. One rule decides what a customer may see, and every
+//! query here applies it: a ticket is theirs when it belongs to the customer record
+//! with their account's email, or, for a company manager, to any customer of their
+//! company. Nothing here ever selects an internal note or an internal field.
+
+use crate::auth::model::CurrentUser;
+use crate::db;
+use crate::error::AppError;
+use crate::store::{now_ms, Db};
+use crate::tickets::conversation::model::Message;
+use crate::tickets::conversation::store::{thread, Audience};
+use crate::tickets::store::{like_pattern, move_ticket, Placement};
+
+/// A customer may reopen their ticket for this long after it was closed.
+pub const REOPEN_WINDOW_MS: i64 = 14 * 24 * 3_600_000;
+
+/// Who is looking at the portal, resolved from their account.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub verified: bool,
+    /// The customer record with the account's email (None: no record yet).
+    pub customer_id: Option<i64>,
+    pub company: Option<String>,
+    /// Set for company managers: the company whose tickets they also see.
+    pub managed_company: Option<i64>,
+}
+
+impl Viewer {
+    /// A verified account with a customer record: it may see and write tickets.
+    pub fn active_customer(&self) -> Option<i64> {
+        self.customer_id.filter(|_| self.verified)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ViewerRow {
+    verified_at: Option<i64>,
+    customer_id: Option<i64>,
+    company_id: Option<i64>,
+    company: Option<String>,
+    company_manager: Option<bool>,
+}
+
+pub async fn viewer(db: &Db, user: &CurrentUser) -> Result<Viewer, AppError> {
+    let row = db!(db, pool => sqlx::query_as::<_, ViewerRow>(
+        "SELECT u.verified_at, c.id AS customer_id, c.company_id, co.name AS company, c.company_manager
+           FROM users u
+           LEFT JOIN customers c ON c.email = u.email
+           LEFT JOIN companies co ON co.id = c.company_id
+          WHERE u.id = $1"
+    ).bind(user.id).fetch_optional(pool).await)?
+    .ok_or(AppError::Unauthorized)?;
+    Ok(Viewer {
+        user_id: user.id,
+        name: user.name.clone(),
+        email: user.email.clone(),
+        verified: row.verified_at.is_some(),
+        customer_id: row.customer_id,
+        company: row.company,
+        managed_company: row
+            .company_id
+            .filter(|_| row.company_manager.unwrap_or(false)),
+    })
+}
+
+/// The visibility rule as SQL over `t` (tickets), with the customer id in `$1` and
+/// the managed company (or NULL) in `$2`.
+const VISIBLE: &str =
+    "(t.customer_id = $1 OR t.customer_id IN (SELECT id FROM customers WHERE company_id = $2))";
+
+/// Open or closed, as the customer filters their list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    All,
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortalSort {
+    /// Last activity, newest first.
+    Updated,
+    /// Created, newest first.
+    Created,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub status: StatusFilter,
+    pub sort: PortalSort,
+    pub text: String,
+    /// The key of the last row of the previous page: (sort value, id).
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PortalRow {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub customer: String,
+    pub stage: String,
+    pub label: Option<String>,
+    pub kind: String,
+    pub created_at: i64,
+    pub activity_at: i64,
+}
+
+impl PortalRow {
+    /// The status a customer reads: the stage's customer label, or its name.
+    pub fn status(&self) -> &str {
+        self.label
+            .as_deref()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or(&self.stage)
+    }
+
+    pub fn sort_key(&self, sort: PortalSort) -> (i64, i64) {
+        match sort {
+            PortalSort::Updated => (self.activity_at, self.id),
+            PortalSort::Created => (self.created_at, self.id),
+        }
+    }
+}
+
+const ROW_SELECT: &str = "SELECT t.id, t.number, t.title, c.name AS customer, s.name AS stage,
+        s.customer_label AS label, s.kind, t.created_at, t.activity_at
+   FROM tickets t
+   JOIN stages s ON s.id = t.stage_id
+   JOIN customers c ON c.id = t.customer_id";
+
+/// One page of the viewer's tickets (and, for a manager, their company's), paged by
+/// key: newest first by the chosen order, `limit` rows.
+pub async fn list(db: &Db, viewer: &Viewer, q: &ListQuery) -> Result<Vec<PortalRow>, AppError> {
+    let Some(customer) = viewer.active_customer() else {
+        return Ok(Vec::new());
+    };
+    let column = match q.sort {
+        PortalSort::Updated => "t.activity_at",
+        PortalSort::Created => "t.created_at",
+    };
+    let status = match q.status {
+        StatusFilter::All => "",
+        StatusFilter::Open => " AND t.completed_at IS NULL",
+        StatusFilter::Closed => " AND t.completed_at IS NOT NULL",
+    };
+    let text = q.text.trim().trim_start_matches('#');
+    let number: Option<i64> = text.parse().ok();
+    let search = match (text.is_empty(), number) {
+        (true, _) => "",
+        (false, Some(_)) => " AND t.number = $4",
+        (false, None) => {
+            " AND (lower(t.title) LIKE $5 ESCAPE '\\' OR lower(t.description) LIKE $5 ESCAPE '\\')"
+        }
+    };
+    let (after_value, after_id) = q.after.unwrap_or((i64::MAX, i64::MAX));
+    let sql = format!(
+        "{ROW_SELECT} WHERE {VISIBLE} AND t.merged_into IS NULL{status}{search}
+            AND ({column} < $3 OR ({column} = $3 AND t.id < $6))
+          ORDER BY {column} DESC, t.id DESC LIMIT $7"
+    );
+    let rows = db!(db, pool => sqlx::query_as::<_, PortalRow>(&sql)
+        .bind(customer).bind(viewer.managed_company).bind(after_value)
+        .bind(number.unwrap_or(0)).bind(like_pattern(text)).bind(after_id).bind(q.limit)
+        .fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// How many of the viewer's tickets are open and closed (the filter's counts).
+pub async fn counts(db: &Db, viewer: &Viewer) -> Result<(i64, i64), AppError> {
+    let Some(customer) = viewer.active_customer() else {
+        return Ok((0, 0));
+    };
+    let sql = format!(
+        "SELECT COUNT(CASE WHEN t.completed_at IS NULL THEN 1 END), COUNT(t.completed_at)
+           FROM tickets t WHERE {VISIBLE} AND t.merged_into IS NULL"
+    );
+    Ok(db!(db, pool => sqlx::query_as::<_, (i64, i64)>(&sql)
+        .bind(customer).bind(viewer.managed_company).fetch_one(pool).await)?)
+}
+
+/// A ticket as its customer sees it: no internal field, public messages only.
+#[derive(Debug, Clone)]
+pub struct PortalTicket {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub customer: String,
+    /// Written by someone else of the viewer's company (a manager looking).
+    pub someone_elses: bool,
+    pub status: String,
+    pub kind: String,
+    pub team_id: i64,
+    pub created_at: i64,
+    pub activity_at: i64,
+    pub completed_at: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub messages: Vec<Message>,
+}
+
+impl PortalTicket {
+    pub fn closed(&self) -> bool {
+        self.completed_at.is_some()
+    }
+
+    /// Closed less than [`REOPEN_WINDOW_MS`] ago.
+    pub fn reopenable(&self, now: i64) -> bool {
+        self.completed_at
+            .is_some_and(|at| now - at < REOPEN_WINDOW_MS)
+            && self.merged_into.is_none()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TicketRowP {
+    id: i64,
+    number: i64,
+    title: String,
+    description: String,
+    customer_id: i64,
+    customer: String,
+    stage: String,
+    label: Option<String>,
+    kind: String,
+    team_id: i64,
+    created_at: i64,
+    activity_at: i64,
+    completed_at: Option<i64>,
+    merged_number: Option<i64>,
+}
+
+/// The ticket numbered `number` if the viewer may see it; None otherwise (the caller
+/// answers 404 either way, so a customer learns nothing about other tickets).
+pub async fn ticket(
+    db: &Db,
+    viewer: &Viewer,
+    number: i64,
+) -> Result<Option<PortalTicket>, AppError> {
+    let Some(customer) = viewer.active_customer() else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "SELECT t.id, t.number, t.title, t.description, t.customer_id, c.name AS customer, s.name AS stage,
+                s.customer_label AS label, s.kind, t.team_id, t.created_at, t.activity_at, t.completed_at,
+                m.number AS merged_number
+           FROM tickets t
+           JOIN stages s ON s.id = t.stage_id
+           JOIN customers c ON c.id = t.customer_id
+           LEFT JOIN tickets m ON m.id = t.merged_into
+          WHERE t.number = $3 AND {VISIBLE}"
+    );
+    let row = db!(db, pool => sqlx::query_as::<_, TicketRowP>(&sql)
+        .bind(customer).bind(viewer.managed_company).bind(number).fetch_optional(pool).await)?;
+    let Some(r) = row else { return Ok(None) };
+    let messages = thread(db, r.id, Audience::Customer, viewer.user_id).await?;
+    let status = r.label.filter(|l| !l.trim().is_empty()).unwrap_or(r.stage);
+    Ok(Some(PortalTicket {
+        id: r.id,
+        number: r.number,
+        title: r.title,
+        description: r.description,
+        someone_elses: r.customer_id != customer,
+        customer: r.customer,
+        status,
+        kind: r.kind,
+        team_id: r.team_id,
+        created_at: r.created_at,
+        activity_at: r.activity_at,
+        completed_at: r.completed_at,
+        merged_into: r.merged_number,
+        messages,
+    }))
+}
+
+/// The id of ticket `ticket_id` if the viewer may see it (for uploads and downloads).
+pub async fn visible_ticket(db: &Db, viewer: &Viewer, ticket_id: i64) -> Result<bool, AppError> {
+    let Some(customer) = viewer.active_customer() else {
+        return Ok(false);
+    };
+    let sql = format!("SELECT t.id FROM tickets t WHERE t.id = $3 AND {VISIBLE}");
+    let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
+        .bind(customer).bind(viewer.managed_company).bind(ticket_id).fetch_optional(pool).await)?;
+    Ok(found.is_some())
+}
+
+/// True when message `id` is a public one (a customer may see it and its files).
+pub async fn public_message(db: &Db, id: i64) -> Result<bool, AppError> {
+    let found: Option<bool> = db!(db, pool => sqlx::query_scalar::<_, bool>(
+        "SELECT internal FROM messages WHERE id = $1 AND deleted_at IS NULL"
+    ).bind(id).fetch_optional(pool).await)?;
+    Ok(found == Some(false))
+}
+
+/// A team customers may ask.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PortalTeam {
+    pub id: i64,
+    pub name: String,
+}
+
+pub async fn portal_teams(db: &Db) -> Result<Vec<PortalTeam>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, PortalTeam>(
+        "SELECT t.id, t.name FROM teams t
+          WHERE t.archived = FALSE AND t.accepts_portal = TRUE
+            AND EXISTS (SELECT 1 FROM stages s WHERE s.team_id = t.id)
+          ORDER BY lower(t.name), t.id"
+    ).fetch_all(pool).await)?)
+}
+
+/// The first stage of `kind` in a team's pipeline.
+async fn first_stage_of(db: &Db, team_id: i64, kind: &str) -> Result<Option<i64>, AppError> {
+    Ok(db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM stages WHERE team_id = $1 AND kind = $2 ORDER BY position, id LIMIT 1"
+    ).bind(team_id).bind(kind).fetch_optional(pool).await)?)
+}
+
+/// Records a customer's activity on a ticket (the list's "last update").
+pub async fn touch(db: &Db, ticket_id: i64) -> Result<(), AppError> {
+    db!(db, pool => sqlx::query("UPDATE tickets SET activity_at = $1 WHERE id = $2")
+        .bind(now_ms()).bind(ticket_id).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// After a customer's reply: a ticket waiting for them goes back to the team's first
+/// open stage, recorded as done by the customer.
+pub async fn wake_if_waiting(db: &Db, viewer: &Viewer, t: &PortalTicket) -> Result<(), AppError> {
+    if t.kind != "waiting" {
+        return Ok(());
+    }
+    if let Some(open) = first_stage_of(db, t.team_id, "open").await? {
+        move_ticket(db, viewer.user_id, t.id, open, Placement::default()).await?;
+    }
+    Ok(())
+}
+
+/// "This is solved": the ticket goes to its team's first done stage.
+pub async fn close(db: &Db, viewer: &Viewer, t: &PortalTicket) -> Result<(), AppError> {
+    if t.closed() {
+        return Ok(());
+    }
+    let done = first_stage_of(db, t.team_id, "done")
+        .await?
+        .ok_or_else(|| {
+            AppError::conflict(
+                "ticket",
+                "This ticket cannot be closed here: ask us to close it.",
+            )
+        })?;
+    move_ticket(db, viewer.user_id, t.id, done, Placement::default()).await?;
+    Ok(())
+}
+
+/// Reopens a ticket closed less than 14 days ago: back to the first open stage.
+pub async fn reopen(db: &Db, viewer: &Viewer, t: &PortalTicket) -> Result<(), AppError> {
+    if !t.closed() {
+        return Ok(());
+    }
+    if !t.reopenable(now_ms()) {
+        return Err(AppError::conflict(
+            "ticket",
+            "This ticket was closed more than 14 days ago: please open a new request.",
+        ));
+    }
+    let open = first_stage_of(db, t.team_id, "open")
+        .await?
+        .ok_or_else(|| {
+            AppError::conflict(
+                "ticket",
+                "This ticket cannot be reopened here: please open a new request.",
+            )
+        })?;
+    move_ticket(db, viewer.user_id, t.id, open, Placement::default()).await?;
+    Ok(())
+}
+
+/// The email that confirms a submitted request: its number and a link.
+pub async fn confirm_submission(
+    db: &Db,
+    viewer: &Viewer,
+    number: i64,
+    title: &str,
+    site_url: &str,
+) -> Result<(), AppError> {
+    let subject = format!("[#{number}] We have received your request");
+    let body = format!(
+        "Hello {},\n\nthank you: your request “{title}” has the number #{number}. We will answer you there and by email.\n\nFollow it here:\n{site_url}/portal/tickets/{number}\n",
+        viewer.name
+    );
+    let now = now_ms();
+    db!(db, pool => crate::enqueue_mail!(pool, viewer.email.as_str(), &subject, &body, now).await.map(|_| ()))?;
+    crate::mail::wake();
+    Ok(())
+}
+
+// ---- Admin → Customers: portal accounts, their company and manager flag -------------
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub verified_at: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub company: Option<String>,
+    pub company_manager: Option<bool>,
+}
+
+/// Customer accounts by id (newest first), matching `text` in name or email; paged by
+/// the last id of the previous page.
+pub async fn customer_accounts(
+    db: &Db,
+    text: &str,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AccountRow>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, AccountRow>(
+        "SELECT u.id AS user_id, u.name, u.email, u.verified_at, c.id AS customer_id,
+                co.name AS company, c.company_manager
+           FROM users u
+           LEFT JOIN customers c ON c.email = u.email
+           LEFT JOIN companies co ON co.id = c.company_id
+          WHERE u.role = 'customer' AND u.id < $1
+            AND ($2 = '%%' OR lower(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')
+          ORDER BY u.id DESC LIMIT $3"
+    ).bind(before.unwrap_or(i64::MAX)).bind(like_pattern(text.trim())).bind(limit).fetch_all(pool).await)?)
+}
+
+/// Puts a customer in a company (created when new; none when `company` is blank) and
+/// sets whether they manage it, with audit rows for what changed.
+pub async fn set_company(
+    db: &Db,
+    actor: i64,
+    customer_id: i64,
+    company: &str,
+    manager: bool,
+) -> Result<(), AppError> {
+    use crate::store::BeginWrite;
+    let company = company.trim();
+    if company.chars().count() > 200 {
+        return Err(AppError::validation(
+            "company",
+            "Use at most 200 characters.",
+        ));
+    }
+    if manager && company.is_empty() {
+        return Err(AppError::validation(
+            "company",
+            "A company manager needs a company: enter its name.",
+        ));
+    }
+    let now = now_ms();
+    let _writing = db.write_lock().await;
+    db!(db, pool => async {
+        let mut tx = pool.begin_write().await?;
+        let old: Option<(Option<String>, bool)> = sqlx::query_as(
+            "SELECT co.name, c.company_manager FROM customers c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = $1",
+        )
+        .bind(customer_id).fetch_optional(&mut *tx).await?;
+        let Some((old_company, old_manager)) = old else {
+            return Err(AppError::NotFound);
+        };
+        let company_id: Option<i64> = if company.is_empty() {
+            None
+        } else {
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
+                .bind(company).fetch_optional(&mut *tx).await?;
+            match found {
+                Some(id) => Some(id),
+                None => Some(sqlx::query_scalar("INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id")
+                    .bind(company).bind(now).fetch_one(&mut *tx).await?),
+            }
+        };
+        sqlx::query("UPDATE customers SET company_id = $1, company_manager = $2 WHERE id = $3")
+            .bind(company_id).bind(manager).bind(customer_id).execute(&mut *tx).await?;
+        let new_company = (!company.is_empty()).then_some(company);
+        if old_company.as_deref() != new_company {
+            crate::insert_audit!(&mut *tx, actor, "customer", customer_id, "updated", Some("company"), old_company.as_deref(), new_company, now).await?;
+        }
+        if old_manager != manager {
+            let (o, n) = (old_manager.to_string(), manager.to_string());
+            crate::insert_audit!(&mut *tx, actor, "customer", customer_id, "updated", Some("company_manager"), Some(o.as_str()), Some(n.as_str()), now).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    }.await)
+}

@@ -1,0 +1,451 @@
+//! The portal's two form posts that carry files (plain axum, as `multipart/form-data`
+//! from an ordinary HTML form, so they work without JavaScript):
+//!
+//! - `POST /portal/new`: title, description, priority, team and attachments: a new
+//!   ticket from the customer, then its confirmation page and email.
+//! - `POST /portal/tickets/{number}/reply`: a reply with attachments; a ticket that
+//!   was waiting for the customer goes back to the team's first open stage.
+//!
+//! Everything is checked before anything is written: a refused post writes nothing,
+//! and goes back to its page with the message next to its field and what was typed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tower_sessions::Session;
+
+use app::error::AppError;
+use app::portal::store::{self as portal, Viewer};
+use app::state::AppState;
+use app::tickets::conversation::files;
+use app::tickets::conversation::model::{
+    clean_file_name, too_large_message, MessageBody, MessageKind,
+};
+use app::tickets::conversation::store::Writer;
+use app::tickets::model::{Priority, TicketTitle};
+
+/// At most this many files in one post, and this many bytes in a text field.
+const MAX_FILES: usize = 10;
+const MAX_TEXT: usize = 200_000;
+
+fn see_other(to: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// A file received in full into a temporary file, hashed while it arrived.
+struct Spooled {
+    temp: PathBuf,
+    sha256: String,
+    size: i64,
+    name: String,
+    content_type: String,
+}
+
+/// A multipart form: its text fields and its files.
+struct Form {
+    fields: HashMap<String, String>,
+    files: Vec<Spooled>,
+}
+
+impl Form {
+    fn text(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    async fn discard(self) {
+        for f in self.files {
+            let _ = tokio::fs::remove_file(&f.temp).await;
+        }
+    }
+}
+
+/// Reads the whole form, spooling each file (at most `limit` bytes, at most
+/// [`MAX_FILES`]) to a temporary file in the attachments directory. On error,
+/// nothing is left behind.
+async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
+    let mut multipart = Multipart::from_request(req, state)
+        .await
+        .map_err(|e| AppError::validation("form", format!("The form could not be read: {e}")))?;
+    let mut form = Form {
+        fields: HashMap::new(),
+        files: Vec::new(),
+    };
+    let result =
+        async {
+            while let Some(mut field) = multipart.next_field().await.map_err(|e| {
+                AppError::validation("form", format!("The form could not be read: {e}"))
+            })? {
+                let name = field.name().unwrap_or_default().to_string();
+                if let Some(file_name) = field.file_name().map(str::to_string) {
+                    if file_name.is_empty() {
+                        // The browser sends an empty part for a file input left empty.
+                        while field.chunk().await.ok().flatten().is_some() {}
+                        continue;
+                    }
+                    if form.files.len() >= MAX_FILES {
+                        return Err(AppError::validation(
+                            "attachments",
+                            format!("Attach at most {MAX_FILES} files at a time."),
+                        ));
+                    }
+                    let name = clean_file_name(&file_name);
+                    let content_type = field
+                        .content_type()
+                        .filter(|t| t.len() <= 100 && t.contains('/'))
+                        .unwrap_or("application/octet-stream")
+                        .to_ascii_lowercase();
+                    let dir = state.settings.attachments_dir.join("incoming");
+                    tokio::fs::create_dir_all(&dir)
+                        .await
+                        .map_err(AppError::internal)?;
+                    let temp = dir.join(format!("portal-{:016x}", rand::random::<u64>()));
+                    let limit = state.settings.upload_limit_bytes;
+                    let mut out = tokio::fs::File::create(&temp)
+                        .await
+                        .map_err(AppError::internal)?;
+                    // Registered before writing, so an error below still removes it.
+                    form.files.push(Spooled {
+                        temp: temp.clone(),
+                        sha256: String::new(),
+                        size: 0,
+                        name: name.clone(),
+                        content_type,
+                    });
+                    let mut hasher = Sha256::new();
+                    let mut size: u64 = 0;
+                    while let Some(chunk) = field.chunk().await.map_err(|e| {
+                        AppError::validation(
+                            "attachments",
+                            format!("“{name}” did not arrive whole: {e}"),
+                        )
+                    })? {
+                        size += chunk.len() as u64;
+                        if size > limit {
+                            return Err(AppError::validation(
+                                "attachments",
+                                too_large_message(&name, limit),
+                            ));
+                        }
+                        hasher.update(&chunk);
+                        out.write_all(&chunk).await.map_err(AppError::internal)?;
+                    }
+                    out.flush().await.map_err(AppError::internal)?;
+                    if let Some(last) = form.files.last_mut() {
+                        last.sha256 = hasher
+                            .finalize()
+                            .iter()
+                            .map(|b| format!("{b:02x}"))
+                            .collect();
+                        last.size = size as i64;
+                    }
+                } else {
+                    let mut text = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(|e| {
+                        AppError::validation("form", format!("The form could not be read: {e}"))
+                    })? {
+                        text.extend_from_slice(&chunk);
+                        if text.len() > MAX_TEXT {
+                            return Err(AppError::validation(&name, "This is too long."));
+                        }
+                    }
+                    form.fields
+                        .insert(name, String::from_utf8_lossy(&text).into_owned());
+                }
+            }
+            Ok(())
+        }
+        .await;
+    match result {
+        Ok(()) => Ok(form),
+        Err(e) => {
+            form.discard().await;
+            Err(e)
+        }
+    }
+}
+
+/// The signed-in account as a portal viewer, or where to send the browser instead.
+async fn portal_viewer(
+    state: &AppState,
+    session: &Session,
+    back: &str,
+) -> Result<Viewer, Response> {
+    let to_login = || {
+        see_other(&format!(
+            "/login?next={}",
+            app::ui::encode_query_value(back)
+        ))
+    };
+    match app::auth::session::user_of(session, &state.db).await {
+        Ok(Some(user)) => portal::viewer(&state.db, &user)
+            .await
+            .map_err(|_| to_login()),
+        _ => Err(to_login()),
+    }
+}
+
+/// Stores the spooled files as pending attachments of `ticket_id` by `uploader`.
+async fn store_files(
+    state: &AppState,
+    files: Vec<Spooled>,
+    ticket_id: i64,
+    uploader: i64,
+) -> Result<Vec<i64>, AppError> {
+    let mut ids = Vec::new();
+    for f in files {
+        let a = files::store_upload(
+            &state.db,
+            &state.settings.attachments_dir,
+            &f.temp,
+            &f.sha256,
+            f.size,
+            ticket_id,
+            uploader,
+            &f.name,
+            &f.content_type,
+        )
+        .await?;
+        ids.push(a.id);
+    }
+    Ok(ids)
+}
+
+fn file_list(form: &Form) -> String {
+    let names: Vec<&str> = form.files.iter().map(|f| f.name.as_str()).collect();
+    format!("Attached: {}", names.join(", "))
+}
+
+/// The checked fields of a new request.
+struct NewRequest {
+    title: TicketTitle,
+    description: String,
+    priority: Priority,
+    team_id: i64,
+}
+
+async fn check_new(state: &AppState, form: &Form) -> Result<NewRequest, AppError> {
+    let title = TicketTitle::parse(form.text("title"))?;
+    let description = MessageBody::parse(form.text("description")).map_err(|e| {
+        AppError::validation(
+            "description",
+            e.message_for("body").unwrap_or_default().replace(
+                "Write a message first.",
+                "Describe what you need help with.",
+            ),
+        )
+    })?;
+    let priority = match Priority::parse(form.text("priority")) {
+        Ok(p) if p != Priority::Urgent => p,
+        _ => {
+            return Err(AppError::validation(
+                "priority",
+                "Choose low, normal or high.",
+            ));
+        }
+    };
+    let teams = portal::portal_teams(&state.db).await?;
+    let team_id = form
+        .text("team")
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| teams.iter().any(|t| t.id == *id))
+        .or_else(|| (teams.len() == 1).then(|| teams[0].id))
+        .ok_or_else(|| AppError::validation("team", "Choose what you need help with."))?;
+    Ok(NewRequest {
+        title,
+        description: description.as_str().to_string(),
+        priority,
+        team_id,
+    })
+}
+
+pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Request) -> Response {
+    let viewer = match portal_viewer(&state, &session, "/portal/new").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(customer) = viewer.active_customer() else {
+        // The page says why (email not confirmed, or a staff account).
+        return see_other("/portal/new");
+    };
+    let refused = |e: AppError, form: Option<&Form>| {
+        let typed: Vec<(&str, &str)> = form
+            .map(|f| {
+                ["title", "description", "priority", "team"]
+                    .into_iter()
+                    .map(|n| (n, f.text(n)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        see_other(&app::api::refusal_location(
+            "/portal/new",
+            "/portal/new",
+            &e,
+            &typed,
+        ))
+    };
+    let form = match read_form(&state, req).await {
+        Ok(f) => f,
+        Err(e) => return refused(e, None),
+    };
+    let new = match check_new(&state, &form).await {
+        Ok(n) => n,
+        Err(e) => {
+            let r = refused(e, Some(&form));
+            form.discard().await;
+            return r;
+        }
+    };
+    let created = app::tickets::store::create_ticket(
+        &state.db,
+        viewer.user_id,
+        app::tickets::store::NewTicket {
+            title: &new.title,
+            description: &new.description,
+            customer_id: Some(customer),
+            team_id: new.team_id,
+            priority: new.priority,
+            assignee_id: None,
+            tags: &[],
+            due_at: None,
+            from_portal: true,
+        },
+    )
+    .await;
+    let ticket = match created {
+        Ok(t) => t,
+        Err(e) => {
+            let r = refused(e, Some(&form));
+            form.discard().await;
+            return r;
+        }
+    };
+    if !form.files.is_empty() {
+        let body = file_list(&form);
+        let stored = async {
+            let ids = store_files(&state, form.files, ticket.id, viewer.user_id).await?;
+            let body = MessageBody::parse(&body)?;
+            app::tickets::conversation::store::post_message(
+                &state.db,
+                ticket.id,
+                Writer::Customer {
+                    user: viewer.user_id,
+                    customer,
+                },
+                MessageKind::Reply,
+                &body,
+                &ids,
+                &state.settings.site_url,
+            )
+            .await
+        }
+        .await;
+        if let Err(e) = stored {
+            tracing::error!(ticket = ticket.number, error = %e, "attachments of a new portal ticket were not stored");
+        }
+    }
+    if let Err(e) = portal::confirm_submission(
+        &state.db,
+        &viewer,
+        ticket.number,
+        new.title.as_str(),
+        &state.settings.site_url,
+    )
+    .await
+    {
+        tracing::warn!(ticket = ticket.number, error = %e, "the confirmation email was not queued");
+    }
+    tracing::info!(ticket = ticket.number, "portal ticket submitted");
+    see_other(&format!("/portal/tickets/{}?submitted=1", ticket.number))
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    req: Request,
+) -> Response {
+    let Ok(number) = number.trim_start_matches('#').parse::<i64>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let page = format!("/portal/tickets/{number}");
+    let viewer = match portal_viewer(&state, &session, &page).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    // Anyone else's ticket, or none at all: the same 404, and nothing is read.
+    let ticket = match portal::ticket(&state.db, &viewer, number).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    let Some(customer) = viewer.active_customer() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let endpoint = format!("/portal/tickets/{number}/reply");
+    let refused = |e: AppError, form: Option<&Form>| {
+        let typed: Vec<(&str, &str)> = form
+            .map(|f| vec![("body", f.text("body"))])
+            .unwrap_or_default();
+        see_other(&app::api::refusal_location(&page, &endpoint, &e, &typed))
+    };
+    if ticket.closed() {
+        return refused(
+            AppError::conflict(
+                "body",
+                "This ticket is closed: reopen it to reply, or open a new request.",
+            ),
+            None,
+        );
+    }
+    let form = match read_form(&state, req).await {
+        Ok(f) => f,
+        Err(e) => return refused(e, None),
+    };
+    let body = match MessageBody::parse(form.text("body")) {
+        Ok(b) => b,
+        Err(e) => {
+            let r = refused(e, Some(&form));
+            form.discard().await;
+            return r;
+        }
+    };
+    let typed_body = form.text("body").to_string();
+    let posted = async {
+        let ids = store_files(&state, form.files, ticket.id, viewer.user_id).await?;
+        app::tickets::conversation::store::post_message(
+            &state.db,
+            ticket.id,
+            Writer::Customer {
+                user: viewer.user_id,
+                customer,
+            },
+            MessageKind::Reply,
+            &body,
+            &ids,
+            &state.settings.site_url,
+        )
+        .await?;
+        portal::wake_if_waiting(&state.db, &viewer, &ticket).await
+    }
+    .await;
+    match posted {
+        Ok(()) => see_other(&format!("{page}?sent=1")),
+        Err(e) => see_other(&app::api::refusal_location(
+            &page,
+            &endpoint,
+            &e,
+            &[("body", &typed_body)],
+        )),
+    }
+}

@@ -1,0 +1,940 @@
+//! The customer portal through the real router on both backends, written as an
+//! attacker would try it: another customer's ticket by number, by id, through every
+//! server function and attachment URL; internal notes by any path; submitting before
+//! verifying; reusing a reset link. Also the happy paths: register, verify, submit
+//! with a file, follow, reply, close and reopen, company managers.
+
+use app::auth::model::{Email, PersonName};
+use app::tickets::conversation::model::{MessageBody, MessageKind};
+use app::tickets::conversation::store::{self as conversation, Writer};
+use app::tickets::model::{Priority, TicketTitle};
+use app::tickets::store::{self, NewTicket};
+use axum::body::Body;
+use http::{header, Request, StatusCode};
+
+use crate::common::{Reply, TestApp, STAFF_PASSWORD};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_customer_registers_verifies_and_submits_a_ticket_with_a_file,
+    an_unverified_customer_cannot_submit_and_is_told_why,
+    a_customer_gets_404_for_anyone_elses_ticket_whatever_the_path,
+    a_customer_never_receives_an_internal_note_or_its_file,
+    replying_to_a_waiting_ticket_reopens_it_and_the_customer_can_close_and_reopen,
+    a_reset_link_works_once_expires_and_signs_out_other_sessions,
+    a_company_manager_sees_company_tickets_and_a_plain_member_does_not,
+    a_registered_customer_takes_over_the_record_an_agent_created,
+    a_refused_submission_writes_nothing_and_keeps_what_was_typed,
+    the_list_filters_sorts_searches_and_pages,
+);
+
+const PASSWORD: &str = "customer password is long";
+
+/// Registers a customer through `/portal/register`'s server function; returns the
+/// signed-in cookie.
+async fn register(app: &TestApp, name: &str, email: &str) -> String {
+    let r = app
+        .call(
+            "/api/setup",
+            &[
+                ("name", name),
+                ("email", email),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+                ("kind", "customer"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "register failed: {}", r.body);
+    r.cookie().expect("registering signs in")
+}
+
+/// The newest outbox mail to `to`: (subject, body).
+async fn last_mail(app: &TestApp, to: &str) -> Option<(String, String)> {
+    app::db!(&app.db, pool => sqlx::query_as::<_, (String, String)>(
+        "SELECT subject, body FROM outbox WHERE to_addr = $1 ORDER BY id DESC LIMIT 1"
+    ).bind(to).fetch_optional(pool).await)
+    .unwrap()
+}
+
+async fn mails_to(app: &TestApp, to: &str) -> Vec<String> {
+    app::db!(&app.db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT body FROM outbox WHERE to_addr = $1 ORDER BY id"
+    ).bind(to).fetch_all(pool).await)
+    .unwrap()
+}
+
+/// The token of the link in a mail body (`?token=…`).
+fn token_in(body: &str) -> String {
+    let start = body.find("token=").expect("a link with a token") + 6;
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect()
+}
+
+async fn verify(app: &TestApp, email: &str) {
+    let (_, body) = last_mail(app, email).await.expect("a verification mail");
+    let r = app
+        .get(&format!("/portal/verify?token={}", token_in(&body)), None)
+        .await;
+    assert!(
+        r.body.contains("Your email is confirmed"),
+        "verification failed: {}",
+        r.body
+    );
+}
+
+/// A registered and verified customer's cookie.
+async fn verified_customer(app: &TestApp, name: &str, email: &str) -> String {
+    let cookie = register(app, name, email).await;
+    verify(app, email).await;
+    cookie
+}
+
+/// Posts a multipart form as a browser does (`files`: field, file name, type, bytes).
+async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+    cookie: Option<&str>,
+) -> Reply {
+    let boundary = "----gripboundary7MA4YWxkTrZu0gW";
+    let mut body: Vec<u8> = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, file, ctype, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: {ctype}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut b = Request::post(path)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::ACCEPT, "text/html")
+        .header(header::HOST, "grip.test")
+        .header(header::ORIGIN, "http://grip.test");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    app.send(b.body(Body::from(body)).unwrap()).await
+}
+
+/// Submits a ticket in the portal; returns its number.
+async fn submit(
+    app: &TestApp,
+    cookie: &str,
+    title: &str,
+    files: &[(&str, &str, &str, &[u8])],
+) -> i64 {
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", title),
+            ("description", "It **broke** this morning."),
+            ("priority", "high"),
+        ],
+        files,
+        Some(cookie),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.location().unwrap();
+    assert!(to.ends_with("?submitted=1"), "went to {to}");
+    to.trim_start_matches("/portal/tickets/")
+        .trim_end_matches("?submitted=1")
+        .parse()
+        .unwrap()
+}
+
+async fn ticket_id(app: &TestApp, number: i64) -> i64 {
+    app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM tickets WHERE number = $1")
+        .bind(number).fetch_one(pool).await)
+    .unwrap()
+}
+
+async fn admin_id(app: &TestApp) -> i64 {
+    app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(pool).await).unwrap()
+}
+
+/// A staff message on a ticket (as the ticket page's composer posts it).
+async fn staff_says(app: &TestApp, ticket: i64, kind: MessageKind, text: &str) {
+    conversation::post_message(
+        &app.db,
+        ticket,
+        Writer::Staff(admin_id(app).await),
+        kind,
+        &MessageBody::parse(text).unwrap(),
+        &[],
+        "http://grip.test",
+    )
+    .await
+    .unwrap();
+}
+
+async fn stage_kind(app: &TestApp, number: i64) -> String {
+    app::db!(&app.db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT s.kind FROM tickets t JOIN stages s ON s.id = t.stage_id WHERE t.number = $1"
+    ).bind(number).fetch_one(pool).await)
+    .unwrap()
+}
+
+async fn a_customer_registers_verifies_and_submits_a_ticket_with_a_file(app: &TestApp) {
+    app.setup_admin().await;
+    let cookie = register(app, "Cora Customer", "Cora@Initech.example").await;
+    let (subject, body) = last_mail(app, "cora@initech.example").await.unwrap();
+    assert_eq!(subject, "Confirm your email address");
+    assert!(
+        body.contains("http://127.0.0.1:3000/portal/verify?token=")
+            || body.contains("/portal/verify?token=")
+    );
+    // The token is stored only as a hash.
+    let token = token_in(&body);
+    let stored: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM email_tokens WHERE token_hash = $1").bind(&token).fetch_one(pool).await).unwrap();
+    assert_eq!(stored, 0);
+    verify(app, "cora@initech.example").await;
+    // A second use of the same link does nothing.
+    let again = app
+        .get(&format!("/portal/verify?token={token}"), None)
+        .await;
+    assert!(again.body.contains("expired or was already used"));
+
+    let number = submit(
+        app,
+        &cookie,
+        "Invoice PDF is empty",
+        &[(
+            "attachments",
+            "screen.png",
+            "image/png",
+            b"PNG fake image bytes",
+        )],
+    )
+    .await;
+    let (source, priority): (String, String) = app::db!(&app.db, pool => sqlx::query_as(
+        "SELECT source, priority FROM tickets WHERE number = $1").bind(number).fetch_one(pool).await).unwrap();
+    assert_eq!((source.as_str(), priority.as_str()), ("portal", "high"));
+    // The confirmation page and email carry the number.
+    let page = app
+        .get(
+            &format!("/portal/tickets/{number}?submitted=1"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("your request #{number} is in")));
+    assert!(page.body.contains("screen.png"));
+    let (subject, body) = last_mail(app, "cora@initech.example").await.unwrap();
+    assert!(subject.contains(&format!("#{number}")));
+    assert!(body.contains(&format!("/portal/tickets/{number}")));
+    // The file downloads for its customer.
+    let id: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM attachments WHERE name = 'screen.png'").fetch_one(pool).await)
+    .unwrap();
+    let file = app
+        .get(&format!("/attachments/{id}/screen.png"), Some(&cookie))
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body.as_bytes(), b"PNG fake image bytes");
+    // The list shows it.
+    let list = app.get("/portal", Some(&cookie)).await;
+    assert!(list.body.contains("Invoice PDF is empty"), "{}", list.body);
+}
+
+async fn an_unverified_customer_cannot_submit_and_is_told_why(app: &TestApp) {
+    app.setup_admin().await;
+    let cookie = register(app, "Una Verified", "una@example.com").await;
+    let page = app.get("/portal", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Confirm your email to continue"));
+    assert!(page.body.contains("Resend the email"));
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Let me in"),
+            ("description", "Please"),
+            ("priority", "low"),
+        ],
+        &[],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location().as_deref(), Some("/portal/new"));
+    let count: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tickets").fetch_one(pool).await).unwrap();
+    assert_eq!(count, 0);
+    // Resend: a new mail, the old link stops working; at most once a minute.
+    let (_, first) = last_mail(app, "una@example.com").await.unwrap();
+    app::db!(&app.db, pool => sqlx::query("UPDATE email_tokens SET created_at = created_at - 120000")
+        .execute(pool).await.map(|_| ())).unwrap();
+    let r = app.call("/api/verify/resend", &[], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.call("/api/verify/resend", &[], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let old = app
+        .get(&format!("/portal/verify?token={}", token_in(&first)), None)
+        .await;
+    assert!(old.body.contains("expired or was already used"));
+    verify(app, "una@example.com").await;
+    let page = app.get("/portal", Some(&cookie)).await;
+    assert!(!page.body.contains("Confirm your email to continue"));
+}
+
+async fn a_customer_gets_404_for_anyone_elses_ticket_whatever_the_path(app: &TestApp) {
+    app.setup_admin().await;
+    let owner = verified_customer(app, "Olga Owner", "olga@example.com").await;
+    let number = submit(
+        app,
+        &owner,
+        "Olga's secret title",
+        &[("attachments", "olga.txt", "text/plain", b"olga's file")],
+    )
+    .await;
+    let id = ticket_id(app, number).await;
+    let file: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM attachments WHERE name = 'olga.txt'").fetch_one(pool).await)
+    .unwrap();
+    let mallory = verified_customer(app, "Mallory", "mallory@example.com").await;
+    let secret = "Olga's secret title";
+
+    let page = app
+        .get(&format!("/portal/tickets/{number}"), Some(&mallory))
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains(secret));
+    let missing = app.get("/portal/tickets/999999", Some(&mallory)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let list = app.get("/portal?status=all", Some(&mallory)).await;
+    assert!(!list.body.contains(secret));
+    let search = app
+        .get(&format!("/portal?status=all&q={number}"), Some(&mallory))
+        .await;
+    assert!(!search.body.contains(secret));
+    let dl = app
+        .get(&format!("/attachments/{file}/olga.txt"), Some(&mallory))
+        .await;
+    assert_eq!(dl.status, StatusCode::NOT_FOUND);
+    let staff_page = app.get(&format!("/tickets/{number}"), Some(&mallory)).await;
+    assert!(!staff_page.body.contains(secret));
+    let reply = post_multipart(
+        app,
+        &format!("/portal/tickets/{number}/reply"),
+        &[("body", "mine now")],
+        &[],
+        Some(&mallory),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    for (fn_path, args) in [
+        ("/api/portal/close", vec![("number", number.to_string())]),
+        ("/api/portal/reopen", vec![("number", number.to_string())]),
+        (
+            "/api/page",
+            vec![
+                ("path", format!("/portal/tickets/{number}")),
+                ("query", String::new()),
+            ],
+        ),
+        ("/api/tickets/get", vec![("number", number.to_string())]),
+    ] {
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = app.call(fn_path, &args, Some(&mallory)).await;
+        assert!(!r.body.contains(secret), "{fn_path} leaked: {}", r.body);
+        assert!(
+            r.status.is_client_error(),
+            "{fn_path} answered {}",
+            r.status
+        );
+    }
+    // Every registered server function, with every argument naming the ticket's number
+    // or id, gives Mallory nothing of it.
+    for path in leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()) {
+        for value in [number.to_string(), id.to_string()] {
+            let args = [
+                ("number", value.as_str()),
+                ("ticket_id", value.as_str()),
+                ("id", value.as_str()),
+                ("path", "/portal/tickets/1001"),
+                ("query", ""),
+            ];
+            let r = app.call(&path, &args, Some(&mallory)).await;
+            assert!(!r.body.contains(secret), "{path} leaked: {}", r.body);
+        }
+    }
+    // Nothing changed.
+    assert_eq!(stage_kind(app, number).await, "open");
+}
+
+async fn a_customer_never_receives_an_internal_note_or_its_file(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let cookie = verified_customer(app, "Cora Customer", "cora@example.com").await;
+    let number = submit(app, &cookie, "Printer on fire", &[]).await;
+    let id = ticket_id(app, number).await;
+    staff_says(
+        app,
+        id,
+        MessageKind::Note,
+        "INTERNAL: customer is on a legacy plan",
+    )
+    .await;
+    staff_says(app, id, MessageKind::Reply, "We are sending a technician.").await;
+    // A note with a file, as the composer posts it.
+    let up = app
+        .upload(
+            id,
+            "internal.txt",
+            "text/plain",
+            b"staff only".to_vec(),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+    let file = up.json()["id"].as_i64().unwrap();
+    let r = app
+        .call(
+            "/api/tickets/messages/post",
+            &[
+                ("ticket_id", &id.to_string()),
+                ("kind", "note"),
+                ("body", "INTERNAL: see the attached file"),
+                ("attachment_ids[0]", &file.to_string()),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let page = app
+        .get(&format!("/portal/tickets/{number}"), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("We are sending a technician."));
+    assert!(!page.body.contains("INTERNAL"), "a note reached the portal");
+    assert!(!page.body.contains("internal.txt"));
+    let data = app
+        .call(
+            "/api/page",
+            &[
+                ("path", &format!("/portal/tickets/{number}")),
+                ("query", ""),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert!(data.body.contains("technician") && !data.body.contains("INTERNAL"));
+    let dl = app
+        .get(&format!("/attachments/{file}/internal.txt"), Some(&cookie))
+        .await;
+    assert_eq!(dl.status, StatusCode::NOT_FOUND);
+    // The public reply was emailed; the notes never were.
+    let mails = mails_to(app, "cora@example.com").await.join("\n");
+    assert!(mails.contains("We are sending a technician."));
+    assert!(!mails.contains("INTERNAL"));
+}
+
+async fn replying_to_a_waiting_ticket_reopens_it_and_the_customer_can_close_and_reopen(
+    app: &TestApp,
+) {
+    app.setup_admin().await;
+    let cookie = verified_customer(app, "Cora Customer", "cora@example.com").await;
+    let number = submit(app, &cookie, "Where is my order", &[]).await;
+    let id = ticket_id(app, number).await;
+    let waiting: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT s.id FROM stages s JOIN tickets t ON t.team_id = s.team_id WHERE t.id = $1 AND s.kind = 'waiting'"
+    ).bind(id).fetch_one(pool).await).unwrap();
+    store::move_ticket(
+        &app.db,
+        admin_id(app).await,
+        id,
+        waiting,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let r = post_multipart(
+        app,
+        &format!("/portal/tickets/{number}/reply"),
+        &[("body", "Here is the **tracking** number.")],
+        &[("attachments", "receipt.txt", "text/plain", b"receipt")],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location().as_deref(),
+        Some(format!("/portal/tickets/{number}?sent=1").as_str())
+    );
+    assert_eq!(stage_kind(app, number).await, "open");
+    let customer_user: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM users WHERE email = 'cora@example.com'").fetch_one(pool).await)
+    .unwrap();
+    let trail = app::audit::audit_for(&app.db, "ticket", id).await.unwrap();
+    assert!(trail.iter().any(|a| a.action == "moved"
+        && a.actor_id == Some(customer_user)
+        && a.new_value.as_deref() == Some("New")));
+    assert!(trail.iter().any(|a| a.action == "customer_replied"));
+    let page = app
+        .get(&format!("/portal/tickets/{number}"), Some(&cookie))
+        .await;
+    assert!(page.body.contains("<strong>tracking"));
+    assert!(page.body.contains("receipt.txt"));
+
+    // "This is solved", then reopen; a reply to a closed ticket is refused.
+    let r = app
+        .call(
+            "/api/portal/close",
+            &[("number", &number.to_string())],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(stage_kind(app, number).await, "done");
+    let r = post_multipart(
+        app,
+        &format!("/portal/tickets/{number}/reply"),
+        &[("body", "more")],
+        &[],
+        Some(&cookie),
+    )
+    .await;
+    assert!(r.location().unwrap().contains("__err"));
+    let r = app
+        .call(
+            "/api/portal/reopen",
+            &[("number", &number.to_string())],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(stage_kind(app, number).await, "open");
+    // Closed more than 14 days ago: no reopening.
+    app.call(
+        "/api/portal/close",
+        &[("number", &number.to_string())],
+        Some(&cookie),
+    )
+    .await;
+    app::db!(&app.db, pool => sqlx::query("UPDATE tickets SET completed_at = completed_at - 15 * 86400000 WHERE id = $1")
+        .bind(id).execute(pool).await.map(|_| ())).unwrap();
+    let r = app
+        .call(
+            "/api/portal/reopen",
+            &[("number", &number.to_string())],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("more than 14 days"));
+    assert_eq!(stage_kind(app, number).await, "done");
+}
+
+async fn a_reset_link_works_once_expires_and_signs_out_other_sessions(app: &TestApp) {
+    app.setup_admin().await;
+    let old_session = verified_customer(app, "Cora Customer", "cora@example.com").await;
+    let other_device = app.signed_in("cora@example.com", PASSWORD).await;
+    // The same answer for an unknown email, and no mail for it.
+    let known = app
+        .post(
+            "/api/password/forgot",
+            &[("email", "cora@example.com")],
+            None,
+            "text/html",
+            Some("http://grip.test"),
+        )
+        .await;
+    let unknown = app
+        .post(
+            "/api/password/forgot",
+            &[("email", "nobody@example.com")],
+            None,
+            "text/html",
+            Some("http://grip.test"),
+        )
+        .await;
+    assert_eq!(known.status, unknown.status);
+    assert_eq!(known.location(), unknown.location());
+    assert!(last_mail(app, "nobody@example.com").await.is_none());
+    let (subject, body) = last_mail(app, "cora@example.com").await.unwrap();
+    assert_eq!(subject, "Reset your password");
+    let token = token_in(&body);
+    let form = app.get(&format!("/reset?token={token}"), None).await;
+    assert!(form.body.contains("Set the new password"));
+
+    let new_password = "a brand new long password";
+    let r = app
+        .call(
+            "/api/password/reset",
+            &[
+                ("token", &token),
+                ("password", new_password),
+                ("confirm", new_password),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let fresh = r.cookie().expect("the reset signs this browser in");
+    // Every other session is signed out; this one works.
+    for c in [&old_session, &other_device] {
+        let page = app.get("/portal", Some(c)).await;
+        assert_eq!(page.status, StatusCode::FOUND, "an old session still works");
+    }
+    assert_eq!(
+        app.get("/portal", Some(&fresh)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login("cora@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    app.signed_in("cora@example.com", new_password).await;
+    // Once only.
+    let again = app
+        .call(
+            "/api/password/reset",
+            &[
+                ("token", &token),
+                ("password", "yet another long password"),
+                ("confirm", "yet another long password"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("expired or was already used"));
+    // An hour later a link no longer works.
+    app.post(
+        "/api/password/forgot",
+        &[("email", "cora@example.com")],
+        None,
+        "text/html",
+        Some("http://grip.test"),
+    )
+    .await;
+    let (_, body) = last_mail(app, "cora@example.com").await.unwrap();
+    let late = token_in(&body);
+    app::db!(&app.db, pool => sqlx::query("UPDATE email_tokens SET expires_at = expires_at - 3600001 WHERE purpose = 'reset'")
+        .execute(pool).await.map(|_| ())).unwrap();
+    let page = app.get(&format!("/reset?token={late}"), None).await;
+    assert!(page.body.contains("expired or was already used"));
+    let r = app
+        .call(
+            "/api/password/reset",
+            &[
+                ("token", &late),
+                ("password", "late long password!"),
+                ("confirm", "late long password!"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn set_company(app: &TestApp, admin: &str, email: &str, company: &str, manager: bool) {
+    let customer: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM customers WHERE email = $1").bind(email).fetch_one(pool).await)
+    .unwrap();
+    let mut args = vec![
+        ("customer_id", customer.to_string()),
+        ("company", company.to_string()),
+    ];
+    if manager {
+        args.push(("manager", "on".to_string()));
+    }
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app
+        .call("/api/admin/customers/company", &args, Some(admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+async fn a_company_manager_sees_company_tickets_and_a_plain_member_does_not(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let boss = verified_customer(app, "Bea Boss", "bea@initech.example").await;
+    let member = verified_customer(app, "Milo Member", "milo@initech.example").await;
+    let colleague = verified_customer(app, "Cal Colleague", "cal@initech.example").await;
+    let outsider = verified_customer(app, "Otto Outsider", "otto@elsewhere.example").await;
+    set_company(app, &admin, "bea@initech.example", "Initech", true).await;
+    set_company(app, &admin, "milo@initech.example", "Initech", false).await;
+    set_company(app, &admin, "cal@initech.example", "Initech", false).await;
+    let cals = submit(app, &colleague, "Cal's stapler", &[]).await;
+    let ottos = submit(app, &outsider, "Otto's request", &[]).await;
+    // The manager sees and answers the colleague's ticket, not the outsider's.
+    let list = app.get("/portal", Some(&boss)).await;
+    assert!(
+        list.body.contains("Cal&#x27;s stapler") || list.body.contains("Cal's stapler"),
+        "{}",
+        list.body
+    );
+    assert!(!list.body.contains("Otto"));
+    assert_eq!(
+        app.get(&format!("/portal/tickets/{cals}"), Some(&boss))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/portal/tickets/{ottos}"), Some(&boss))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = post_multipart(
+        app,
+        &format!("/portal/tickets/{cals}/reply"),
+        &[("body", "Bea here")],
+        &[],
+        Some(&boss),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().unwrap().ends_with("?sent=1"));
+    // A plain member of the same company does not.
+    assert_eq!(
+        app.get(&format!("/portal/tickets/{cals}"), Some(&member))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let list = app.get("/portal?status=all", Some(&member)).await;
+    assert!(!list.body.contains("stapler"));
+    // The change is audited; a manager without a company is refused next to the field.
+    let customer: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM customers WHERE email = 'bea@initech.example'").fetch_one(pool).await)
+    .unwrap();
+    let trail = app::audit::audit_for(&app.db, "customer", customer)
+        .await
+        .unwrap();
+    assert!(trail
+        .iter()
+        .any(|a| a.field.as_deref() == Some("company_manager")));
+    let r = app
+        .post(
+            "/api/admin/customers/company",
+            &[
+                ("customer_id", &customer.to_string()),
+                ("company", " "),
+                ("manager", "on"),
+            ],
+            Some(&admin),
+            "text/html",
+            Some("http://grip.test"),
+        )
+        .await;
+    let back = r.location().unwrap();
+    assert!(back.contains("__err"), "{back}");
+    let page = app
+        .get(&back.replace("/login", "/admin/customers"), Some(&admin))
+        .await;
+    assert!(
+        page.body.contains("A company manager needs a company"),
+        "{}",
+        page.body
+    );
+    // Only admins may change it.
+    let r = app
+        .call(
+            "/api/admin/customers/company",
+            &[("customer_id", &customer.to_string()), ("company", "Mine")],
+            Some(&boss),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+async fn a_registered_customer_takes_over_the_record_an_agent_created(app: &TestApp) {
+    app.setup_admin().await;
+    let customer = store::create_customer(
+        &app.db,
+        &PersonName::parse("Dana Doe").unwrap(),
+        &Email::parse("dana@example.com").unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    let team = store::default_team_id(&app.db).await.unwrap();
+    let title = TicketTitle::parse("Phoned in: broken hinge").unwrap();
+    let t = store::create_ticket(
+        &app.db,
+        admin_id(app).await,
+        NewTicket {
+            title: &title,
+            description: "",
+            customer_id: Some(customer),
+            team_id: team,
+            priority: Priority::Normal,
+            assignee_id: None,
+            tags: &[],
+            due_at: None,
+            from_portal: false,
+        },
+    )
+    .await
+    .unwrap();
+    let cookie = register(app, "Dana D.", "dana@example.com").await;
+    // Not before the email is confirmed.
+    assert_eq!(
+        app.get(&format!("/portal/tickets/{}", t.number), Some(&cookie))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    verify(app, "dana@example.com").await;
+    let page = app
+        .get(&format!("/portal/tickets/{}", t.number), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("broken hinge"));
+    let records: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM customers WHERE email = 'dana@example.com'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(records, 1);
+    let _ = STAFF_PASSWORD;
+}
+
+async fn a_refused_submission_writes_nothing_and_keeps_what_was_typed(app: &TestApp) {
+    app.setup_admin().await;
+    let cookie = verified_customer(app, "Cora Customer", "cora@example.com").await;
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "  "),
+            ("description", "Typed with care"),
+            ("priority", "urgent"),
+        ],
+        &[("attachments", "a.txt", "text/plain", b"a")],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let back = r.location().unwrap();
+    assert!(back.starts_with("/portal/new?"), "{back}");
+    let page = app.get(&back, Some(&cookie)).await;
+    assert!(page.body.contains("Typed with care"), "{}", page.body);
+    assert!(page.body.contains("aria-invalid=\"true\""));
+    // Urgent is for staff.
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Real title"),
+            ("description", "x"),
+            ("priority", "urgent"),
+        ],
+        &[],
+        Some(&cookie),
+    )
+    .await;
+    let page = app.get(&r.location().unwrap(), Some(&cookie)).await;
+    assert!(page.body.contains("Choose low, normal or high."));
+    let (tickets, files): (i64, i64) = app::db!(&app.db, pool => sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM attachments)").fetch_one(pool).await).unwrap();
+    assert_eq!((tickets, files), (0, 0));
+    // No spooled file is left behind.
+    let incoming = app.attachments_dir().join("incoming");
+    let left = std::fs::read_dir(&incoming).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0);
+    // Over the size limit: refused naming the limit, nothing written.
+    let big = vec![b'x'; 26 * 1024 * 1024];
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Big file"),
+            ("description", "see file"),
+            ("priority", "low"),
+        ],
+        &[("attachments", "big.bin", "application/octet-stream", &big)],
+        Some(&cookie),
+    )
+    .await;
+    let page = app.get(&r.location().unwrap(), Some(&cookie)).await;
+    assert!(
+        page.body.contains("25 MB"),
+        "{}",
+        &page.body[..page.body.len().min(2000)]
+    );
+    let tickets: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tickets").fetch_one(pool).await).unwrap();
+    assert_eq!(tickets, 0);
+}
+
+async fn the_list_filters_sorts_searches_and_pages(app: &TestApp) {
+    app.setup_admin().await;
+    let cookie = verified_customer(app, "Cora Customer", "cora@example.com").await;
+    let mut numbers = Vec::new();
+    for i in 0..30 {
+        numbers.push(submit(app, &cookie, &format!("Request number {i:02}"), &[]).await);
+    }
+    let first = app.get("/portal", Some(&cookie)).await.body;
+    assert!(first.contains("Request number 29"));
+    assert!(!first.contains("Request number 04"), "a page holds 25");
+    let next = first
+        .split("href=\"/portal?status=open&amp;sort=updated&amp;q=&amp;after=")
+        .nth(1)
+        .expect("a next-page link")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let second = app
+        .get(
+            &format!("/portal?status=open&sort=updated&q=&after={next}"),
+            Some(&cookie),
+        )
+        .await
+        .body;
+    assert!(second.contains("Request number 04") && !second.contains("Request number 29"));
+    // Closed ones only under "closed"; search by number and by words.
+    app.call(
+        "/api/portal/close",
+        &[("number", &numbers[3].to_string())],
+        Some(&cookie),
+    )
+    .await;
+    let closed = app.get("/portal?status=closed", Some(&cookie)).await.body;
+    assert!(closed.contains("Request number 03") && !closed.contains("Request number 04"));
+    let by_number = app
+        .get(
+            &format!("/portal?status=all&q=%23{}", numbers[7]),
+            Some(&cookie),
+        )
+        .await
+        .body;
+    assert!(by_number.contains("Request number 07") && !by_number.contains("Request number 08"));
+    let by_words = app
+        .get("/portal?status=all&q=number+1", Some(&cookie))
+        .await
+        .body;
+    assert!(by_words.contains("Request number 12") && !by_words.contains("Request number 22"));
+    // Oldest activity last: a reply moves a ticket to the top of "last update".
+    post_multipart(
+        app,
+        &format!("/portal/tickets/{}/reply", numbers[0]),
+        &[("body", "bump")],
+        &[],
+        Some(&cookie),
+    )
+    .await;
+    let top = app.get("/portal?sort=updated", Some(&cookie)).await.body;
+    let first_row = top.find("Request number").unwrap();
+    assert!(top[first_row..].starts_with("Request number 00"));
+    let created = app.get("/portal?sort=created", Some(&cookie)).await.body;
+    let first_row = created.find("Request number").unwrap();
+    assert!(created[first_row..].starts_with("Request number 29"));
+}
