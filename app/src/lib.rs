@@ -27,7 +27,7 @@ use leptos_router::{path, SsrMode};
 
 use auth::pages::{provide_auth, HomePage, LoginPage, Protected, SetupPage};
 use auth::policy::Access;
-use pages::{ComingSoon, ServerPage};
+use pages::ServerPage;
 use ui::NotFoundPage;
 
 /// The HTML document around the app, rendered on the server.
@@ -67,25 +67,17 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") ssr=SsrMode::Async view=SetupPage/>
                 <Route path=path!("/login") ssr=SsrMode::Async view=LoginPage/>
                 <Route path=path!("/board") ssr=SsrMode::Async view=board::page::BoardPage/>
-                <Route path=path!("/command") ssr=SsrMode::Async view=|| view! {
-                    <Protected access=Access::Staff>
-                        <ComingSoon title="Command Center" what="One live view of every ticket and customer, with quick actions."/>
-                    </Protected>
-                }/>
+                <Route path=path!("/command") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Staff/> }/>
                 <Route path=path!("/tickets/new") ssr=SsrMode::Async view=tickets::new::NewTicketPage/>
                 <Route path=path!("/tickets/:number") ssr=SsrMode::Async view=tickets::page::TicketPage/>
                 <Route path=path!("/tickets") ssr=SsrMode::Async view=tickets::list::TicketListPage/>
-                <Route path=path!("/customers") ssr=SsrMode::Async view=|| view! {
-                    <Protected access=Access::Staff>
-                        <ComingSoon title="Customers" what="Customers and their companies, with their tickets."/>
-                    </Protected>
-                }/>
+                <Route path=path!("/customers") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Staff/> }/>
                 <Route path=path!("/team") ssr=SsrMode::Async view=teams::pages::TeamSettingsPage/>
                 <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><Redirect path="/admin/people"/></Protected>
                 }/>
                 <Route path=path!("/admin/teams") ssr=SsrMode::Async view=teams::pages::TeamsPage/>
-                <Route path=path!("/admin/people") ssr=SsrMode::Async view=admin::people::PeoplePage/>
+                <Route path=path!("/admin/people") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Admin/> }/>
                 <Route path=path!("/admin/customers") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Admin/> }/>
                 <Route path=path!("/admin/outbox") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Admin/> }/>
                 <Route path=path!("/portal") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Portal/> }/>

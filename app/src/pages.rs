@@ -1,18 +1,25 @@
-//! Pages whose features arrive with later issues. Each is a real route behind the
-//! right permission, saying plainly what is coming.
+//! Pages rendered on the server as a whole (the portal, account pages, the outbox),
+//! and pages whose features arrive with later issues. Each is a real route behind the
+//! right permission.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-#[component]
-pub fn ComingSoon(title: &'static str, what: &'static str) -> impl IntoView {
-    view! {
-        <Title text=format!("{title} · Grip")/>
+/// A page whose feature arrives with a later issue, rendered on the server.
+#[cfg(feature = "ssr")]
+pub fn coming_soon(title: &'static str, what: &'static str) -> Rendered {
+    use leptos::tachys::view::RenderHtml;
+    let html = view! {
         <div class="page-head"><h1>{title}</h1></div>
         <section class="card empty-state">
             <h2>"Not built yet"</h2>
             <p>{what}</p>
         </section>
+    }
+    .to_html();
+    Rendered {
+        title: format!("{title} · Grip"),
+        html,
     }
 }
 
@@ -36,10 +43,10 @@ pub async fn rendered_page(
 }
 
 /// A server-rendered page behind `access` (inside the app shell, like every page).
-/// With `Access::Public` it is shown to anyone, outside the shell.
+/// With `Access::Public` a visitor who is not signed in sees it outside the shell.
 #[component]
 pub fn ServerPage(access: crate::auth::policy::Access) -> impl IntoView {
-    use crate::auth::pages::{ProtectedWith, PublicWith};
+    use crate::auth::pages::ProtectedWith;
     let location = leptos_router::hooks::use_location();
     let data = Resource::new(
         move || (location.pathname.get(), location.search.get()),
@@ -52,9 +59,5 @@ pub fn ServerPage(access: crate::auth::policy::Access) -> impl IntoView {
         }
         .into_any()
     };
-    if access == crate::auth::policy::Access::Public {
-        view! { <PublicWith data render/> }.into_any()
-    } else {
-        view! { <ProtectedWith access data render/> }.into_any()
-    }
+    view! { <ProtectedWith access data render/> }
 }

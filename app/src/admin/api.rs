@@ -53,7 +53,12 @@ pub async fn create_person(
 ) -> Result<String, AppError> {
     use crate::auth::model::{Email, NewPassword, PersonName};
     use crate::auth::policy::{require_user, Access};
-    crate::api::respond(
+    let typed = [
+        ("name", name.clone()),
+        ("email", email.clone()),
+        ("role", role.clone()),
+    ];
+    let result = crate::api::respond(
         async {
             let admin = require_user(Access::Admin).await?;
             let state = crate::state::app_state()?;
@@ -84,14 +89,33 @@ pub async fn create_person(
                 role = role.as_str(),
                 "account created"
             );
-            Ok(format!(
-                "{} can now sign in as {}.",
-                name.as_str(),
-                role.label()
-            ))
+            Ok(crate::api::finish_form(&format!(
+                "/admin/people?created={}",
+                crate::ui::encode_query_value(&format!(
+                    "{} can now sign in as {}.",
+                    name.as_str(),
+                    role.label()
+                ))
+            )))
         }
         .await,
-    )
+    );
+    match result {
+        // A plain form post goes back to the page with the message by its field and
+        // what was typed (never the passwords).
+        Err(e)
+            if crate::api::is_plain_form_post()
+                && !matches!(e, AppError::Unauthorized | AppError::Forbidden) =>
+        {
+            let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Ok(crate::api::refuse_form(
+                "/api/admin/people/create",
+                e,
+                &typed,
+            ))
+        }
+        other => other,
+    }
 }
 
 #[cfg(feature = "ssr")]

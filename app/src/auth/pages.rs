@@ -147,6 +147,14 @@ where
                         Err(e) => return view! { <ErrorPanel error=e/> }.into_any(),
                         Ok(info) => info,
                     };
+                    // A public page (password reset, email verification) for a visitor
+                    // who is not signed in: the page alone, outside the shell.
+                    if access == Access::Public && info.user.is_none() && !info.needs_setup {
+                        return match data.await {
+                            Ok(d) => view! { <main class="auth-page">{render(d)}</main> }.into_any(),
+                            Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                        };
+                    }
                     match admit(info, access, here(&location)) {
                         Err(instead) => instead,
                         Ok(user) => {
@@ -156,29 +164,6 @@ where
                             };
                             view! { <AppShell user=user>{page}</AppShell> }.into_any()
                         }
-                    }
-                })
-            }}
-        </Transition>
-    }
-}
-
-/// A page anyone may open (password reset, email verification), with data of its own:
-/// the data is awaited in one boundary and shown outside the app shell.
-#[component]
-pub fn PublicWith<T, F>(data: Resource<Result<T, AppError>>, render: F) -> impl IntoView
-where
-    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    F: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
-{
-    view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || {
-                let render = render.clone();
-                Suspend::new(async move {
-                    match data.await {
-                        Ok(d) => view! { <main class="auth-page">{render(d)}</main> }.into_any(),
-                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })
             }}

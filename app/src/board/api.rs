@@ -29,6 +29,8 @@ pub struct BoardCard {
     pub created_at: i64,
     pub due_at: Option<i64>,
     pub stage_id: i64,
+    /// Submitted by the customer in the portal.
+    pub from_portal: bool,
 }
 
 impl BoardCard {

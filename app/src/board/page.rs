@@ -326,7 +326,7 @@ fn Card(
             <a class="card-title" href=format!("/tickets/{}", card.number)>
                 <span class="card-number">{format!("#{}", card.number)}</span>" "{card.title.clone()}
             </a>
-            <p class="card-customer">{who}</p>
+            <p class="card-customer">{who}{card.from_portal.then(|| view! { " "<span class="badge source-badge">"Portal"</span> })}</p>
             <div class="card-meta">
                 <span class=format!("prio prio-{}", card.priority.as_str())>{card.priority.label()}</span>
                 {match (card.assignee.clone(), initials) {

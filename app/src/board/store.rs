@@ -81,11 +81,12 @@ struct CardRow {
     created_at: i64,
     due_at: Option<i64>,
     stage_id: i64,
+    source: String,
 }
 
 const CARD_SELECT: &str =
     "SELECT t.id, t.number, t.title, c.name AS customer, co.name AS company, t.priority,
-        u.name AS assignee, t.created_at, t.due_at, t.stage_id
+        u.name AS assignee, t.created_at, t.due_at, t.stage_id, t.source
    FROM tickets t
   CROSS JOIN customers c
    LEFT JOIN companies co ON co.id = c.company_id
@@ -133,6 +134,7 @@ pub async fn board_columns(
                 created_at: r.created_at,
                 due_at: r.due_at,
                 stage_id: r.stage_id,
+                from_portal: r.source == "portal",
             })
             .collect();
         let total = if cards.len() as i64 >= limit {

@@ -63,7 +63,7 @@ impl Query {
 
 /// A labelled input with its hint and error tied to it (`aria-describedby`).
 #[allow(clippy::too_many_arguments)]
-fn input(
+pub fn input(
     label: &'static str,
     name: &'static str,
     kind: &'static str,
@@ -122,6 +122,20 @@ pub async fn render(path: &str, raw_query: &str) -> Result<Rendered, AppError> {
     let db = &state.db;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
+        ["command"] => {
+            crate::auth::policy::require_user(Access::Staff).await?;
+            Ok(crate::pages::coming_soon(
+                "Command Center",
+                "One live view of every ticket and customer, with quick actions.",
+            ))
+        }
+        ["customers"] => {
+            crate::auth::policy::require_user(Access::Staff).await?;
+            Ok(crate::pages::coming_soon(
+                "Customers",
+                "Customers and their companies, with their tickets.",
+            ))
+        }
         ["forgot"] => Ok(forgot_page(&q)),
         ["reset"] => {
             let token = q.get("token").unwrap_or_default().to_string();
@@ -133,6 +147,11 @@ pub async fn render(path: &str, raw_query: &str) -> Result<Rendered, AppError> {
             let outcome = crate::auth::links::verify_email(db, token).await;
             let signed_in = crate::auth::session::current_user().await?.is_some();
             Ok(verified_page(outcome.map(|_| ()), signed_in))
+        }
+        ["admin", "people"] => {
+            crate::auth::policy::require_user(Access::Admin).await?;
+            let people = crate::admin::api::list_people().await?;
+            Ok(crate::admin::people::people_page(people, &q))
         }
         ["admin", "customers"] => {
             crate::auth::policy::require_user(Access::Admin).await?;
@@ -273,7 +292,7 @@ fn verified_page(outcome: Result<(), AppError>, signed_in: bool) -> Rendered {
 // ---- Admin → Outbox, Admin → Customers -------------------------------------------------
 
 /// The admin section's navigation (the same links as `teams::pages::AdminNav`).
-fn admin_nav(current: &'static str) -> impl IntoView {
+pub fn admin_nav(current: &'static str) -> impl IntoView {
     let here = move |p: &str| (p == current).then_some("page");
     view! {
         <nav class="subnav" aria-label="Admin sections">
@@ -337,8 +356,8 @@ fn customers_page(rows: Vec<store::AccountRow>, q: &Query, text: String) -> Rend
                                 Some(cid) => view! {
                                     <form method="post" action="/api/admin/customers/company" class="inline-fields">
                                         <input type="hidden" name="customer_id" value=cid/>
-                                        <label for=company_id.clone() class="sr-only">{label.clone()}</label>
-                                        <input id=company_id name="company" value=company placeholder="Company" aria-label=label
+                                        <label for=company_id.clone() class="visually-hidden">{label}</label>
+                                        <input id=company_id name="company" value=company placeholder="Company"
                                             aria-describedby=error_id.clone() aria-invalid=if failed { "true" } else { "false" }/>
                                         <label class="choice">
                                             <input type="checkbox" name="manager" checked=r.company_manager.unwrap_or(false) aria-label=manager_label/>

@@ -142,6 +142,8 @@ pub async fn set_team_member(team_id: i64, user_id: i64, add: bool) -> Result<St
 pub struct StageSettings {
     pub stage: Stage,
     pub tickets: i64,
+    /// What customers see the stage called in the portal (its name when None).
+    pub customer_label: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,11 +213,16 @@ pub async fn team_settings(team: Option<i64>) -> Result<TeamPipeline, AppError> 
                 "You lead no team yet. Ask an admin to add you to one.",
             )?;
             let counts = super::store::stage_counts(db, team.id).await?;
+            let labels = super::store::customer_labels(db, team.id).await?;
             let stages = crate::tickets::store::team_stages(db, team.id)
                 .await?
                 .into_iter()
                 .map(|s| StageSettings {
                     tickets: counts.iter().find(|c| c.0 == s.id).map_or(0, |c| c.1),
+                    customer_label: labels
+                        .iter()
+                        .find(|l| l.0 == s.id)
+                        .and_then(|l| l.1.clone()),
                     stage: s,
                 })
                 .collect();
@@ -282,6 +289,7 @@ pub async fn update_stage(
     name: String,
     kind: String,
     wip_limit: String,
+    customer_label: Option<String>,
 ) -> Result<String, AppError> {
     use crate::auth::policy::{require_user, Access};
     use crate::tickets::model::StageKind;
@@ -293,7 +301,8 @@ pub async fn update_stage(
             let team = stage_team(db, &user, stage_id).await?;
             let kind = StageKind::parse(&kind)?;
             let wip = parse_wip(&wip_limit)?;
-            super::store::update_stage(db, user.id, stage_id, &name, kind, wip).await?;
+            let label = customer_label.unwrap_or_default();
+            super::store::update_stage(db, user.id, stage_id, &name, kind, wip, &label).await?;
             Ok(crate::api::finish_form(&format!("/team?team={team}")))
         }
         .await,

@@ -302,7 +302,7 @@ fn SettingsView(
         <div class="two-col">
             <section class="card" aria-labelledby="stages-heading">
                 <h2 id="stages-heading">{format!("{} pipeline", team.name)}</h2>
-                <p class="muted">"Stages in board order. A done stage completes the tickets that enter it."</p>
+                <p class="muted">"Stages in board order. A done stage completes the tickets that enter it. The last box is what customers see the stage called in the portal (empty: its name), e.g. “We’re on it”."</p>
                 <div class="form-error" role="alert">{row_message}</div>
                 <FormError error=row_error/>
                 <ol class="stage-list">
@@ -433,7 +433,11 @@ fn StageRow(
     others: Vec<(i64, String)>,
     actions: StageActions,
 ) -> impl IntoView {
-    let StageSettings { stage, tickets } = item;
+    let StageSettings {
+        stage,
+        tickets,
+        customer_label,
+    } = item;
     let name = stage.name.clone();
     let id = stage.id;
     let kinds = [StageKind::Open, StageKind::Waiting, StageKind::Done];
@@ -441,6 +445,7 @@ fn StageRow(
     let kind_label = format!("Kind of stage {name}");
     let wip_label = format!("WIP limit of stage {name}");
     let save_label = format!("Save stage {name}");
+    let customer_label_label = format!("What customers see for stage {name}");
     let up_label = format!("Move {name} earlier");
     let down_label = format!("Move {name} later");
     let move_to_label = format!("Where the tickets of {name} go");
@@ -458,6 +463,8 @@ fn StageRow(
                     </select>
                     <input name="wip_limit" value=stage.wip_limit.map(|w| w.to_string()).unwrap_or_default()
                         inputmode="numeric" placeholder="No limit" aria-label=wip_label/>
+                    <input name="customer_label" value=customer_label.unwrap_or_default() maxlength="60"
+                        placeholder=format!("Customers see “{name}”") aria-label=customer_label_label/>
                     <button type="submit" class="button small secondary" aria-label=save_label>"Save"</button>
                 </div>
             </form>

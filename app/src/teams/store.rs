@@ -161,7 +161,17 @@ pub async fn stage_counts(db: &Db, team_id: i64) -> Result<Vec<(i64, i64)>, AppE
     ).bind(team_id).fetch_all(pool).await)?)
 }
 
-/// Renames a stage, changes its kind or its WIP limit. A stage that becomes `done`
+/// What customers see each stage of a team called, where a lead set it.
+pub async fn customer_labels(
+    db: &Db,
+    team_id: i64,
+) -> Result<Vec<(i64, Option<String>)>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, (i64, Option<String>)>(
+        "SELECT id, customer_label FROM stages WHERE team_id = $1"
+    ).bind(team_id).fetch_all(pool).await)?)
+}
+
+/// Renames a stage, changes its kind, its WIP limit or what customers see it called. A stage that becomes `done`
 /// completes the tickets in it; one that stops being `done` reopens them.
 pub async fn update_stage(
     db: &Db,
@@ -170,8 +180,17 @@ pub async fn update_stage(
     name: &str,
     kind: StageKind,
     wip_limit: Option<i64>,
+    customer_label: &str,
 ) -> Result<(), AppError> {
     let name = crate::tickets::model::parse_stage_name(name)?;
+    let label = customer_label.trim();
+    if label.chars().count() > 60 {
+        return Err(AppError::validation(
+            "customer_label",
+            "What customers see is at most 60 characters.",
+        ));
+    }
+    let label = (!label.is_empty()).then_some(label);
     if wip_limit.is_some_and(|w| w < 1) {
         return Err(AppError::validation(
             "wip_limit",
@@ -182,11 +201,15 @@ pub async fn update_stage(
     let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin_write().await?;
-        let old: Option<(String, String, Option<i64>)> = sqlx::query_as("SELECT name, kind, wip_limit FROM stages WHERE id = $1")
+        let old: Option<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT name, kind, wip_limit, customer_label FROM stages WHERE id = $1")
             .bind(stage_id).fetch_optional(&mut *tx).await?;
-        let (old_name, old_kind, old_wip) = old.ok_or(AppError::NotFound)?;
-        sqlx::query("UPDATE stages SET name = $1, kind = $2, wip_limit = $3 WHERE id = $4")
-            .bind(&name).bind(kind.as_str()).bind(wip_limit).bind(stage_id).execute(&mut *tx).await?;
+        let (old_name, old_kind, old_wip, old_label) = old.ok_or(AppError::NotFound)?;
+        sqlx::query("UPDATE stages SET name = $1, kind = $2, wip_limit = $3, customer_label = $4 WHERE id = $5")
+            .bind(&name).bind(kind.as_str()).bind(wip_limit).bind(label).bind(stage_id).execute(&mut *tx).await?;
+        if old_label.as_deref() != label {
+            insert_audit!(&mut *tx, actor, "stage", stage_id, "changed", Some("customer_label"), old_label.as_deref(), label, now).await?;
+        }
         if old_name != name {
             insert_audit!(&mut *tx, actor, "stage", stage_id, "changed", Some("name"), Some(old_name.as_str()), Some(name.as_str()), now).await?;
         }

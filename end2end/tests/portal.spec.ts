@@ -1,0 +1,175 @@
+import { test, expect, Page, Browser } from "@playwright/test";
+
+// The customer portal, hydrated and without JavaScript: a customer registers, opens
+// the verification link (read from Admin → Outbox, as there is no mail server here),
+// submits a ticket with a file, the agent sees it on the board and answers it (plus
+// an internal note the customer must never see), the customer replies and closes it.
+// Then "Forgot password" end to end, and the phone-width layout.
+test.describe.configure({ mode: "serial" });
+
+const admin = { email: "ada@example.com", password: "correct horse battery staple" };
+const password = "customer password is long";
+
+async function hydrated(page: Page, js: boolean) {
+  if (js) await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
+
+async function signIn(page: Page, js: boolean, email: string, pass: string) {
+  await page.goto("/login");
+  await hydrated(page, js);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(pass);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).not.toHaveURL(/\/login/);
+}
+
+/// An admin's page in its own browser context (the customer keeps theirs).
+async function adminPage(browser: Browser, js: boolean): Promise<Page> {
+  const context = await browser.newContext({ javaScriptEnabled: js });
+  const page = await context.newPage();
+  await signIn(page, js, admin.email, admin.password);
+  return page;
+}
+
+/// The newest mail to `to` with `subject` in Admin → Outbox: the link path in its body.
+async function linkFromOutbox(page: Page, js: boolean, to: string, subject: string): Promise<string> {
+  await page.goto("/admin/outbox");
+  await hydrated(page, js);
+  const mail = page.locator(".outbox-mail").filter({ hasText: `To ${to}` }).filter({ hasText: subject }).first();
+  await expect(mail).toBeVisible();
+  const body = (await mail.locator(".mail-body").textContent()) ?? "";
+  const url = body.match(/https?:\/\/\S+/);
+  expect(url, body).not.toBeNull();
+  return new URL(url![0]).pathname + new URL(url![0]).search;
+}
+
+function customerEmail(js: boolean) {
+  return `cora-${js ? "js" : "nojs"}@portal.example`;
+}
+
+let ticketNumber = 0;
+
+test("register, confirm the email, submit a ticket with a file, and follow it to the end", async ({ page, browser, javaScriptEnabled: js }) => {
+  const email = customerEmail(js);
+  await page.goto("/portal/register");
+  await hydrated(page, js);
+  await page.getByLabel("Name").fill("Cora Customer");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Confirm password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/portal$/);
+  await expect(page.getByRole("heading", { name: "Confirm your email to continue" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "New request" })).toHaveCount(0);
+
+  const staff = await adminPage(browser, js);
+  const verify = await linkFromOutbox(staff, js, email, "Confirm your email address");
+  await page.goto(verify);
+  await expect(page.getByRole("heading", { name: "Your email is confirmed" })).toBeVisible();
+  await page.getByRole("link", { name: "Go to my tickets" }).click();
+  await hydrated(page, js);
+
+  await page.getByRole("link", { name: "New request" }).click();
+  await hydrated(page, js);
+  await page.getByLabel("Title").fill(`Invoice shows the wrong VAT (${js ? "js" : "no-js"})`);
+  await page.getByLabel("Description").fill("The **VAT** on invoice 2291 is 19% instead of 7%.");
+  await page.getByLabel("Priority").selectOption("high");
+  await page.getByLabel("Attachments").setInputFiles([
+    { name: "invoice-2291.txt", mimeType: "text/plain", buffer: Buffer.from("VAT 19%\n") },
+  ]);
+  await page.getByRole("button", { name: "Submit request" }).click();
+  const thanks = page.getByRole("heading", { name: /Thank you: your request #\d+ is in/ });
+  await expect(thanks).toBeVisible();
+  ticketNumber = Number(((await thanks.textContent()) ?? "").match(/#(\d+)/)![1]);
+  await expect(page.getByRole("link", { name: /Download invoice-2291.txt/ })).toBeVisible();
+  const confirmation = await linkFromOutbox(staff, js, email, `[#${ticketNumber}] We have received your request`);
+  expect(confirmation).toBe(`/portal/tickets/${ticketNumber}`);
+
+  // The agent finds it on the board, marked as coming from the portal, and answers.
+  await staff.goto(`/tickets/${ticketNumber}`);
+  await hydrated(staff, js);
+  await staff.getByRole("link", { name: / board$/ }).click();
+  await hydrated(staff, js);
+  const card = staff.locator("li.card").filter({ hasText: `#${ticketNumber}` });
+  await expect(card).toBeVisible();
+  await expect(card.getByText("Portal", { exact: true })).toBeVisible();
+  await staff.goto(`/tickets/${ticketNumber}`);
+  await hydrated(staff, js);
+  const composer = staff.getByRole("form", { name: "Write a message" });
+  await composer.getByRole("radio", { name: "Reply to customer" }).check();
+  await composer.getByLabel("Message").fill("We are correcting the invoice today.");
+  await composer.getByRole("button", { name: "Send reply" }).click();
+  await expect(staff.getByRole("article", { name: "Reply by Ada Admin" })).toBeVisible();
+  await composer.getByRole("radio", { name: "Internal note" }).check();
+  await composer.getByLabel("Message").fill("SECRET: customer was overcharged twice before.");
+  await composer.getByRole("button", { name: "Add internal note" }).click();
+  await expect(staff.getByRole("article", { name: "Internal note by Ada Admin" })).toBeVisible();
+
+  // The customer sees the answer and never the note; replies; closes the ticket.
+  await page.goto(`/portal/tickets/${ticketNumber}`);
+  await hydrated(page, js);
+  await expect(page.getByText("We are correcting the invoice today.")).toBeVisible();
+  await expect(page.getByText("SECRET")).toHaveCount(0);
+  await page.getByLabel("Your reply").fill("Thank you! Please send the corrected copy.");
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await expect(page.getByText("Your reply was sent.")).toBeVisible();
+  await expect(page.getByText("Please send the corrected copy.")).toBeVisible();
+  await page.getByRole("button", { name: "This is solved: close the ticket" }).click();
+  await expect(page.getByRole("button", { name: "Reopen this ticket" })).toBeVisible();
+  await page.goto("/portal?status=closed");
+  await hydrated(page, js);
+  await expect(page.getByRole("link", { name: new RegExp(`#${ticketNumber} Invoice shows`) })).toBeVisible();
+  await staff.context().close();
+});
+
+test("forgot password: a link by email, a new password, signed in", async ({ page, browser, javaScriptEnabled: js }) => {
+  const email = customerEmail(js);
+  await page.goto("/login");
+  await hydrated(page, js);
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await hydrated(page, js);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send the link" }).click();
+  await expect(page.getByText("If an account uses that email")).toBeVisible();
+
+  const staff = await adminPage(browser, js);
+  const reset = await linkFromOutbox(staff, js, email, "Reset your password");
+  await staff.context().close();
+  const fresh = "a completely new long password";
+  await page.goto(reset);
+  await hydrated(page, js);
+  await page.getByLabel("New password").fill(fresh);
+  await page.getByLabel("Confirm password").fill(fresh);
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page).toHaveURL(/\/portal$/);
+  await expect(page.getByRole("heading", { name: "My tickets" })).toBeVisible();
+  // The link works once.
+  await page.goto(reset);
+  await expect(page.getByText("This link has expired or was already used.")).toBeVisible();
+  // The new password signs in; the old one does not.
+  const other = await browser.newContext({ javaScriptEnabled: js });
+  const second = await other.newPage();
+  await second.goto("/login");
+  await hydrated(second, js);
+  await second.getByLabel("Email").fill(email);
+  await second.getByLabel("Password", { exact: true }).fill(password);
+  await second.getByRole("button", { name: "Sign in" }).click();
+  await expect(second.getByText(/email or password/i)).toBeVisible();
+  await signIn(second, js, email, fresh);
+  await other.close();
+});
+
+test("on a 360-pixel phone the portal pages do not scroll sideways", async ({ page, javaScriptEnabled: js }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const path of ["/login", "/portal/register", "/forgot"]) {
+    await page.goto(path);
+    await hydrated(page, js);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(360);
+  }
+  await signIn(page, js, customerEmail(js), "a completely new long password");
+  for (const path of ["/portal", "/portal/new", `/portal/tickets/${ticketNumber}`]) {
+    await page.goto(path);
+    await hydrated(page, js);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(360);
+  }
+});
