@@ -33,11 +33,19 @@ trap cleanup EXIT
 echo "== $BACKEND: seeding $TICKETS tickets ($OPEN open on one board)"
 "$BIN" migrate >/dev/null
 echo "bench password is long enough" | "$BIN" create-admin --email bench@example.com --name "Bench Admin" >/dev/null
-"$BIN" seed --tickets "$TICKETS" --open "$OPEN"
+"$BIN" seed --tickets "$TICKETS" --open "$OPEN" --company 10000 | tee "$WORK/seed.out"
+MANAGER="$(awk '/portal manager of Bench Company/ {print $6; exit}' "$WORK/seed.out")"
+MANAGER_PASSWORD="$(awk '/portal manager of Bench Company/ {print $8; exit}' "$WORK/seed.out")"
 "$BIN" serve &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+# BENCH_ONLY=portal measures the portal alone.
+if [ "${BENCH_ONLY:-}" = portal ]; then
+  node "$ROOT/bench/portal.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$MANAGER" "$MANAGER_PASSWORD"
+  exit 0
+fi
 node "$ROOT/bench/http.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$WORK"
+node "$ROOT/bench/portal.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$MANAGER" "$MANAGER_PASSWORD"
 # The same moves and creations from wrk (a C load generator, lighter on the shared
 # cores than node), when it is installed (Debian package wrk).
 if command -v wrk >/dev/null; then

@@ -55,6 +55,10 @@ pub enum Command {
         /// Add to a database that already has tickets.
         #[arg(long)]
         force: bool,
+        /// With --tickets: put the customers of the newest N tickets in one company
+        /// with a portal manager account (for the portal benchmark; prints its password).
+        #[arg(long)]
+        company: Option<u64>,
     },
 }
 
@@ -83,7 +87,8 @@ pub fn main() -> ExitCode {
                 open,
                 team,
                 force,
-            } => seed(config, demo, tickets, open, team, force).await,
+                company,
+            } => seed(config, demo, tickets, open, team, force, company).await,
         }
     });
     match result {
@@ -186,12 +191,17 @@ async fn seed(
     open_count: u64,
     team: String,
     force: bool,
+    company: Option<u64>,
 ) -> Result<(), String> {
     let db = open(&config).await?;
     let result = match (demo, tickets) {
         (true, _) => crate::seed::demo(&db, force).await,
         (false, Some(n)) => {
-            crate::seed::tickets_fast(&db, n, open_count.min(n), &team, force).await
+            let seeded = crate::seed::tickets_fast(&db, n, open_count.min(n), &team, force).await;
+            match (seeded, company) {
+                (Ok(()), Some(c)) => crate::seed::portal_company(&db, c).await,
+                (other, _) => other,
+            }
         }
         (false, None) => Err("seed: choose --demo or --tickets N".into()),
     };

@@ -516,3 +516,50 @@ pub async fn tickets_fast(
     );
     Ok(())
 }
+
+/// For the portal benchmark: puts the customers of the newest `n` tickets into one
+/// company ("Bench Company") and gives the first of them a verified portal account
+/// that manages it (so its list holds about `n` tickets). Prints the account's email
+/// and its generated password.
+pub async fn portal_company(db: &Db, n: u64) -> Result<(), String> {
+    let err = |e: AppError| e.to_string();
+    let sql_err = |e: sqlx::Error| e.to_string();
+    let now = now_ms();
+    let password: String = {
+        let alphabet = b"abcdefghijkmnpqrstuvwxyz23456789";
+        let mut r = Rng::new(now as u64 ^ 0x5a5a_a5a5);
+        (0..16)
+            .map(|_| alphabet[r.below(alphabet.len())] as char)
+            .collect()
+    };
+    let hash = app::auth::password::hash_password(password.clone())
+        .await
+        .map_err(err)?;
+    let email: String = db!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        let company: i64 = sqlx::query_scalar(
+            "INSERT INTO companies (name, created_at) VALUES ('Bench Company', $1) RETURNING id",
+        )
+        .bind(now).fetch_one(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE customers SET company_id = $1 WHERE id IN (
+                SELECT customer_id FROM (SELECT customer_id FROM tickets ORDER BY id DESC LIMIT $2) newest)",
+        )
+        .bind(company).bind(n as i64).execute(&mut *tx).await?;
+        let email: String = sqlx::query_scalar(
+            "SELECT email FROM customers WHERE company_id = $1 ORDER BY id LIMIT 1",
+        )
+        .bind(company).fetch_one(&mut *tx).await?;
+        sqlx::query("UPDATE customers SET company_manager = TRUE WHERE email = $1")
+            .bind(&email).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at, verified_at)
+             VALUES ($1, 'Bench Manager', 'customer', $2, TRUE, $3, $3, $3)",
+        )
+        .bind(&email).bind(&hash).bind(now).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(email)
+    }.await).map_err(sql_err)?;
+    println!("portal manager of Bench Company: {email} password {password}");
+    Ok(())
+}

@@ -67,9 +67,11 @@ pub async fn viewer(db: &Db, user: &CurrentUser) -> Result<Viewer, AppError> {
 }
 
 /// The visibility rule as SQL over `t` (tickets), with the customer id in `$1` and
-/// the managed company (or NULL) in `$2`.
+/// the managed company (or NULL) in `$2`. Written as one IN over a UNION so both
+/// databases walk the tickets-by-customer index once per customer (an OR made
+/// Postgres scan every ticket).
 const VISIBLE: &str =
-    "(t.customer_id = $1 OR t.customer_id IN (SELECT id FROM customers WHERE company_id = $2))";
+    "t.customer_id IN (SELECT $1 UNION ALL SELECT id FROM customers WHERE company_id = $2)";
 
 /// Open or closed, as the customer filters their list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,12 +129,6 @@ impl PortalRow {
     }
 }
 
-const ROW_SELECT: &str = "SELECT t.id, t.number, t.title, c.name AS customer, s.name AS stage,
-        s.customer_label AS label, s.kind, t.created_at, t.activity_at
-   FROM tickets t
-   JOIN stages s ON s.id = t.stage_id
-   JOIN customers c ON c.id = t.customer_id";
-
 /// One page of the viewer's tickets (and, for a manager, their company's), paged by
 /// key: newest first by the chosen order, `limit` rows.
 pub async fn list(db: &Db, viewer: &Viewer, q: &ListQuery) -> Result<Vec<PortalRow>, AppError> {
@@ -158,10 +154,18 @@ pub async fn list(db: &Db, viewer: &Viewer, q: &ListQuery) -> Result<Vec<PortalR
         }
     };
     let (after_value, after_id) = q.after.unwrap_or((i64::MAX, i64::MAX));
+    // The page of tickets first, then the names for its rows only.
     let sql = format!(
-        "{ROW_SELECT} WHERE {VISIBLE} AND t.merged_into IS NULL{status}{search}
-            AND ({column} < $3 OR ({column} = $3 AND t.id < $6))
-          ORDER BY {column} DESC, t.id DESC LIMIT $7"
+        "SELECT t.id, t.number, t.title, c.name AS customer, s.name AS stage,
+                s.customer_label AS label, s.kind, t.created_at, t.activity_at
+           FROM (SELECT t.id, t.number, t.title, t.customer_id, t.stage_id, t.created_at, t.activity_at
+                   FROM tickets t
+                  WHERE {VISIBLE} AND t.merged_into IS NULL{status}{search}
+                    AND ({column} < $3 OR ({column} = $3 AND t.id < $6))
+                  ORDER BY {column} DESC, t.id DESC LIMIT $7) t
+           JOIN stages s ON s.id = t.stage_id
+           JOIN customers c ON c.id = t.customer_id
+          ORDER BY {column} DESC, t.id DESC"
     );
     let rows = db!(db, pool => sqlx::query_as::<_, PortalRow>(&sql)
         .bind(customer).bind(viewer.managed_company).bind(after_value)
