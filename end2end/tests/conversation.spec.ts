@@ -236,3 +236,37 @@ test("the new-ticket form keeps a draft across a reload, cleared by creating the
   await hydrated(page, javaScriptEnabled);
   await expect(page.getByLabel("Title")).toHaveValue("");
 });
+
+test("unsaved edits in Details survive a side panel's form (log time), then save", async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, "keeping unsaved edits across the reload needs JavaScript");
+  await openTicket(page, javaScriptEnabled, 1001);
+  const details = page.getByRole("region", { name: "Details" });
+  const title = details.getByLabel("Title");
+  const original = await title.inputValue();
+  const originalPriority = await details.getByLabel("Priority").inputValue();
+  const originalDescription = await details.getByLabel("Description").inputValue();
+  await title.fill(`${original} (edited)`);
+  await details.getByLabel("Description").fill("Typed but not saved yet.");
+  await details.getByLabel("Priority").selectOption("low");
+  const log = page.getByRole("form", { name: "Log time" });
+  await log.getByLabel("Minutes").fill("5");
+  await log.getByRole("button", { name: "Log time" }).click();
+  await hydrated(page, javaScriptEnabled);
+  await expect(page.getByText("Your unsaved changes are back: save them to keep them.")).toBeVisible();
+  await expect(details.getByLabel("Title")).toHaveValue(`${original} (edited)`);
+  await expect(details.getByLabel("Description")).toHaveValue("Typed but not saved yet.");
+  await expect(details.getByLabel("Priority")).toHaveValue("low");
+  await details.getByRole("button", { name: "Save changes" }).click();
+  await expect(details.getByText("Saved.")).toBeVisible();
+  await page.reload();
+  await hydrated(page, javaScriptEnabled);
+  await expect(page.getByRole("region", { name: "Details" }).getByLabel("Title")).toHaveValue(`${original} (edited)`);
+  await expect(page.getByText("Your unsaved changes are back")).toHaveCount(0);
+  // Back as it was, for the journeys that follow.
+  const again = page.getByRole("region", { name: "Details" });
+  await again.getByLabel("Title").fill(original);
+  await again.getByLabel("Description").fill(originalDescription);
+  await again.getByLabel("Priority").selectOption(originalPriority);
+  await again.getByRole("button", { name: "Save changes" }).click();
+  await expect(again.getByText("Saved.")).toBeVisible();
+});
