@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod board;
 mod conversation;
+mod mail;
 mod portal;
 mod tickets;
 mod workflow;
