@@ -53,6 +53,10 @@ pub fn ServerPage(access: crate::auth::policy::Access) -> impl IntoView {
         |(path, query)| rendered_page(path, query),
     );
     let render = |r: Rendered| {
+        // Once the page is in place, its portal forms check fields as they are typed,
+        // keep a draft and show an upload's progress.
+        #[cfg(feature = "hydrate")]
+        request_animation_frame(crate::portal::enhance::on_page);
         view! {
             <Title text=r.title/>
             <div class="server-page" inner_html=r.html></div>

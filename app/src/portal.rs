@@ -5,6 +5,9 @@
 
 #[cfg(feature = "ssr")]
 pub mod api;
+#[cfg(feature = "hydrate")]
+pub mod enhance;
+pub mod model;
 #[cfg(feature = "ssr")]
 pub mod pages;
 #[cfg(feature = "ssr")]

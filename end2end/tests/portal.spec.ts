@@ -159,6 +159,39 @@ test("forgot password: a link by email, a new password, signed in", async ({ pag
   await other.close();
 });
 
+test("the new-request form checks as you type, keeps a draft across a reload, and sends files with progress", async ({ page, javaScriptEnabled: js }) => {
+  test.skip(!js, "checking as you type and drafts need JavaScript");
+  await signIn(page, js, customerEmail(js), "a completely new long password");
+  await page.goto("/portal/new");
+  await hydrated(page, js);
+  const title = page.getByLabel("Title");
+  await title.fill("Printer");
+  await title.fill("");
+  await expect(page.getByText("Give the ticket a title.")).toBeVisible();
+  await expect(title).toHaveAttribute("aria-invalid", "true");
+  await title.fill("Scanner jams on page two");
+  await expect(page.getByText("Give the ticket a title.")).toHaveCount(0);
+  // Refused in the browser before anything is sent, by the server's own rule.
+  await page.getByRole("button", { name: "Submit request" }).click();
+  await expect(page.getByText("Describe what you need help with.")).toBeVisible();
+  await expect(page).toHaveURL(/\/portal\/new$/);
+  await page.getByLabel("Description").fill("Every second page comes out crumpled.");
+  await page.reload();
+  await hydrated(page, js);
+  await expect(page.getByLabel("Title")).toHaveValue("Scanner jams on page two");
+  await expect(page.getByLabel("Description")).toHaveValue("Every second page comes out crumpled.");
+  await page.getByLabel("Attachments").setInputFiles([
+    { name: "scan.txt", mimeType: "text/plain", buffer: Buffer.alloc(300_000, "x") },
+  ]);
+  await page.getByRole("button", { name: "Submit request" }).click();
+  await expect(page.getByRole("heading", { name: /Thank you: your request #\d+ is in/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: /Download scan.txt/ })).toBeVisible();
+  // Sent: the draft is gone.
+  await page.goto("/portal/new");
+  await hydrated(page, js);
+  await expect(page.getByLabel("Title")).toHaveValue("");
+});
+
 test("on a 360-pixel phone the portal pages do not scroll sideways", async ({ page, javaScriptEnabled: js }) => {
   await page.setViewportSize({ width: 360, height: 740 });
   for (const path of ["/login", "/portal/register", "/forgot"]) {

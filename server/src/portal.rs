@@ -234,15 +234,7 @@ struct NewRequest {
 
 async fn check_new(state: &AppState, form: &Form) -> Result<NewRequest, AppError> {
     let title = TicketTitle::parse(form.text("title"))?;
-    let description = MessageBody::parse(form.text("description")).map_err(|e| {
-        AppError::validation(
-            "description",
-            e.message_for("body").unwrap_or_default().replace(
-                "Write a message first.",
-                "Describe what you need help with.",
-            ),
-        )
-    })?;
+    let description = app::portal::model::request_description(form.text("description"))?;
     let priority = match Priority::parse(form.text("priority")) {
         Ok(p) if p != Priority::Urgent => p,
         _ => {
