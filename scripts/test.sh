@@ -43,7 +43,7 @@ unit_and_store_tests() {
 
 component_tests() {
   CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_DRIVER_TIMEOUT=90 \
-    cargo test -p app --features hydrate --target wasm32-unknown-unknown --test components --test board_keyboard --test workspace
+    cargo test -p app --features hydrate --target wasm32-unknown-unknown --test components --test board_keyboard --test workspace --test portal_forms
 }
 
 release_build() {

@@ -26,6 +26,7 @@ fn card(id: i64, stage_id: i64) -> BoardCard {
         created_at: 0,
         due_at: None,
         stage_id,
+        from_portal: false,
     }
 }
 

@@ -8,6 +8,8 @@ import { test, expect, Page, Browser } from "@playwright/test";
 test.describe.configure({ mode: "serial" });
 
 const admin = { email: "ada@example.com", password: "correct horse battery staple" };
+// Created by accounts.spec.ts; a member of the default team, where portal tickets go.
+const agent = { email: "alan@example.com", password: "agent password is long" };
 const password = "customer password is long";
 
 async function hydrated(page: Page, js: boolean) {
@@ -23,11 +25,11 @@ async function signIn(page: Page, js: boolean, email: string, pass: string) {
   await expect(page).not.toHaveURL(/\/login/);
 }
 
-/// An admin's page in its own browser context (the customer keeps theirs).
-async function adminPage(browser: Browser, js: boolean): Promise<Page> {
+/// A staff member's page in its own browser context (the customer keeps theirs).
+async function staffPage(browser: Browser, js: boolean, who = admin): Promise<Page> {
   const context = await browser.newContext({ javaScriptEnabled: js });
   const page = await context.newPage();
-  await signIn(page, js, admin.email, admin.password);
+  await signIn(page, js, who.email, who.password);
   return page;
 }
 
@@ -62,7 +64,7 @@ test("register, confirm the email, submit a ticket with a file, and follow it to
   await expect(page.getByRole("heading", { name: "Confirm your email to continue" })).toBeVisible();
   await expect(page.getByRole("link", { name: "New request" })).toHaveCount(0);
 
-  const staff = await adminPage(browser, js);
+  const staff = await staffPage(browser, js);
   const verify = await linkFromOutbox(staff, js, email, "Confirm your email address");
   await page.goto(verify);
   await expect(page.getByRole("heading", { name: "Your email is confirmed" })).toBeVisible();
@@ -84,26 +86,28 @@ test("register, confirm the email, submit a ticket with a file, and follow it to
   await expect(page.getByRole("link", { name: /Download invoice-2291.txt/ })).toBeVisible();
   const confirmation = await linkFromOutbox(staff, js, email, `[#${ticketNumber}] We have received your request`);
   expect(confirmation).toBe(`/portal/tickets/${ticketNumber}`);
+  await staff.context().close();
 
   // The agent finds it on the board, marked as coming from the portal, and answers.
-  await staff.goto(`/tickets/${ticketNumber}`);
-  await hydrated(staff, js);
-  await staff.getByRole("link", { name: / board$/ }).click();
-  await hydrated(staff, js);
-  const card = staff.locator("li.card").filter({ hasText: `#${ticketNumber}` });
+  const agentPage = await staffPage(browser, js, agent);
+  await agentPage.goto(`/tickets/${ticketNumber}`);
+  await hydrated(agentPage, js);
+  await agentPage.getByRole("link", { name: / board$/ }).click();
+  await hydrated(agentPage, js);
+  const card = agentPage.locator("li.card").filter({ hasText: `#${ticketNumber}` });
   await expect(card).toBeVisible();
   await expect(card.getByText("Portal", { exact: true })).toBeVisible();
-  await staff.goto(`/tickets/${ticketNumber}`);
-  await hydrated(staff, js);
-  const composer = staff.getByRole("form", { name: "Write a message" });
+  await agentPage.goto(`/tickets/${ticketNumber}`);
+  await hydrated(agentPage, js);
+  const composer = agentPage.getByRole("form", { name: "Write a message" });
   await composer.getByRole("radio", { name: "Reply to customer" }).check();
   await composer.getByLabel("Message").fill("We are correcting the invoice today.");
   await composer.getByRole("button", { name: "Send reply" }).click();
-  await expect(staff.getByRole("article", { name: "Reply by Ada Admin" })).toBeVisible();
+  await expect(agentPage.getByRole("article", { name: "Reply by Alan Agent" })).toBeVisible();
   await composer.getByRole("radio", { name: "Internal note" }).check();
   await composer.getByLabel("Message").fill("SECRET: customer was overcharged twice before.");
   await composer.getByRole("button", { name: "Add internal note" }).click();
-  await expect(staff.getByRole("article", { name: "Internal note by Ada Admin" })).toBeVisible();
+  await expect(agentPage.getByRole("article", { name: "Internal note by Alan Agent" })).toBeVisible();
 
   // The customer sees the answer and never the note; replies; closes the ticket.
   await page.goto(`/portal/tickets/${ticketNumber}`);
@@ -119,7 +123,7 @@ test("register, confirm the email, submit a ticket with a file, and follow it to
   await page.goto("/portal?status=closed");
   await hydrated(page, js);
   await expect(page.getByRole("link", { name: new RegExp(`#${ticketNumber} Invoice shows`) })).toBeVisible();
-  await staff.context().close();
+  await agentPage.context().close();
 });
 
 test("forgot password: a link by email, a new password, signed in", async ({ page, browser, javaScriptEnabled: js }) => {
@@ -132,7 +136,7 @@ test("forgot password: a link by email, a new password, signed in", async ({ pag
   await page.getByRole("button", { name: "Send the link" }).click();
   await expect(page.getByText("If an account uses that email")).toBeVisible();
 
-  const staff = await adminPage(browser, js);
+  const staff = await staffPage(browser, js);
   const reset = await linkFromOutbox(staff, js, email, "Reset your password");
   await staff.context().close();
   const fresh = "a completely new long password";

@@ -29,8 +29,10 @@ use app::tickets::conversation::model::{
 use app::tickets::conversation::store::Writer;
 use app::tickets::model::{Priority, TicketTitle};
 
-/// At most this many files in one post, and this many bytes in a text field.
+/// At most this many files in one post, this many other fields, and this many bytes
+/// in a text field.
 const MAX_FILES: usize = 10;
+const MAX_FIELDS: usize = 20;
 const MAX_TEXT: usize = 200_000;
 
 fn see_other(to: &str) -> Response {
@@ -148,6 +150,12 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
                         last.size = size as i64;
                     }
                 } else {
+                    if form.fields.len() >= MAX_FIELDS {
+                        return Err(AppError::validation(
+                            "form",
+                            "The form has too many fields.",
+                        ));
+                    }
                     let mut text = Vec::new();
                     while let Some(chunk) = field.chunk().await.map_err(|e| {
                         AppError::validation("form", format!("The form could not be read: {e}"))

@@ -58,7 +58,8 @@ pub async fn viewer(db: &Db, user: &CurrentUser) -> Result<Viewer, AppError> {
         name: user.name.clone(),
         email: user.email.clone(),
         verified: row.verified_at.is_some(),
-        customer_id: row.customer_id,
+        // Staff look at the portal as it is, never as a customer who shares their email.
+        customer_id: row.customer_id.filter(|_| !user.role.is_staff()),
         company: row.company,
         managed_company: row
             .company_id

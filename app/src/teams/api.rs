@@ -22,6 +22,8 @@ pub struct TeamAdmin {
     pub name: String,
     pub archived: bool,
     pub members: Vec<TeamMember>,
+    /// Customers may choose this team in the portal.
+    pub accepts_portal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +42,7 @@ pub async fn list_teams() -> Result<TeamsOverview, AppError> {
             let state = crate::state::app_state()?;
             let db = &state.db;
             let memberships = super::store::memberships(db).await?;
+            let portal = super::store::portal_flags(db).await?;
             let teams = super::store::all_teams(db)
                 .await?
                 .into_iter()
@@ -53,6 +56,7 @@ pub async fn list_teams() -> Result<TeamsOverview, AppError> {
                             role: Role::parse(&m.3).unwrap_or(Role::Agent),
                         })
                         .collect(),
+                    accepts_portal: portal.iter().any(|p| p.0 == t.id && p.1),
                     id: t.id,
                     name: t.name,
                     archived: t.archived,
@@ -111,6 +115,21 @@ pub async fn set_team_archived(team_id: i64, archived: bool) -> Result<String, A
             let admin = require_user(Access::Admin).await?;
             let state = crate::state::app_state()?;
             super::store::set_team_archived(&state.db, admin.id, team_id, archived).await?;
+            Ok(crate::api::finish_form("/admin/teams"))
+        }
+        .await,
+    )
+}
+
+/// Whether customers may choose the team in the portal ("What do you need help with?").
+#[server(prefix = "/api", endpoint = "admin/teams/portal")]
+pub async fn set_team_portal(team_id: i64, accepts: bool) -> Result<String, AppError> {
+    use crate::auth::policy::{require_user, Access};
+    crate::api::respond(
+        async {
+            let admin = require_user(Access::Admin).await?;
+            let state = crate::state::app_state()?;
+            super::store::set_team_portal(&state.db, admin.id, team_id, accepts).await?;
             Ok(crate::api::finish_form("/admin/teams"))
         }
         .await,

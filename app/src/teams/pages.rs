@@ -11,8 +11,8 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use super::api::{
     list_teams, team_settings, AddStage, CreateTeam, MoveStage, RemoveStage, RenameTeam,
-    SetTeamArchived, SetTeamMember, StageSettings, TeamAdmin, TeamPipeline, TeamsOverview,
-    UpdateStage,
+    SetTeamArchived, SetTeamMember, SetTeamPortal, StageSettings, TeamAdmin, TeamPipeline,
+    TeamsOverview, UpdateStage,
 };
 #[cfg(feature = "ssr")]
 use crate::tickets::canned::{CannedReply, CreateCanned, DeleteCanned, UpdateCanned, PLACEHOLDERS};
@@ -139,6 +139,7 @@ fn TeamCard(
         name,
         archived,
         members,
+        accepts_portal,
     } = team;
     let heading = format!("team-{id}");
     let labelled = heading.clone();
@@ -156,6 +157,7 @@ fn TeamCard(
         format!("Archive {name}")
     };
     let no_members = members.is_empty();
+    let portal_action = <SetTeamPortal as leptos::server_fn::ServerFn>::PATH;
     let member_items = members
         .into_iter()
         .map(|m| {
@@ -206,6 +208,14 @@ fn TeamCard(
                 {no_members.then(|| view! { <li class="muted">"No members yet."</li> })}
             </ul>
             {add_form}
+            <form method="post" action=portal_action class="inline-form">
+                <input type="hidden" name="team_id" value=id/>
+                <input type="hidden" name="accepts" value=(!accepts_portal).to_string()/>
+                <span class="muted">{if accepts_portal { "Customers can ask this team in the portal." } else { "Not offered in the portal." }}</span>
+                <button type="submit" class="button small secondary">
+                    {if accepts_portal { "Stop portal requests" } else { "Take portal requests" }}
+                </button>
+            </form>
             <form method="post" action=actions.archive>
                 <input type="hidden" name="team_id" value=id/>
                 <input type="hidden" name="archived" value=(!archived).to_string()/>

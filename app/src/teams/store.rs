@@ -43,6 +43,32 @@ pub async fn teams_of(db: &Db, user_id: i64) -> Result<Vec<TeamRow>, AppError> {
     ).bind(user_id).fetch_all(pool).await)?)
 }
 
+/// Which teams take portal requests.
+pub async fn portal_flags(db: &Db) -> Result<Vec<(i64, bool)>, AppError> {
+    Ok(db!(db, pool => sqlx::query_as::<_, (i64, bool)>(
+        "SELECT id, accepts_portal FROM teams"
+    ).fetch_all(pool).await)?)
+}
+
+/// Lets customers choose a team in the portal, or not; audited.
+pub async fn set_team_portal(db: &Db, actor: i64, id: i64, accepts: bool) -> Result<(), AppError> {
+    let now = now_ms();
+    let _writing = db.write_lock().await;
+    db!(db, pool => async {
+        let mut tx = pool.begin_write().await?;
+        let was: Option<bool> = sqlx::query_scalar("SELECT accepts_portal FROM teams WHERE id = $1")
+            .bind(id).fetch_optional(&mut *tx).await?;
+        let was = was.ok_or(AppError::NotFound)?;
+        if was != accepts {
+            sqlx::query("UPDATE teams SET accepts_portal = $1 WHERE id = $2").bind(accepts).bind(id).execute(&mut *tx).await?;
+            let (o, n) = (was.to_string(), accepts.to_string());
+            insert_audit!(&mut *tx, actor, "team", id, "changed", Some("accepts_portal"), Some(o.as_str()), Some(n.as_str()), now).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    }.await)
+}
+
 pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(), AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {

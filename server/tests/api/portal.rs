@@ -26,6 +26,7 @@ on_both_backends!(
     a_registered_customer_takes_over_the_record_an_agent_created,
     a_refused_submission_writes_nothing_and_keeps_what_was_typed,
     the_list_filters_sorts_searches_and_pages,
+    customers_choose_among_the_teams_that_take_portal_requests,
 );
 
 const PASSWORD: &str = "customer password is long";
@@ -937,4 +938,88 @@ async fn the_list_filters_sorts_searches_and_pages(app: &TestApp) {
     let created = app.get("/portal?sort=created", Some(&cookie)).await.body;
     let first_row = created.find("Request number").unwrap();
     assert!(created[first_row..].starts_with("Request number 29"));
+}
+
+async fn customers_choose_among_the_teams_that_take_portal_requests(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let cookie = verified_customer(app, "Cora Customer", "cora@example.com").await;
+    // One team: no question asked.
+    let page = app.get("/portal/new", Some(&cookie)).await;
+    assert!(!page.body.contains("What do you need help with?"));
+    let r = app
+        .call(
+            "/api/admin/teams/create",
+            &[("name", "Billing")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let billing: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM teams WHERE name = 'Billing'").fetch_one(pool).await)
+    .unwrap();
+    let page = app.get("/portal/new", Some(&cookie)).await;
+    assert!(page.body.contains("What do you need help with?"));
+    assert!(page.body.contains("Billing"));
+    // The customer's choice decides the team.
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Double charge"),
+            ("description", "Twice in May."),
+            ("priority", "normal"),
+            ("team", &billing.to_string()),
+        ],
+        &[],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let team: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT team_id FROM tickets WHERE title = 'Double charge'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(team, billing);
+    // An admin stops Billing's portal requests: no longer offered, nor accepted.
+    let r = app
+        .call(
+            "/api/admin/teams/portal",
+            &[("team_id", &billing.to_string()), ("accepts", "false")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = app.get("/portal/new", Some(&cookie)).await;
+    assert!(!page.body.contains("What do you need help with?"));
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Again"),
+            ("description", "x"),
+            ("priority", "normal"),
+            ("team", &billing.to_string()),
+        ],
+        &[],
+        Some(&cookie),
+    )
+    .await;
+    let team: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT team_id FROM tickets WHERE title = 'Again'").fetch_one(pool).await)
+    .unwrap();
+    assert_ne!(team, billing, "{:?}", r.location());
+    let trail = app::audit::audit_for(&app.db, "team", billing)
+        .await
+        .unwrap();
+    assert!(trail
+        .iter()
+        .any(|a| a.field.as_deref() == Some("accepts_portal")));
+    // Not for customers.
+    let r = app
+        .call(
+            "/api/admin/teams/portal",
+            &[("team_id", &billing.to_string()), ("accepts", "true")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
