@@ -54,6 +54,19 @@ fn reset_mail(name: &str, site_url: &str, raw: &str) -> (String, String) {
     )
 }
 
+/// Stores a new link's token hash for `user` (valid `ttl` ms from `now`) and queues
+/// the email that carries it, on the caller's transaction.
+macro_rules! send_link {
+    ($tx:expr, $hash:expr, $user:expr, $purpose:expr, $ttl:expr, $now:expr, $to:expr, $subject:expr, $body:expr) => {{
+        sqlx::query(
+            "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind($hash).bind($user).bind($purpose).bind($now).bind($now + $ttl)
+        .execute(&mut *$tx).await?;
+        crate::enqueue_mail!(&mut *$tx, $to, $subject, $body, $now).await?;
+    }};
+}
+
 /// A customer's own account, unverified until the emailed link is opened. The
 /// customer record with the same email (one an agent created) becomes theirs once
 /// verified; without one, a record is created now.
@@ -82,12 +95,7 @@ pub async fn register_customer(
         )
         .bind(name.as_str()).bind(email.as_str()).bind(now)
         .execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, 'verify', $3, $4)",
-        )
-        .bind(&hash).bind(id).bind(now).bind(now + VERIFY_TTL_MS)
-        .execute(&mut *tx).await?;
-        crate::enqueue_mail!(&mut *tx, email.as_str(), &subject, &body, now).await?;
+        send_link!(tx, &hash, id, "verify", VERIFY_TTL_MS, now, email.as_str(), &subject, &body);
         crate::insert_audit!(&mut *tx, id, "user", id, "registered", Some("role"), None::<&str>, Some("customer"), now)
             .await?;
         tx.commit().await?;
@@ -127,12 +135,7 @@ pub async fn resend_verification(db: &Db, user: &UserRow, site_url: &str) -> Res
         let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'verify' AND used_at IS NULL")
             .bind(now).bind(user.id).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, 'verify', $3, $4)",
-        )
-        .bind(&hash).bind(user.id).bind(now).bind(now + VERIFY_TTL_MS)
-        .execute(&mut *tx).await?;
-        crate::enqueue_mail!(&mut *tx, user.email.as_str(), &subject, &body, now).await?;
+        send_link!(tx, &hash, user.id, "verify", VERIFY_TTL_MS, now, user.email.as_str(), &subject, &body);
         tx.commit().await
     }.await)?;
     crate::mail::wake();
@@ -208,12 +211,7 @@ pub async fn request_reset(db: &Db, email: &Email, site_url: &str) -> Result<(),
     let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, 'reset', $3, $4)",
-        )
-        .bind(&hash).bind(user.id).bind(now).bind(now + RESET_TTL_MS)
-        .execute(&mut *tx).await?;
-        crate::enqueue_mail!(&mut *tx, user.email.as_str(), &subject, &body, now).await?;
+        send_link!(tx, &hash, user.id, "reset", RESET_TTL_MS, now, user.email.as_str(), &subject, &body);
         tx.commit().await
     }.await)?;
     crate::mail::wake();
