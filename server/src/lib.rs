@@ -131,9 +131,6 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
             http,
             middleware::request_context,
         ))
-        .layer(axum::middleware::from_fn(
-            middleware::finish_even_if_client_leaves,
-        ))
         .with_state(state)
 }
 

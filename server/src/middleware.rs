@@ -152,17 +152,3 @@ pub async fn same_origin(State(http): State<HttpSettings>, req: Request, next: N
     }
     next.run(req).await
 }
-
-/// Runs the rest of the request in its own task, so a client that goes away mid-request
-/// (a closed tab, a load generator stopping) does not cancel the handler halfway
-/// through a database transaction. A cancelled SQLite write could otherwise leave its
-/// pooled connection inside a transaction, holding the write lock for everyone.
-pub async fn finish_even_if_client_leaves(req: Request, next: Next) -> Response {
-    match tokio::spawn(next.run(req)).await {
-        Ok(res) => res,
-        Err(e) => {
-            tracing::error!(error = %e, "request task failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
