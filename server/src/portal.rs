@@ -227,6 +227,31 @@ async fn store_files(
     Ok(ids)
 }
 
+/// The customer's public message on a ticket, with the spooled files attached to it.
+async fn customer_message(
+    state: &AppState,
+    viewer: &Viewer,
+    customer: i64,
+    ticket_id: i64,
+    body: &MessageBody,
+    files: Vec<Spooled>,
+) -> Result<app::tickets::conversation::model::Message, AppError> {
+    let ids = store_files(state, files, ticket_id, viewer.user_id).await?;
+    app::tickets::conversation::store::post_message(
+        &state.db,
+        ticket_id,
+        Writer::Customer {
+            user: viewer.user_id,
+            customer,
+        },
+        MessageKind::Reply,
+        body,
+        &ids,
+        &state.settings.site_url,
+    )
+    .await
+}
+
 fn file_list(form: &Form) -> String {
     let names: Vec<&str> = form.files.iter().map(|f| f.name.as_str()).collect();
     format!("Attached: {}", names.join(", "))
@@ -333,21 +358,8 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
     if !form.files.is_empty() {
         let body = file_list(&form);
         let stored = async {
-            let ids = store_files(&state, form.files, ticket.id, viewer.user_id).await?;
             let body = MessageBody::parse(&body)?;
-            app::tickets::conversation::store::post_message(
-                &state.db,
-                ticket.id,
-                Writer::Customer {
-                    user: viewer.user_id,
-                    customer,
-                },
-                MessageKind::Reply,
-                &body,
-                &ids,
-                &state.settings.site_url,
-            )
-            .await
+            customer_message(&state, &viewer, customer, ticket.id, &body, form.files).await
         }
         .await;
         if let Err(e) = stored {
@@ -422,20 +434,7 @@ pub async fn reply(
     };
     let typed_body = form.text("body").to_string();
     let posted = async {
-        let ids = store_files(&state, form.files, ticket.id, viewer.user_id).await?;
-        app::tickets::conversation::store::post_message(
-            &state.db,
-            ticket.id,
-            Writer::Customer {
-                user: viewer.user_id,
-                customer,
-            },
-            MessageKind::Reply,
-            &body,
-            &ids,
-            &state.settings.site_url,
-        )
-        .await?;
+        customer_message(&state, &viewer, customer, ticket.id, &body, form.files).await?;
         portal::wake_if_waiting(&state.db, &viewer, &ticket).await
     }
     .await;

@@ -13,7 +13,8 @@ mod server {
     use crate::admin::api::{ChangeRole, CreatePerson, Person, SetPersonActive};
     use crate::auth::Role;
     use crate::pages::Rendered;
-    use crate::portal::pages::{admin_nav, input, Query};
+    use crate::portal::pages::{input, Query};
+    use crate::teams::pages::AdminNav;
 
     /// `/admin/people`: the staff table and the "Add a person" form.
     pub fn people_page(list: Vec<Person>, q: &Query) -> Rendered {
@@ -34,7 +35,7 @@ mod server {
         let html = view! {
             <div class="page-head">
                 <h1>"Admin"</h1>
-                {admin_nav("people")}
+                <AdminNav current="people"/>
             </div>
             <div class="two-col">
                 <section class="card" aria-labelledby="people-heading">

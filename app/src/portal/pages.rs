@@ -11,6 +11,7 @@ use super::store::{self, ListQuery, PortalSort, StatusFilter, Viewer};
 use crate::auth::model::CurrentUser;
 use crate::auth::policy::Access;
 use crate::error::AppError;
+use crate::teams::pages::AdminNav;
 use crate::tickets::page::datetime;
 
 /// A page rendered on the server: its title and its HTML.
@@ -291,19 +292,6 @@ fn verified_page(outcome: Result<(), AppError>, signed_in: bool) -> Rendered {
 
 // ---- Admin → Outbox, Admin → Customers -------------------------------------------------
 
-/// The admin section's navigation (the same links as `teams::pages::AdminNav`).
-pub fn admin_nav(current: &'static str) -> impl IntoView {
-    let here = move |p: &str| (p == current).then_some("page");
-    view! {
-        <nav class="subnav" aria-label="Admin sections">
-            <a href="/admin/people" aria-current=here("people")>"People"</a>
-            <a href="/admin/teams" aria-current=here("teams")>"Teams"</a>
-            <a href="/admin/customers" aria-current=here("customers")>"Customers"</a>
-            <a href="/admin/outbox" aria-current=here("outbox")>"Outbox"</a>
-        </nav>
-    }
-}
-
 fn customers_page(rows: Vec<store::AccountRow>, q: &Query, text: String) -> Rendered {
     let error = q.error_for("admin/customers/company");
     let failed_row: Option<i64> = error
@@ -325,7 +313,7 @@ fn customers_page(rows: Vec<store::AccountRow>, q: &Query, text: String) -> Rend
     page(
         "Customers · Admin · Grip",
         view! {
-            <div class="page-head"><h1>"Admin"</h1>{admin_nav("customers")}</div>
+            <div class="page-head"><h1>"Admin"</h1><AdminNav current="customers"/></div>
             <h2>"Customer accounts"</h2>
             <p class="muted">"People who signed up in the portal. A company manager also sees, and answers, every ticket of their company."</p>
             <form method="get" action="/admin/customers" class="filter-bar" role="search" aria-label="Find customer accounts">
@@ -390,7 +378,7 @@ fn outbox_page(mails: Vec<crate::mail::OutboxMail>) -> Rendered {
     page(
         "Outbox · Grip",
         view! {
-            <div class="page-head"><h1>"Admin"</h1>{admin_nav("outbox")}</div>
+            <div class="page-head"><h1>"Admin"</h1><AdminNav current="outbox"/></div>
             <h2>"Outbox"</h2>
             <p class="muted">"Every email Grip sends, newest first. Without an SMTP server (smtp_host) mail is kept here, marked “Kept”."</p>
             {empty.then(|| view! { <section class="card empty-state"><p>"No mail yet."</p></section> })}
