@@ -80,15 +80,38 @@ pub trait BeginWrite {
 impl BeginWrite for SqlitePool {
     type Database = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
+        let pool = self.clone();
+        finish_begin(tokio::spawn(async move {
+            pool.begin_with("BEGIN IMMEDIATE").await
+        }))
+        .await
     }
 }
 
 impl BeginWrite for PgPool {
     type Database = sqlx::Postgres;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
+        let pool = self.clone();
+        finish_begin(tokio::spawn(async move { pool.begin().await })).await
     }
+}
+
+/// Beginning a transaction is not cancel-safe in sqlx 0.8: `begin_with` awaits a check
+/// of the connection after the `BEGIN` has run, and a request dropped right then (a
+/// client that went away, a timeout) left the connection inside a transaction with no
+/// `Transaction` to end it. It went back to the pool so — on SQLite holding the write
+/// lock, and every later write failed ("database is locked", "begin_with at non-zero
+/// transaction depth"). The begin therefore runs in a task of its own: if nobody waits
+/// for it any more, the task still finishes and drops the transaction it made, which
+/// rolls it back before the connection is reused.
+async fn finish_begin<DB: sqlx::Database>(
+    begin: tokio::task::JoinHandle<Result<sqlx::Transaction<'static, DB>, sqlx::Error>>,
+) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
+    begin.await.map_err(|e| {
+        sqlx::Error::Io(std::io::Error::other(format!(
+            "beginning a transaction failed: {e}"
+        )))
+    })?
 }
 
 impl Db {

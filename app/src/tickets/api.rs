@@ -156,16 +156,10 @@ pub async fn create_ticket(
                 due_at,
                 from_portal: false,
             };
-            // The team is checked against the user's own in the creating transaction.
+            // The team is checked against the user's own in the creating transaction,
+            // which also discards the user's "New ticket" draft.
             let ticket = super::store::create_ticket_for(&state.db, &user, new).await?;
             tracing::info!(ticket = ticket.number, "ticket created");
-            // What was created is no longer a draft.
-            super::drafts::store::discard(
-                &state.db,
-                user.id,
-                &super::drafts::Scope::NewTicket.key(),
-            )
-            .await?;
             Ok(crate::api::finish_form(&format!("/board?team={team}")))
         }
         .await,

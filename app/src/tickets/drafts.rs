@@ -153,16 +153,19 @@ pub enum Scope {
     NewTicket,
 }
 
+/// The key of the "New ticket" form's draft.
+pub const NEW_TICKET_KEY: &str = "new-ticket";
+
 impl Scope {
     pub fn key(self) -> String {
         match self {
             Scope::Ticket(id) => format!("ticket:{id}"),
-            Scope::NewTicket => "new-ticket".into(),
+            Scope::NewTicket => NEW_TICKET_KEY.into(),
         }
     }
 
     pub fn parse(raw: &str) -> Result<Scope, AppError> {
-        if raw == "new-ticket" {
+        if raw == NEW_TICKET_KEY {
             return Ok(Scope::NewTicket);
         }
         raw.strip_prefix("ticket:")

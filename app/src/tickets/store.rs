@@ -431,7 +431,9 @@ pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<Ti
 
 /// [`create_ticket`] by a person, for one of the teams whose board they may open
 /// (else a field error on the team). The check is part of the first read of the
-/// transaction, so it costs no round trip of its own.
+/// transaction, so it costs no round trip of its own. The person's "New ticket" draft
+/// goes in the same transaction: what was created is no longer a draft (and on SQLite
+/// a second write transaction would queue behind every other writer).
 pub async fn create_ticket_for(
     db: &Db,
     viewer: &crate::auth::model::CurrentUser,
@@ -514,6 +516,10 @@ async fn create_ticket_checked(
         }
         let shown = format!("#{number}");
         insert_audit!(&mut *tx, actor, "ticket", ticket.id, "created", None::<&str>, None::<&str>, Some(shown.as_str()), now).await?;
+        if viewer.is_some() {
+            sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND scope = $2")
+                .bind(actor).bind(super::drafts::NEW_TICKET_KEY).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(ticket)
     }.await)

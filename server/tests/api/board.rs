@@ -15,6 +15,7 @@ on_both_backends!(
     a_card_moves_with_the_plain_form_and_stays_there_after_a_reload,
     a_ticket_created_with_a_new_customer_lands_in_the_first_column,
     a_ticket_form_error_names_its_field_and_creates_nothing,
+    a_request_dropped_while_it_waits_to_write_leaves_later_writes_working,
 );
 
 fn ticket_form<'a>(
@@ -254,4 +255,104 @@ async fn a_card_moves_with_the_plain_form_and_stays_there_after_a_reload(app: &T
         .next()
         .unwrap();
     assert!(waiting_list.contains("#1001 Printer on fire"));
+}
+
+/// A client that goes away (or a load generator that stops) while its request waits
+/// for the database must not leave a pooled connection inside a transaction: beginning
+/// one is not cancel-safe in sqlx, and on SQLite such a connection held the write lock
+/// so every later write failed with "database is locked" (this test failed so).
+async fn a_request_dropped_while_it_waits_to_write_leaves_later_writes_working(app: &TestApp) {
+    use sqlx::Connection;
+    let admin = app.setup_admin().await;
+    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let form = |title: &'static str| ticket_form(&team, title, "pat@initrode.example", "Pat");
+    // Another process holds the database's write lock (SQLite) or the tickets table
+    // (Postgres), so the request's transaction waits…
+    let mut sqlite_holder = None;
+    let mut pg_holder = None;
+    match &app.db {
+        app::store::Db::Sqlite(_) => {
+            let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            sqlite_holder = Some(conn);
+        }
+        app::store::Db::Postgres(_) => {
+            let mut conn = sqlx::PgConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+            sqlx::query("LOCK TABLE tickets IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            pg_holder = Some(conn);
+        }
+    }
+    // …and its client gives up.
+    let waited = tokio::time::timeout(
+        std::time::Duration::from_millis(400),
+        app.call("/api/tickets/create", &form("Abandoned"), Some(&admin)),
+    )
+    .await;
+    assert!(waited.is_err(), "the request should still be waiting");
+    if let Some(mut conn) = sqlite_holder {
+        sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+    if let Some(mut conn) = pg_holder {
+        sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+    // Clients that give up at every moment of a request's life: some requests are
+    // dropped before their transaction, some inside it (between BEGIN and the first
+    // statement, mid-statement, at COMMIT), some after.
+    for i in 0..300u64 {
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_micros(200 + i * 97 % 4000),
+            app.call("/api/tickets/create", &form("Impatient"), Some(&admin)),
+        )
+        .await;
+    }
+    // Every later write works, on whichever pooled connection it gets.
+    for title in [
+        "After one",
+        "After two",
+        "After three",
+        "After four",
+        "After five",
+        "After six",
+    ] {
+        let r = app
+            .call("/api/tickets/create", &form(title), Some(&admin))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{title}: {}", r.body);
+    }
+    let titles: Vec<String> = app::db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT title FROM tickets WHERE title <> 'Impatient' ORDER BY number"
+    ).fetch_all(pool).await)
+    .unwrap();
+    // The abandoned request wrote nothing; the later ones all did.
+    assert_eq!(
+        titles,
+        [
+            "After one",
+            "After two",
+            "After three",
+            "After four",
+            "After five",
+            "After six"
+        ]
+    );
+    // Whatever a dropped request wrote, it wrote whole: each ticket has its audit row.
+    let unaudited: i64 = app::db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM audit_log a
+           WHERE a.entity = 'ticket' AND a.entity_id = t.id AND a.action = 'created')"
+    ).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(unaudited, 0);
 }
