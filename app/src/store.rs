@@ -80,38 +80,49 @@ pub trait BeginWrite {
 impl BeginWrite for SqlitePool {
     type Database = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        let pool = self.clone();
-        finish_begin(tokio::spawn(async move {
-            pool.begin_with("BEGIN IMMEDIATE").await
-        }))
-        .await
+        // Cancel-safe through the pool's release check, [`end_abandoned_transaction`].
+        self.begin_with("BEGIN IMMEDIATE").await
     }
 }
 
 impl BeginWrite for PgPool {
     type Database = sqlx::Postgres;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        // On Postgres a request dropped while its `BEGIN` is on the wire leaves the
+        // server inside a transaction that sqlx does not count, which no release check
+        // can see; so the begin runs in a task of its own that finishes (and, if nobody
+        // waits for it any more, drops and so rolls back its transaction) regardless.
         let pool = self.clone();
-        finish_begin(tokio::spawn(async move { pool.begin().await })).await
+        tokio::spawn(async move { pool.begin().await })
+            .await
+            .map_err(|e| {
+                sqlx::Error::Io(std::io::Error::other(format!(
+                    "beginning a transaction failed: {e}"
+                )))
+            })?
     }
 }
 
-/// Beginning a transaction is not cancel-safe in sqlx 0.8: `begin_with` awaits a check
-/// of the connection after the `BEGIN` has run, and a request dropped right then (a
-/// client that went away, a timeout) left the connection inside a transaction with no
-/// `Transaction` to end it. It went back to the pool so — on SQLite holding the write
-/// lock, and every later write failed ("database is locked", "begin_with at non-zero
-/// transaction depth"). The begin therefore runs in a task of its own: if nobody waits
-/// for it any more, the task still finishes and drops the transaction it made, which
-/// rolls it back before the connection is reused.
-async fn finish_begin<DB: sqlx::Database>(
-    begin: tokio::task::JoinHandle<Result<sqlx::Transaction<'static, DB>, sqlx::Error>>,
-) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
-    begin.await.map_err(|e| {
-        sqlx::Error::Io(std::io::Error::other(format!(
-            "beginning a transaction failed: {e}"
-        )))
-    })?
+/// Run by the SQLite pool on every connection it takes back. Beginning a transaction
+/// is not cancel-safe in sqlx 0.8: `begin_with` awaits a check of the connection after
+/// its `BEGIN` ran, and a request dropped right then (a client that went away, a
+/// timeout) returned the connection to the pool inside a transaction with no
+/// `Transaction` to end it — holding the write lock, so every later write failed
+/// ("database is locked", "begin_with at non-zero transaction depth"). A connection
+/// that comes back still counting a transaction is rolled back here. (A dropped
+/// `Transaction` has queued its rollback before this runs; rolling back again is then a
+/// no-op.) Costs one atomic read per release otherwise.
+fn end_abandoned_transaction(
+    conn: &mut sqlx::SqliteConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    use sqlx::TransactionManager;
+    Box::pin(async move {
+        if sqlx::sqlite::SqliteTransactionManager::get_transaction_depth(conn) > 0 {
+            sqlx::sqlite::SqliteTransactionManager::rollback(conn).await?;
+        }
+        Ok(true)
+    })
 }
 
 impl Db {
@@ -141,6 +152,7 @@ impl Db {
                 .busy_timeout(Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
+                .after_release(end_abandoned_transaction)
                 .connect_with(opts)
                 .await
                 .map_err(|source| ConnectError::Unreachable { url: shown, source })?;

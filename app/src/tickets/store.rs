@@ -467,18 +467,20 @@ async fn create_ticket_checked(
     let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin_write().await?;
-        // The customer, whether the team is one of the viewer's, its first stage and
-        // the top rank there, in one round trip.
-        let (customer, team_ok, first_stage, top): (Option<i64>, bool, Option<i64>, Option<String>) = sqlx::query_as(
+        // The customer, whether the team is one of the viewer's, its first stage, the
+        // top rank there and whether the viewer has a "New ticket" draft, in one round trip.
+        let (customer, team_ok, first_stage, top, draft): (Option<i64>, bool, Option<i64>, Option<String>, bool) = sqlx::query_as(
             "SELECT (SELECT id FROM customers WHERE id = $1),
                     ($3 OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $2 AND t.archived = FALSE
                         AND ($4 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = $5)))),
                     f.id,
-                    (SELECT rank FROM tickets WHERE stage_id = f.id ORDER BY rank, id LIMIT 1)
+                    (SELECT rank FROM tickets WHERE stage_id = f.id ORDER BY rank, id LIMIT 1),
+                    EXISTS (SELECT 1 FROM drafts WHERE user_id = $5 AND scope = $6)
              FROM (SELECT (SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
                      WHERE s.team_id = $2 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1) AS id) f",
         )
         .bind(customer_id).bind(new.team_id).bind(unchecked).bind(admin).bind(viewer_id)
+        .bind(super::drafts::NEW_TICKET_KEY)
         .fetch_one(&mut *tx).await?;
         if !team_ok {
             return Err(AppError::validation("team", "Choose one of your teams."));
@@ -516,7 +518,7 @@ async fn create_ticket_checked(
         }
         let shown = format!("#{number}");
         insert_audit!(&mut *tx, actor, "ticket", ticket.id, "created", None::<&str>, None::<&str>, Some(shown.as_str()), now).await?;
-        if viewer.is_some() {
+        if draft {
             sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND scope = $2")
                 .bind(actor).bind(super::drafts::NEW_TICKET_KEY).execute(&mut *tx).await?;
         }
