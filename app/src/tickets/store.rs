@@ -463,24 +463,28 @@ async fn create_ticket_checked(
         AppError::validation("customer", "Choose the customer this ticket is for.")
     })?;
     let now = now_ms();
-    let number_sql = next_number_sql(db);
+    let tags_json = serde_json::to_string(new.tags).map_err(AppError::internal)?;
+    let write_sql = create_write_sql(db);
     let _writing = db.write_lock().await;
     db!(db, pool => async {
         let mut tx = pool.begin_write().await?;
         // The customer, whether the team is one of the viewer's, its first stage, the
-        // top rank there and whether the viewer has a "New ticket" draft, in one round trip.
-        let (customer, team_ok, first_stage, top, draft): (Option<i64>, bool, Option<i64>, Option<String>, bool) = sqlx::query_as(
+        // top rank there, whether the assignee is a member of the team and whether the
+        // viewer has a "New ticket" draft, in one round trip.
+        let (customer, team_ok, first_stage, top, assignee_ok, draft): (Option<i64>, bool, Option<i64>, Option<String>, bool, bool) = sqlx::query_as(
             "SELECT (SELECT id FROM customers WHERE id = $1),
                     ($3 OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $2 AND t.archived = FALSE
                         AND ($4 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = $5)))),
                     f.id,
                     (SELECT rank FROM tickets WHERE stage_id = f.id ORDER BY rank, id LIMIT 1),
+                    (CAST($7 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM users u JOIN team_members m ON m.user_id = u.id
+                        WHERE u.id = $7 AND m.team_id = $2 AND u.active = TRUE AND u.role IN ('agent', 'lead', 'admin'))),
                     EXISTS (SELECT 1 FROM drafts WHERE user_id = $5 AND scope = $6)
              FROM (SELECT (SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
                      WHERE s.team_id = $2 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1) AS id) f",
         )
         .bind(customer_id).bind(new.team_id).bind(unchecked).bind(admin).bind(viewer_id)
-        .bind(super::drafts::NEW_TICKET_KEY)
+        .bind(super::drafts::NEW_TICKET_KEY).bind(new.assignee_id)
         .fetch_one(&mut *tx).await?;
         if !team_ok {
             return Err(AppError::validation("team", "Choose one of your teams."));
@@ -489,52 +493,68 @@ async fn create_ticket_checked(
             return Err(AppError::validation("customer", "That customer does not exist."));
         }
         let stage_id = first_stage.ok_or_else(|| AppError::validation("team", "Choose a team with at least one stage."))?;
-        if let Some(assignee) = new.assignee_id {
-            let member: Option<i64> = sqlx::query_scalar(
-                "SELECT u.id FROM users u JOIN team_members m ON m.user_id = u.id
-                 WHERE u.id = $1 AND m.team_id = $2 AND u.active = TRUE AND u.role IN ('agent', 'lead', 'admin')",
-            )
-            .bind(assignee).bind(new.team_id).fetch_optional(&mut *tx).await?;
-            if member.is_none() {
-                return Err(AppError::validation("assignee", "Assign the ticket to a member of its team."));
-            }
+        if !assignee_ok {
+            return Err(AppError::validation("assignee", "Assign the ticket to a member of its team."));
         }
-        let number: i64 = sqlx::query_scalar(number_sql).fetch_one(&mut *tx).await?;
         let r = rank::between(None, top.as_deref()).unwrap_or_else(rank::first);
-        let sql = format!(
-            "INSERT INTO tickets (number, title, description, customer_id, team_id, stage_id, rank, priority,
-                                  assignee_id, due_at, created_by, created_at, updated_at, activity_at, completed_at, source)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, NULL, $13)
-             RETURNING {TICKET_COLUMNS}"
-        );
-        let ticket = sqlx::query_as::<_, TicketRow>(&sql)
-            .bind(number).bind(new.title.as_str()).bind(new.description.trim()).bind(customer_id)
+        let mut rows = sqlx::query_as::<_, TicketRow>(write_sql)
+            .bind(new.title.as_str()).bind(new.description.trim()).bind(customer_id)
             .bind(new.team_id).bind(stage_id).bind(&r).bind(new.priority.as_str())
             .bind(new.assignee_id).bind(new.due_at).bind(actor).bind(now).bind(source)
-            .fetch_one(&mut *tx).await?;
-        for tag in new.tags {
-            sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
-                .bind(ticket.id).bind(tag).execute(&mut *tx).await?;
-        }
-        let shown = format!("#{number}");
-        insert_audit!(&mut *tx, actor, "ticket", ticket.id, "created", None::<&str>, None::<&str>, Some(shown.as_str()), now).await?;
-        if draft {
-            sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND scope = $2")
-                .bind(actor).bind(super::drafts::NEW_TICKET_KEY).execute(&mut *tx).await?;
-        }
+            .bind(&tags_json).bind(draft).bind(super::drafts::NEW_TICKET_KEY)
+            .fetch_all(&mut *tx).await?;
+        let ticket = rows.pop().ok_or_else(|| AppError::internal("a ticket just created is missing"))?;
         tx.commit().await?;
         Ok(ticket)
     }.await)
 }
 
-/// The statement that hands out the next ticket number: the counters row on SQLite,
-/// a sequence on Postgres (no row every creation would queue on).
-pub fn next_number_sql(db: &Db) -> &'static str {
+/// Everything a creation writes once it is validated, as one round trip: the next
+/// number, the ticket (returned), its tags (`$13`, a JSON array), its `created` audit
+/// row and, when `$14`, the creator's "New ticket" draft. SQLite runs the statements
+/// one after another in one call (they share the numbered parameters) and numbers
+/// from the counters row; Postgres chains them as data-modifying `WITH` parts and
+/// numbers from a sequence (no row every creation would queue on).
+fn create_write_sql(db: &Db) -> &'static str {
+    static SQL: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    let (sqlite, postgres) = SQL.get_or_init(|| {
+        let columns = "number, title, description, customer_id, team_id, stage_id, rank, priority,
+                       assignee_id, due_at, created_by, created_at, updated_at, activity_at, completed_at, source";
+        let values = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, NULL, $12";
+        let sqlite = format!(
+            "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number';
+             INSERT INTO tickets ({columns})
+             VALUES ((SELECT value FROM counters WHERE name = 'ticket_number'), {values})
+             RETURNING {TICKET_COLUMNS};
+             INSERT INTO audit_log (actor_id, entity, entity_id, action, field, old_value, new_value, at)
+             SELECT $10, 'ticket', t.id, 'created', NULL, NULL, '#' || t.number, $11
+               FROM tickets t WHERE t.number = (SELECT value FROM counters WHERE name = 'ticket_number');
+             INSERT INTO ticket_tags (ticket_id, tag)
+             SELECT t.id, j.value FROM tickets t, json_each($13) j
+              WHERE t.number = (SELECT value FROM counters WHERE name = 'ticket_number');
+             DELETE FROM drafts WHERE $14 AND user_id = $10 AND scope = $15;"
+        );
+        let postgres = format!(
+            "WITH t AS (
+                 INSERT INTO tickets ({columns})
+                 VALUES (nextval('ticket_number_seq'), {values})
+                 RETURNING {TICKET_COLUMNS}
+             ), audit AS (
+                 INSERT INTO audit_log (actor_id, entity, entity_id, action, field, old_value, new_value, at)
+                 SELECT $10, 'ticket', t.id, 'created', NULL, NULL, '#' || t.number, $11 FROM t
+             ), tags AS (
+                 INSERT INTO ticket_tags (ticket_id, tag)
+                 SELECT t.id, j.tag FROM t, json_array_elements_text(CAST($13 AS JSON)) AS j(tag)
+             ), draft AS (
+                 DELETE FROM drafts WHERE $14 AND user_id = $10 AND scope = $15
+             )
+             SELECT {TICKET_COLUMNS} FROM t"
+        );
+        (sqlite, postgres)
+    });
     match db {
-        Db::Sqlite(_) => {
-            "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number' RETURNING value"
-        }
-        Db::Postgres(_) => "SELECT nextval('ticket_number_seq')",
+        Db::Sqlite(..) => sqlite,
+        Db::Postgres(_) => postgres,
     }
 }
 
@@ -684,18 +704,42 @@ async fn move_ticket_checked(
             }
         }
         let completed_at = completed_at_in(&to.kind, ticket.completed_at, now);
-        let update = format!("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4, activity_at = $4 WHERE id = $5 RETURNING {TICKET_COLUMNS}");
-        let moved = sqlx::query_as::<_, TicketRow>(&update)
-            .bind(to.id).bind(&new_rank).bind(completed_at).bind(now).bind(ticket_id)
-            .fetch_one(&mut *tx).await?;
-        if ticket.stage_id != to.id {
-            insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(from_name.as_str()), Some(to.name.as_str()), now).await?;
+        let (action, field, old_value, new_value) = if ticket.stage_id != to.id {
+            ("moved", "stage", from_name.as_str(), to.name.as_str())
         } else {
-            insert_audit!(&mut *tx, actor, "ticket", ticket_id, "reordered", Some("position"), Some(ticket.rank.as_str()), Some(new_rank.as_str()), now).await?;
-        }
+            ("reordered", "position", ticket.rank.as_str(), new_rank.as_str())
+        };
+        let moved = sqlx::query_as::<_, TicketRow>(move_write_sql(db))
+            .bind(to.id).bind(&new_rank).bind(completed_at).bind(now).bind(ticket_id)
+            .bind(actor).bind(action).bind(field).bind(old_value).bind(new_value)
+            .fetch_all(&mut *tx).await?
+            .pop().ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(moved)
     }.await)
+}
+
+/// A move's write and its audit row as one round trip (see [`create_write_sql`] for
+/// how each backend chains them).
+fn move_write_sql(db: &Db) -> &'static str {
+    static SQL: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    let (sqlite, postgres) = SQL.get_or_init(|| {
+        let update = "UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4, activity_at = $4
+                      WHERE id = $5";
+        let audit = "INSERT INTO audit_log (actor_id, entity, entity_id, action, field, old_value, new_value, at)";
+        (
+            format!("{update} RETURNING {TICKET_COLUMNS}; {audit} VALUES ($6, 'ticket', $5, $7, $8, $9, $10, $4);"),
+            format!(
+                "WITH m AS ({update} RETURNING {TICKET_COLUMNS}),
+                      a AS ({audit} SELECT $6, 'ticket', m.id, $7, $8, $9, $10, $4 FROM m)
+                 SELECT {TICKET_COLUMNS} FROM m"
+            ),
+        )
+    });
+    match db {
+        Db::Sqlite(..) => sqlite,
+        Db::Postgres(_) => postgres,
+    }
 }
 
 /// A ticket's editable fields as a staff member saved them (already validated).
