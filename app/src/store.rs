@@ -13,9 +13,18 @@ use sqlx::{PgPool, SqlitePool};
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// The pool and its writers' queue ([`Db::write_lock`]).
+    Sqlite(SqlitePool, WriterQueue),
     Postgres(PgPool),
 }
+
+/// SQLite takes one writer at a time. Writers of one database queue here, in order,
+/// instead of meeting a locked database and sleeping in SQLite's busy handler (which
+/// made moves wait tens of milliseconds under load, and failed transactions that read
+/// before writing with SQLITE_BUSY_SNAPSHOT). One queue per opened database, so two
+/// databases in one process (tests, a second instance) never wait for each other.
+#[derive(Clone, Debug, Default)]
+pub struct WriterQueue(std::sync::Arc<tokio::sync::Mutex<()>>);
 
 /// Runs the same expression against whichever pool `Db` holds:
 /// `db!(&state.db, pool => sqlx::query("…").execute(pool).await)`.
@@ -23,7 +32,7 @@ pub enum Db {
 macro_rules! db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Sqlite($pool, _) => $body,
             $crate::store::Db::Postgres($pool) => $body,
         }
     };
@@ -57,12 +66,6 @@ pub fn redact_url(url: &str) -> String {
         _ => url.to_string(),
     }
 }
-
-/// SQLite takes one writer at a time. Writers queue here, in order, instead of
-/// meeting a locked database and sleeping in SQLite's busy handler (which made moves
-/// wait tens of milliseconds under load, and failed transactions that read before
-/// writing with SQLITE_BUSY_SNAPSHOT).
-static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// How write transactions begin: on SQLite `BEGIN IMMEDIATE`, so the database's write
 /// lock is taken at once (a transaction that read first could otherwise fail with
@@ -128,9 +131,9 @@ fn end_abandoned_transaction(
 impl Db {
     /// Taken before every write transaction: on SQLite the guard makes writers wait
     /// their turn in this process; on Postgres (row locks) it is `None`.
-    pub async fn write_lock(&self) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    pub async fn write_lock(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match self {
-            Db::Sqlite(_) => Some(SQLITE_WRITER.lock().await),
+            Db::Sqlite(_, queue) => Some(queue.0.clone().lock_owned().await),
             Db::Postgres(_) => None,
         }
     }
@@ -156,7 +159,7 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .map_err(|source| ConnectError::Unreachable { url: shown, source })?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, WriterQueue::default()))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url).map_err(|source| ConnectError::Parse {
                 url: shown.clone(),
@@ -185,7 +188,7 @@ impl Db {
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "sqlite",
+            Db::Sqlite(..) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
     }
@@ -194,7 +197,7 @@ impl Db {
     /// once: sqlx takes an advisory lock on Postgres, and SQLite serialises writers.
     pub async fn migrate(&self) -> Result<(), ConnectError> {
         match self {
-            Db::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await?,
+            Db::Sqlite(pool, _) => migrator(SQLITE_MIGRATIONS).run(pool).await?,
             Db::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
         }
         Ok(())

@@ -374,7 +374,7 @@ pub async fn tickets_fast(
         .collect();
     let now = now_ms();
     let last_sql = match db {
-        Db::Sqlite(_) => "SELECT value FROM counters WHERE name = 'ticket_number'",
+        Db::Sqlite(..) => "SELECT value FROM counters WHERE name = 'ticket_number'",
         Db::Postgres(_) => "SELECT last_value FROM ticket_number_seq",
     };
     let base_number: i64 =
@@ -392,7 +392,7 @@ pub async fn tickets_fast(
     let per_stage = (open as i64 / open_stages.len() as i64 + 1).max(1);
     let step = (36i64.pow(8) / 2 / (per_stage + 1)).clamp(1, 46_656);
     let hex8 = |x: &str| match db {
-        Db::Sqlite(_) => format!("printf('%08x', {x})"),
+        Db::Sqlite(..) => format!("printf('%08x', {x})"),
         Db::Postgres(_) => format!("lpad(to_hex({x}), 8, '0')"),
     };
     let counter =
@@ -502,7 +502,7 @@ pub async fn tickets_fast(
                 .await
                 .map_err(sql_err)?;
         }
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             sqlx::query("ANALYZE")
                 .execute(pool)
                 .await

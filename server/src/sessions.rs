@@ -17,7 +17,7 @@ pub enum GripSessionStore {
 impl GripSessionStore {
     pub fn new(db: &Db) -> Self {
         match db {
-            Db::Sqlite(pool) => GripSessionStore::Sqlite(SqliteStore::new(pool.clone())),
+            Db::Sqlite(pool, _) => GripSessionStore::Sqlite(SqliteStore::new(pool.clone())),
             Db::Postgres(pool) => GripSessionStore::Postgres(PostgresStore::new(pool.clone())),
         }
     }

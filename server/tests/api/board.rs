@@ -271,7 +271,7 @@ async fn a_request_dropped_while_it_waits_to_write_leaves_later_writes_working(a
     let mut sqlite_holder = None;
     let mut pg_holder = None;
     match &app.db {
-        app::store::Db::Sqlite(_) => {
+        app::store::Db::Sqlite(..) => {
             let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
                 .await
                 .unwrap();

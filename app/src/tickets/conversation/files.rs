@@ -11,7 +11,19 @@ use crate::db;
 use crate::error::AppError;
 use crate::store::{now_ms, BeginWrite, Db};
 
-static FILES_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// The lock of the attachments directory `dir` (one per directory in this process).
+async fn lock_files(dir: &Path) -> tokio::sync::OwnedMutexGuard<()> {
+    type Locks = std::collections::HashMap<PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>;
+    static LOCKS: std::sync::LazyLock<std::sync::Mutex<Locks>> =
+        std::sync::LazyLock::new(Default::default);
+    let lock = LOCKS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(dir.to_path_buf())
+        .or_default()
+        .clone();
+    lock.lock_owned().await
+}
 
 /// Where the file with this content hash lives.
 pub fn path_for(dir: &Path, sha256: &str) -> PathBuf {
@@ -34,7 +46,7 @@ pub async fn store_upload(
     content_type: &str,
 ) -> Result<Attachment, AppError> {
     let now = now_ms();
-    let _files = FILES_LOCK.lock().await;
+    let _files = lock_files(dir).await;
     let target = path_for(dir, sha256);
     if tokio::fs::try_exists(&target).await.unwrap_or(false) {
         let _ = tokio::fs::remove_file(temp).await;
@@ -75,7 +87,7 @@ pub async fn release(db: &Db, dir: &Path, hashes: &[String]) -> Result<(), AppEr
     if hashes.is_empty() {
         return Ok(());
     }
-    let _files = FILES_LOCK.lock().await;
+    let _files = lock_files(dir).await;
     for sha in hashes {
         let gone: Option<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
             "DELETE FROM files WHERE sha256 = $1
