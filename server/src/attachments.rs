@@ -39,7 +39,8 @@ fn app_error(e: AppError) -> Response {
 }
 
 async fn signed_in(state: &AppState, session: &Session) -> Result<CurrentUser, Response> {
-    match app::auth::session::user_of(session, &state.db).await {
+    match app::auth::session::user_of(session, &state.db, state.settings.session_idle_minutes).await
+    {
         Ok(Some(u)) => Ok(u),
         Ok(None) => Err(app_error(AppError::Unauthorized)),
         Err(e) => Err(app_error(e)),

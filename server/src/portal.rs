@@ -193,7 +193,8 @@ async fn portal_viewer(
             app::ui::encode_query_value(back)
         ))
     };
-    match app::auth::session::user_of(session, &state.db).await {
+    match app::auth::session::user_of(session, &state.db, state.settings.session_idle_minutes).await
+    {
         Ok(Some(user)) => portal::viewer(&state.db, &user)
             .await
             .map_err(|_| to_login()),

@@ -10,6 +10,8 @@ const USER_ID_KEY: &str = "user_id";
 /// When this session was signed in (epoch ms): a password reset voids every session
 /// signed in before it (`users.sessions_after`).
 const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// When this session was last marked active (epoch ms); see [`keep_alive`].
+const ACTIVE_AT_KEY: &str = "active_at";
 
 async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
@@ -26,7 +28,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
         return Ok(None);
     };
     let state = app_state()?;
-    user_of(&session, &state.db).await
+    user_of(&session, &state.db, state.settings.session_idle_minutes).await
 }
 
 /// The user of a session, for routes outside Leptos (attachments) that get the
@@ -34,6 +36,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 pub async fn user_of(
     session: &Session,
     db: &crate::store::Db,
+    idle_minutes: i64,
 ) -> Result<Option<CurrentUser>, AppError> {
     let id: Option<i64> = session.get(USER_ID_KEY).await.map_err(AppError::internal)?;
     let Some(id) = id else { return Ok(None) };
@@ -43,9 +46,45 @@ pub async fn user_of(
         .map_err(AppError::internal)?
         .unwrap_or(0);
     match super::store::find_user(db, id).await? {
-        Some(u) if u.active && signed_in_at >= u.sessions_after => Ok(Some(u.into_current())),
+        Some(u) if u.active && signed_in_at >= u.sessions_after => {
+            keep_alive(session, signed_in_at, idle_minutes).await?;
+            Ok(Some(u.into_current()))
+        }
         _ => Ok(None),
     }
+}
+
+/// Sessions end after `idle_minutes` without a request, but the session store only
+/// moves a session's expiry when the session is saved, and an unchanged session is not
+/// saved: without this, a person working every day was signed out `idle_minutes` after
+/// signing in. So a request marks the session active (and so saves it, with a new
+/// expiry and cookie) once the last mark is older than [`refresh_after_ms`] — a write
+/// now and then, not one per request.
+async fn keep_alive(
+    session: &Session,
+    signed_in_at: i64,
+    idle_minutes: i64,
+) -> Result<(), AppError> {
+    let now = crate::store::now_ms();
+    let active_at: i64 = session
+        .get(ACTIVE_AT_KEY)
+        .await
+        .map_err(AppError::internal)?
+        .unwrap_or(signed_in_at);
+    if now - active_at >= refresh_after_ms(idle_minutes) {
+        session
+            .insert(ACTIVE_AT_KEY, now)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    Ok(())
+}
+
+/// How old the last activity mark may get before a request renews it: a 24th of the
+/// idle time (so a session never ends more than ~4 % early), between one minute and
+/// one hour.
+fn refresh_after_ms(idle_minutes: i64) -> i64 {
+    (idle_minutes.saturating_mul(60_000) / 24).clamp(60_000, 3_600_000)
 }
 
 /// Starts a signed-in session. The session id is cycled so an id planted before
@@ -68,4 +107,20 @@ pub async fn sign_in(user_id: i64) -> Result<(), AppError> {
 pub async fn sign_out() -> Result<(), AppError> {
     let session = session().await?;
     session.flush().await.map_err(AppError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refresh_after_ms;
+
+    #[test]
+    fn activity_is_renewed_a_24th_of_the_idle_time_after_the_last_mark_within_bounds() {
+        // A week of idle time: renewed at most hourly.
+        assert_eq!(refresh_after_ms(7 * 24 * 60), 3_600_000);
+        // Two hours: every five minutes.
+        assert_eq!(refresh_after_ms(120), 300_000);
+        // Ten minutes: not more often than once a minute.
+        assert_eq!(refresh_after_ms(10), 60_000);
+        assert_eq!(refresh_after_ms(i64::MAX), 3_600_000);
+    }
 }
