@@ -128,6 +128,24 @@ fn end_abandoned_transaction(
     })
 }
 
+/// Run by the Postgres pool before it hands out a connection: one idle for more than
+/// [`IDLE_CHECK_AFTER`] (which a restart of the database server or a firewall may
+/// have cut meanwhile) is pinged first and replaced if it does not answer; a
+/// connection in steady use is handed out as it is.
+fn check_if_idle_long(
+    conn: &mut sqlx::PgConnection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        if meta.idle_for < IDLE_CHECK_AFTER {
+            return Ok(true);
+        }
+        Ok(sqlx::Connection::ping(conn).await.is_ok())
+    })
+}
+
+const IDLE_CHECK_AFTER: Duration = Duration::from_secs(30);
+
 impl Db {
     /// Taken before every write transaction: on SQLite the guard makes writers wait
     /// their turn in this process; on Postgres (row locks) it is `None`.
@@ -155,6 +173,11 @@ impl Db {
                 .busy_timeout(Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
+                // sqlx pings every connection it hands out by default: on SQLite that
+                // is a round trip to the connection's thread before every statement
+                // (a third of a ticket creation's thread hand-offs), and a file in this
+                // process cannot have hung up.
+                .test_before_acquire(false)
                 .after_release(end_abandoned_transaction)
                 .connect_with(opts)
                 .await
@@ -177,6 +200,10 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(5))
+                // Instead of a ping (a network round trip) before every statement, only
+                // a connection that sat idle for a while is checked before use.
+                .test_before_acquire(false)
+                .before_acquire(check_if_idle_long)
                 .connect_with(opts)
                 .await
                 .map_err(|source| ConnectError::Unreachable { url: shown, source })?;
