@@ -122,9 +122,25 @@ pub async fn create_ticket(
             let assignee = parse_assignee(&assignee)?;
             let tags = parse_tags(&tags)?;
             let due_at = parse_due_date(&due)?;
-            let customer_id = match super::store::find_customer_by_email(&state.db, &email).await? {
-                Some(id) => id,
-                None => {
+            let new = super::store::NewTicket {
+                title: &title,
+                description: &description,
+                customer_id: None,
+                team_id: team,
+                priority,
+                assignee_id: assignee,
+                tags: &tags,
+                due_at,
+                from_portal: false,
+            };
+            // The customer is looked up by email, and the team checked against the
+            // user's own, in the creating transaction, which also discards the user's
+            // "New ticket" draft.
+            let ticket = match super::store::create_ticket_for_email(&state.db, &user, &email, new)
+                .await
+            {
+                Err(e) if e.field() == Some("customer_email") => {
+                    // An email not seen before: a new customer, given a name.
                     if customer_name.trim().is_empty() {
                         return Err(AppError::validation(
                             "customer_name",
@@ -142,23 +158,16 @@ pub async fn create_ticket(
                         "" => None,
                         c => Some(super::store::find_or_create_company(&state.db, c).await?),
                     };
-                    super::store::create_customer(&state.db, &name, &email, company_id).await?
+                    let customer_id =
+                        super::store::create_customer(&state.db, &name, &email, company_id).await?;
+                    let new = super::store::NewTicket {
+                        customer_id: Some(customer_id),
+                        ..new
+                    };
+                    super::store::create_ticket_for(&state.db, &user, new).await?
                 }
+                r => r?,
             };
-            let new = super::store::NewTicket {
-                title: &title,
-                description: &description,
-                customer_id: Some(customer_id),
-                team_id: team,
-                priority,
-                assignee_id: assignee,
-                tags: &tags,
-                due_at,
-                from_portal: false,
-            };
-            // The team is checked against the user's own in the creating transaction,
-            // which also discards the user's "New ticket" draft.
-            let ticket = super::store::create_ticket_for(&state.db, &user, new).await?;
             tracing::info!(ticket = ticket.number, "ticket created");
             Ok(crate::api::finish_form(&format!("/board?team={team}")))
         }

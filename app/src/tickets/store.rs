@@ -409,6 +409,7 @@ pub async fn members_of(db: &Db, team_id: i64) -> Result<Vec<super::api::Member>
 
 // ---- tickets ----------------------------------------------------------------------
 
+#[derive(Clone, Copy)]
 pub struct NewTicket<'a> {
     pub title: &'a TicketTitle,
     pub description: &'a str,
@@ -426,7 +427,7 @@ pub struct NewTicket<'a> {
 /// Creates a ticket at the top of its team's first stage, with its number, tags and
 /// the "created" audit row, in one transaction.
 pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<TicketRow, AppError> {
-    create_ticket_checked(db, actor, None, new).await
+    create_ticket_checked(db, actor, None, None, new).await
 }
 
 /// [`create_ticket`] by a person, for one of the teams whose board they may open
@@ -440,7 +441,24 @@ pub async fn create_ticket_for(
     new: NewTicket<'_>,
 ) -> Result<TicketRow, AppError> {
     let admin = viewer.role == crate::auth::model::Role::Admin;
-    create_ticket_checked(db, viewer.id, Some((admin, viewer.id)), new).await
+    create_ticket_checked(db, viewer.id, Some((admin, viewer.id)), None, new).await
+}
+
+/// [`create_ticket_for`] the customer whose email is `email` (`new.customer_id` is not
+/// used), found in the transaction's first read rather than a round trip before it.
+/// No customer with that email: a field error on `customer_email`.
+pub async fn create_ticket_for_email(
+    db: &Db,
+    viewer: &crate::auth::model::CurrentUser,
+    email: &Email,
+    new: NewTicket<'_>,
+) -> Result<TicketRow, AppError> {
+    let admin = viewer.role == crate::auth::model::Role::Admin;
+    let new = NewTicket {
+        customer_id: None,
+        ..new
+    };
+    create_ticket_checked(db, viewer.id, Some((admin, viewer.id)), Some(email), new).await
 }
 
 async fn create_ticket_checked(
@@ -448,6 +466,8 @@ async fn create_ticket_checked(
     actor: i64,
     // (is admin, user id) of the person whose teams the ticket must be in.
     viewer: Option<(bool, i64)>,
+    // The customer's email, when the customer is named by it instead of by id.
+    email: Option<&Email>,
     new: NewTicket<'_>,
 ) -> Result<TicketRow, AppError> {
     let (unchecked, admin, viewer_id) = match viewer {
@@ -459,9 +479,13 @@ async fn create_ticket_checked(
     } else {
         "staff"
     };
-    let customer_id = new.customer_id.ok_or_else(|| {
-        AppError::validation("customer", "Choose the customer this ticket is for.")
-    })?;
+    if new.customer_id.is_none() && email.is_none() {
+        return Err(AppError::validation(
+            "customer",
+            "Choose the customer this ticket is for.",
+        ));
+    }
+    let email = email.map(Email::as_str);
     let now = now_ms();
     let tags_json = serde_json::to_string(new.tags).map_err(AppError::internal)?;
     let write_sql = create_write_sql(db);
@@ -472,7 +496,7 @@ async fn create_ticket_checked(
         // top rank there, whether the assignee is a member of the team and whether the
         // viewer has a "New ticket" draft, in one round trip.
         let (customer, team_ok, first_stage, top, assignee_ok, draft): (Option<i64>, bool, Option<i64>, Option<String>, bool, bool) = sqlx::query_as(
-            "SELECT (SELECT id FROM customers WHERE id = $1),
+            "SELECT COALESCE((SELECT id FROM customers WHERE id = $1), (SELECT id FROM customers WHERE email = $8)),
                     ($3 OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $2 AND t.archived = FALSE
                         AND ($4 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = $5)))),
                     f.id,
@@ -483,15 +507,18 @@ async fn create_ticket_checked(
              FROM (SELECT (SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
                      WHERE s.team_id = $2 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1) AS id) f",
         )
-        .bind(customer_id).bind(new.team_id).bind(unchecked).bind(admin).bind(viewer_id)
-        .bind(super::drafts::NEW_TICKET_KEY).bind(new.assignee_id)
+        .bind(new.customer_id).bind(new.team_id).bind(unchecked).bind(admin).bind(viewer_id)
+        .bind(super::drafts::NEW_TICKET_KEY).bind(new.assignee_id).bind(email)
         .fetch_one(&mut *tx).await?;
         if !team_ok {
             return Err(AppError::validation("team", "Choose one of your teams."));
         }
-        if customer.is_none() {
-            return Err(AppError::validation("customer", "That customer does not exist."));
-        }
+        let Some(customer_id) = customer else {
+            return Err(match email {
+                Some(_) => AppError::validation("customer_email", "No customer has this email yet: give their name to add them."),
+                None => AppError::validation("customer", "That customer does not exist."),
+            });
+        };
         let stage_id = first_stage.ok_or_else(|| AppError::validation("team", "Choose a team with at least one stage."))?;
         if !assignee_ok {
             return Err(AppError::validation("assignee", "Assign the ticket to a member of its team."));
