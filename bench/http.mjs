@@ -117,6 +117,7 @@ console.log(`== ${backend}: board of team ${board.team.name}: ${openIds.length} 
   const first = JSON.parse((await call("/api/tickets/list", { team: "1" })).text);
   const top = first.rows[0].number;
   const deep = String(top - 40000);
+  if (out) writeFileSync(`${out}/deep`, deep + "\n");
   for (const [name, form] of [
     ["list first page", { team: "1" }],
     ["list page 40,000 rows deep", { team: "1", after: deep }],

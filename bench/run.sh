@@ -46,10 +46,10 @@ if [ "${BENCH_ONLY:-}" = portal ]; then
 fi
 node "$ROOT/bench/http.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$WORK"
 node "$ROOT/bench/portal.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$MANAGER" "$MANAGER_PASSWORD"
-# The same moves and creations from wrk (a C load generator, lighter on the shared
+# The same moves, list pages and creations from wrk (a C load generator, lighter on the shared
 # cores than node), when it is installed (Debian package wrk).
 if command -v wrk >/dev/null; then
-  for kind in move create; do
+  for kind in move list list-deep create; do
     BENCH_KIND=$kind BENCH_DIR="$WORK" wrk -t2 -c16 -d15s -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:$PORT" | grep '^wrk '
   done
 else

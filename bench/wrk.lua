@@ -1,7 +1,8 @@
 -- wrk script for bench/run.sh: the same moves and creations as bench/http.mjs, from a
 -- load generator written in C (so the client takes less of the 2 cores the server
--- shares). BENCH_KIND is "move" or "create"; BENCH_DIR holds the session cookie and
--- the open cards and stages that http.mjs wrote. Prints percentiles; asserts nothing.
+-- shares). BENCH_KIND is "move", "create", "list" (the first page) or "list-deep" (a
+-- page 40,000 rows deep); BENCH_DIR holds the session cookie, the open cards and
+-- stages and the deep cursor that http.mjs wrote. Prints percentiles; asserts nothing.
 local kind = os.getenv("BENCH_KIND") or "move"
 local dir = os.getenv("BENCH_DIR")
 
@@ -13,7 +14,7 @@ local function lines(name)
   return out
 end
 
-local ids, stages, cookie
+local ids, stages, cookie, deep
 local counter = 0
 local thread_tag = tostring(math.random(1000000))
 
@@ -21,6 +22,7 @@ function init(args)
   ids = lines("ids")
   stages = lines("stages")
   cookie = lines("cookie")[1]
+  deep = lines("deep")[1]
   math.randomseed(os.time() + tonumber(thread_tag))
 end
 
@@ -36,6 +38,12 @@ function request()
       "&description=Created+by+wrk.&customer_email=bench-customer-1%40example.com&customer_name=Bench+Customer" ..
       "&company=&team=1&priority=normal&assignee=&tags=&due="
     return wrk.format("POST", "/api/tickets/create", headers, body)
+  end
+  if kind == "list" then
+    return wrk.format("POST", "/api/tickets/list", headers, "team=1")
+  end
+  if kind == "list-deep" then
+    return wrk.format("POST", "/api/tickets/list", headers, "team=1&after=" .. deep)
   end
   local t = ids[math.random(#ids)]
   local s = stages[math.random(#stages)]

@@ -256,6 +256,54 @@ async fn board_filters_in_the_url_narrow_the_cards(app: &TestApp) {
             b.title
         );
     }
+    // The customer filter also matches the name of the customer's company alone.
+    let propane = store::create_company(&app.db, "Strickland Propane")
+        .await
+        .unwrap();
+    let hank = store::create_customer(
+        &app.db,
+        &PersonName::parse("Hank Hill").unwrap(),
+        &Email::parse("hank@example.com").unwrap(),
+        Some(propane),
+    )
+    .await
+    .unwrap();
+    let title = TicketTitle::parse("Grill on fire").unwrap();
+    let new = NewTicket {
+        title: &title,
+        description: "",
+        customer_id: Some(hank),
+        team_id: s.team,
+        priority: Priority::Urgent,
+        assignee_id: None,
+        tags: &[],
+        due_at: None,
+        from_portal: false,
+    };
+    store::create_ticket(&app.db, s.actor, new).await.unwrap();
+    let page = app
+        .get("/board?customer=propane", Some(&s.admin))
+        .await
+        .body;
+    assert!(shows(&page, "Grill on fire") && !shows(&page, &a.title));
+    let r = app
+        .call(
+            "/api/tickets/list",
+            &[
+                ("team", &s.team.to_string()),
+                ("filter", "customer=propane"),
+            ],
+            Some(&s.admin),
+        )
+        .await;
+    let titles: Vec<String> = r.json()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(titles, ["Grill on fire"]);
+    assert_eq!(r.json()["rows"][0]["company"], "Strickland Propane");
     // The form keeps the filter, and "Clear filters" is offered.
     let page = app.get("/board?q=refund", Some(&s.admin)).await.body;
     assert!(page.contains("value=\"refund\""));
