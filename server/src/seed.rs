@@ -388,12 +388,14 @@ pub async fn tickets_fast(
     let n = n as i64;
     let done_count = n - open as i64;
     let run = format!("{now:x}");
-    // Open cards get ranks that step evenly through the 8-digit space of their stage.
+    // Open cards get 8-digit ranks that step evenly upwards from the middle of the
+    // space ('i' and seven hex digits), as cards added by people do: room for
+    // millions of cards above and below them.
     let per_stage = (open as i64 / open_stages.len() as i64 + 1).max(1);
-    let step = (36i64.pow(8) / 2 / (per_stage + 1)).clamp(1, 46_656);
+    let step = (16i64.pow(7) / (per_stage + 1)).clamp(1, 46_656);
     let hex8 = |x: &str| match db {
-        Db::Sqlite(..) => format!("printf('%08x', {x})"),
-        Db::Postgres(_) => format!("lpad(to_hex({x}), 8, '0')"),
+        Db::Sqlite(..) => format!("printf('i%07x', {x})"),
+        Db::Postgres(_) => format!("'i' || lpad(to_hex({x}), 7, '0')"),
     };
     let counter =
         "WITH RECURSIVE n(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $2)";

@@ -25,15 +25,15 @@ fn render(ds: &[u8]) -> String {
     ds.iter().map(|&d| DIGITS[d as usize] as char).collect()
 }
 
-/// The first WIDTH digits as a number (missing digits count as 0).
-fn head_value(ds: &[u8]) -> u64 {
-    (0..WIDTH).fold(0u64, |acc, i| {
-        acc * 36 + u64::from(ds.get(i).copied().unwrap_or(0))
+/// The first `width` digits as a number (missing digits count as 0).
+fn head_value(ds: &[u8], width: usize) -> u128 {
+    (0..width).fold(0u128, |acc, i| {
+        acc * 36 + u128::from(ds.get(i).copied().unwrap_or(0))
     })
 }
 
-fn from_value(mut v: u64) -> Vec<u8> {
-    let mut out = vec![0u8; WIDTH];
+fn from_value(mut v: u128, width: usize) -> Vec<u8> {
+    let mut out = vec![0u8; width];
     for slot in out.iter_mut().rev() {
         *slot = (v % 36) as u8;
         v /= 36;
@@ -41,11 +41,19 @@ fn from_value(mut v: u64) -> Vec<u8> {
     out
 }
 
-const MAX: u64 = 36u64.pow(WIDTH as u32);
+fn max_value(width: usize) -> u128 {
+    36u128.pow(width as u32)
+}
+
+/// The widths an end-of-column rank may take: 8 digits, and 16 or 24 once a column's
+/// end has come near the edge of the space (after tens of millions of cards added
+/// there, or ranks made elsewhere that start near it), so ranks there grow by eight
+/// digits per tens of millions of cards instead of by one digit per few cards.
+const WIDTHS: [usize; 3] = [WIDTH, 2 * WIDTH, 3 * WIDTH];
 
 /// The rank of the only card in an empty stage.
 pub fn first() -> String {
-    render(&from_value(MAX / 2))
+    render(&from_value(max_value(WIDTH) / 2, WIDTH))
 }
 
 /// A rank strictly between `lo` and `hi` (`None` = the open end of the column), or
@@ -59,24 +67,31 @@ pub fn between(lo: Option<&str>, hi: Option<&str>) -> Option<String> {
         Some(s) => Some(digits(s)?),
         None => None,
     };
+    let step = u128::from(STEP);
     match (&lo_d, &hi_d) {
         (None, None) => Some(first()),
         (Some(l), None) => {
-            let v = head_value(l) + STEP;
-            if v < MAX {
-                Some(render(&from_value(v)))
-            } else {
-                midpoint(l, None).map(|d| render(&d))
+            for width in WIDTHS {
+                let v = head_value(l, width) + step;
+                if v < max_value(width) {
+                    let cand = from_value(v, width);
+                    if cand.as_slice() > l.as_slice() {
+                        return Some(render(&cand));
+                    }
+                }
             }
+            midpoint(l, None).map(|d| render(&d))
         }
         (None, Some(h)) => {
-            let hv = head_value(h);
             // Step down only when the result stays strictly below `hi` and is not
             // all zeros (nothing could ever go before an all-zero rank).
-            if hv > STEP {
-                let cand = from_value(hv - STEP);
-                if cand.as_slice() < h.as_slice() {
-                    return Some(render(&cand));
+            for width in WIDTHS {
+                let hv = head_value(h, width);
+                if hv > step {
+                    let cand = from_value(hv - step, width);
+                    if cand.as_slice() < h.as_slice() {
+                        return Some(render(&cand));
+                    }
                 }
             }
             midpoint(&[], Some(h)).map(|d| render(&d))
@@ -175,6 +190,31 @@ mod tests {
             let m = between(Some(&lower), Some(&hi)).unwrap();
             assert!(lower < m && m < hi);
             lower = m;
+        }
+    }
+
+    #[test]
+    fn cards_added_at_an_end_near_the_edge_of_the_space_grow_by_steps_not_digits() {
+        // Ranks made elsewhere (an import, an old seed) may start close to an edge:
+        // 100,000 cards added there stay ordered and at most 24 characters long (one
+        // digit per five cards, as a midpoint would take, is 20,000 characters).
+        for start in ["00000001", "0000b640", "000000000i"] {
+            let mut r = start.to_string();
+            for _ in 0..100_000 {
+                let next = between(None, Some(&r)).unwrap();
+                assert!(next < r, "{next} < {r}");
+                r = next;
+            }
+            assert!(r.len() <= 24, "{start}: {r}");
+        }
+        for start in ["zzzzzzzy", "zzzzzzzzzzk"] {
+            let mut r = start.to_string();
+            for _ in 0..100_000 {
+                let next = between(Some(&r), None).unwrap();
+                assert!(next > r, "{next} > {r}");
+                r = next;
+            }
+            assert!(r.len() <= 24, "{start}: {r}");
         }
     }
 
