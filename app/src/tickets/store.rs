@@ -645,24 +645,12 @@ pub async fn move_ticket_for(
     .await
 }
 
-/// What a move reads as it locks the ticket (see [`move_ticket_checked`]).
+/// The stages a move is between, with the ranks it needs from the target stage, read
+/// in one statement.
 #[derive(sqlx::FromRow)]
-struct MoveStart {
-    #[sqlx(flatten)]
-    ticket: TicketRow,
-    from_name: Option<String>,
-    to_id: Option<i64>,
-    to_team_id: Option<i64>,
-    to_name: Option<String>,
-    to_kind: Option<String>,
-    lo: Option<String>,
-    hi: Option<String>,
-    last: Option<String>,
-}
-
-/// The stage a move goes to, with the ranks it needs from it.
 struct MoveContext {
     id: i64,
+    team_id: i64,
     name: String,
     kind: String,
     /// The rank of the card to go below, if it is still in the target stage.
@@ -691,39 +679,34 @@ async fn move_ticket_checked(
     db!(db, pool => async {
         let mut tx = pool.begin_write().await?;
         // Write first: this takes the Postgres row lock (SQLite's write lock is taken
-        // by BEGIN IMMEDIATE), so what it returns is the state this move applies to:
-        // the ticket, the name of its stage, the target stage and the ranks the move
-        // needs from it, in one round trip.
+        // by BEGIN IMMEDIATE), so the reads below see the state this move applies to.
         let sql = format!(
             "UPDATE tickets SET updated_at = updated_at WHERE id = $1 AND ($2 OR EXISTS (
                 SELECT 1 FROM teams tm WHERE tm.id = tickets.team_id AND tm.archived = FALSE
                    AND ($3 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $4))))
-             RETURNING {TICKET_COLUMNS},
-                (SELECT f.name FROM stages f WHERE f.id = tickets.stage_id) AS from_name,
-                (SELECT s.id FROM stages s WHERE s.id = $5) AS to_id,
-                (SELECT s.team_id FROM stages s WHERE s.id = $5) AS to_team_id,
-                (SELECT s.name FROM stages s WHERE s.id = $5) AS to_name,
-                (SELECT s.kind FROM stages s WHERE s.id = $5) AS to_kind,
-                (SELECT o.rank FROM tickets o WHERE o.id = $6 AND o.stage_id = $5 AND o.id <> $1) AS lo,
-                (SELECT o.rank FROM tickets o WHERE o.id = $7 AND o.stage_id = $5 AND o.id <> $1) AS hi,
-                CASE WHEN CAST($7 AS BIGINT) IS NULL THEN
-                    (SELECT o.rank FROM tickets o WHERE o.stage_id = $5 AND o.id <> $1 ORDER BY o.rank DESC, o.id DESC LIMIT 1)
-                END AS last"
+             RETURNING {TICKET_COLUMNS}"
         );
-        let start = sqlx::query_as::<_, MoveStart>(&sql)
+        let ticket = sqlx::query_as::<_, TicketRow>(&sql)
             .bind(ticket_id).bind(unchecked).bind(admin).bind(viewer_id)
-            .bind(to_stage).bind(place.after).bind(place.before)
             .fetch_optional(&mut *tx).await?
             .ok_or(AppError::NotFound)?;
-        let ticket = start.ticket;
-        let from_name = start.from_name.ok_or_else(|| AppError::internal("a ticket's stage is missing"))?;
-        let to = match (start.to_id, start.to_team_id, start.to_name, start.to_kind) {
-            (Some(id), Some(team_id), Some(name), Some(kind)) if team_id == ticket.team_id => MoveContext {
-                id,
-                name, kind, lo: start.lo, hi: start.hi, last: start.last,
-            },
-            _ => return Err(AppError::conflict("stage", "That stage no longer exists on this team's board.")),
-        };
+        let context = sqlx::query_as::<_, MoveContext>(
+            "SELECT s.id, s.team_id, s.name, s.kind,
+                (SELECT rank FROM tickets WHERE id = $3 AND stage_id = $2 AND id <> $5) AS lo,
+                (SELECT rank FROM tickets WHERE id = $4 AND stage_id = $2 AND id <> $5) AS hi,
+                CASE WHEN $4 IS NULL THEN
+                    (SELECT rank FROM tickets WHERE stage_id = $2 AND id <> $5 ORDER BY rank DESC, id DESC LIMIT 1)
+                END AS last
+             FROM stages s WHERE s.id = $1 OR s.id = $2",
+        )
+        .bind(ticket.stage_id).bind(to_stage).bind(place.after).bind(place.before).bind(ticket_id)
+        .fetch_all(&mut *tx).await?;
+        let from = context.iter().find(|s| s.id == ticket.stage_id)
+            .ok_or_else(|| AppError::internal("a ticket's stage is missing"))?;
+        let from_name = from.name.clone();
+        let to = context.into_iter().find(|s| s.id == to_stage)
+            .filter(|s| s.team_id == ticket.team_id)
+            .ok_or_else(|| AppError::conflict("stage", "That stage no longer exists on this team's board."))?;
         let (mut lo, hi) = (to.lo.clone(), to.hi.clone());
         if lo.is_none() && hi.is_none() && place.before.is_none() {
             lo = to.last.clone();
