@@ -66,6 +66,12 @@ if (out) {
   writeFileSync(`${out}/ids`, openIds.join("\n") + "\n");
   writeFileSync(`${out}/stages`, open.map((c) => c.stage.id).join("\n") + "\n");
 }
+// BENCH_ONLY=wrk (bench/run.sh): only what wrk.lua needs, measuring nothing here.
+if (process.env.BENCH_ONLY === "wrk") {
+  const first = JSON.parse((await call("/api/tickets/list", { team: "1" })).text);
+  writeFileSync(`${out}/deep`, String(first.rows[0].number - 40000) + "\n");
+  process.exit(0);
+}
 console.log(`== ${backend}: board of team ${board.team.name}: ${openIds.length} open cards; columns ${board.columns.map((c) => `${c.stage.name}=${c.total}`).join(", ")}`);
 
 // 1. The board page (server-rendered HTML, what a browser loads) and its data call.

@@ -2,6 +2,8 @@
 # The benchmark of issue #3, over real HTTP against the release server on seeded
 # data. Measures; never asserts. Usage:
 #   bench/run.sh sqlite|postgres [TICKETS] [OPEN]      (defaults: 1000000 5000)
+# BENCH_ONLY=portal or wrk measures only that part; BENCH_BIN names another grip binary
+# (to compare two builds on the same script); BENCH_WRK_SECONDS sets each wrk run's length.
 # Needs a release build (scripts/run.sh or `cargo leptos build --release`); for
 # postgres, a server at GRIP_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
@@ -10,7 +12,7 @@ BACKEND="${1:-sqlite}"
 TICKETS="${2:-1000000}"
 OPEN="${3:-5000}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release/grip"
+BIN="${BENCH_BIN:-$TARGET_DIR/release/grip}"
 [ -x "$BIN" ] || { echo "no release build at $BIN: run scripts/run.sh --help or cargo leptos build --release first" >&2; exit 1; }
 PORT="${BENCH_PORT:-3399}"
 WORK="$(mktemp -d /tmp/grip-bench.XXXXXX)"
@@ -45,12 +47,13 @@ if [ "${BENCH_ONLY:-}" = portal ]; then
   exit 0
 fi
 node "$ROOT/bench/http.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$WORK"
-node "$ROOT/bench/portal.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$MANAGER" "$MANAGER_PASSWORD"
+# BENCH_ONLY=wrk measures only from wrk (moves, list pages, creations).
+[ "${BENCH_ONLY:-}" = wrk ] || node "$ROOT/bench/portal.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$MANAGER" "$MANAGER_PASSWORD"
 # The same moves, list pages and creations from wrk (a C load generator, lighter on the shared
 # cores than node), when it is installed (Debian package wrk).
 if command -v wrk >/dev/null; then
   for kind in move list list-deep create; do
-    BENCH_KIND=$kind BENCH_DIR="$WORK" wrk -t2 -c16 -d15s -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:$PORT" | grep '^wrk '
+    BENCH_KIND=$kind BENCH_DIR="$WORK" wrk -t2 -c16 -d"${BENCH_WRK_SECONDS:-15}"s -s "${BENCH_WRK_SCRIPT:-$ROOT/bench/wrk.lua}" "http://127.0.0.1:$PORT" | grep '^wrk '
   done
 else
   echo "(wrk not installed: apt-get install wrk for the C load generator's figures)"

@@ -53,7 +53,8 @@ end
 function done(summary, latency, requests)
   local ms = function(us) return string.format("%.1fms", us / 1000) end
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("wrk %s (16 connections): n=%d p50=%s p95=%s p99=%s max=%s, %.0f requests/s, %d errors\n",
+  local e = summary.errors
+  io.write(string.format("wrk %s (16 connections): n=%d p50=%s p95=%s p99=%s max=%s, %.0f requests/s, %d errors (status %d, connect %d, read %d, write %d, timeout %d)\n",
     kind, summary.requests, ms(latency:percentile(50)), ms(latency:percentile(95)), ms(latency:percentile(99)),
-    ms(latency.max), summary.requests / (summary.duration / 1e6), bad))
+    ms(latency.max), summary.requests / (summary.duration / 1e6), bad, e.status, e.connect, e.read, e.write, e.timeout))
 end
