@@ -13,7 +13,7 @@ use sqlx::{PgPool, SqlitePool};
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// The pool and its writers' queue ([`Db::write_lock`]).
+    /// The pool, and the writer connection with its queue ([`Db::write_lock`]).
     Sqlite(SqlitePool, WriterQueue),
     Postgres(PgPool),
 }
@@ -23,8 +23,140 @@ pub enum Db {
 /// made moves wait tens of milliseconds under load, and failed transactions that read
 /// before writing with SQLITE_BUSY_SNAPSHOT). One queue per opened database, so two
 /// databases in one process (tests, a second instance) never wait for each other.
-#[derive(Clone, Debug, Default)]
-pub struct WriterQueue(std::sync::Arc<tokio::sync::Mutex<()>>);
+///
+/// The queue also owns the connection the hot write paths run on ([`SqliteWrite`]):
+/// always the same one, so its page cache stays warm (a pooled connection drops its
+/// whole cache whenever another connection committed since its last use, which under
+/// a write load is every time).
+#[derive(Clone)]
+pub struct WriterQueue(std::sync::Arc<tokio::sync::Mutex<SqliteWriter>>);
+
+impl std::fmt::Debug for WriterQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriterQueue")
+    }
+}
+
+/// The writer connection, and whether a transaction may be open on it.
+pub struct SqliteWriter {
+    conn: sqlx::SqliteConnection,
+    /// Set before a transaction's first statement is sent and cleared once it is seen
+    /// to have ended. Still set when the next writer takes the queue (or a task spawned
+    /// by a dropped [`SqliteWrite`] gets to it): the holder went away mid-transaction,
+    /// and the transaction is rolled back before anything else runs.
+    open: bool,
+}
+
+impl SqliteWriter {
+    /// Rolls back a transaction an abandoned holder left open. "No transaction is
+    /// active" (it had committed, or never began) is no failure.
+    async fn end_abandoned(&mut self) {
+        if self.open {
+            if let Err(e) = sqlx::Executor::execute(&mut self.conn, "ROLLBACK").await {
+                tracing::debug!(error = %e, "rolling back an abandoned write");
+            }
+            self.open = false;
+        }
+    }
+}
+
+/// A write transaction on SQLite's writer connection that costs no round trips of its
+/// own: `BEGIN IMMEDIATE` rides on its first statement ([`SqliteWrite::opening`]) and
+/// `COMMIT` on its last ([`SqliteWrite::closing`]). Each is otherwise a hand-off to the
+/// connection's thread and back, and sqlx's own begin and commit wait for the caller to
+/// acknowledge the answer (a third hand-off) — on two cores, most of a creation's time.
+/// Used through [`write_tx!`], which ends it: rolled back on an error, and, if its
+/// holder is dropped mid-way, by a task (or at the latest by the next writer).
+pub struct SqliteWrite {
+    writer: tokio::sync::OwnedMutexGuard<SqliteWriter>,
+    queue: WriterQueue,
+    /// The statement carrying `COMMIT` was built.
+    commit_sent: bool,
+}
+
+impl SqliteWrite {
+    /// `sql` preceded by `BEGIN IMMEDIATE`: the transaction's first statement.
+    pub fn opening(&mut self, sql: &str) -> String {
+        self.writer.open = true;
+        format!("BEGIN IMMEDIATE; {sql}")
+    }
+
+    /// `sql` followed by `COMMIT`: the transaction's last statement, which must be its
+    /// last fallible step (an error after it would roll back nothing).
+    pub fn closing(&mut self, sql: &str) -> String {
+        self.commit_sent = true;
+        format!("{sql}; COMMIT;")
+    }
+
+    /// Commits `Ok` (unless [`SqliteWrite::closing`] did) and rolls back `Err`.
+    pub async fn end<T>(
+        mut self,
+        result: Result<T, crate::error::AppError>,
+    ) -> Result<T, crate::error::AppError> {
+        match result {
+            Ok(value) => {
+                if !self.commit_sent {
+                    if !self.writer.open {
+                        // Nothing was written: there is nothing to commit.
+                        return Ok(value);
+                    }
+                    sqlx::Executor::execute(&mut self.writer.conn, "COMMIT").await?;
+                }
+                self.writer.open = false;
+                Ok(value)
+            }
+            Err(e) => {
+                self.writer.end_abandoned().await;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for SqliteWrite {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &sqlx::SqliteConnection {
+        &self.writer.conn
+    }
+}
+
+impl std::ops::DerefMut for SqliteWrite {
+    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.writer.conn
+    }
+}
+
+impl Drop for SqliteWrite {
+    fn drop(&mut self) {
+        // Dropped mid-transaction (the request was cancelled): roll back at once rather
+        // than hold SQLite's write lock until the next writer comes. The task queues
+        // behind this guard, which is released right after this runs.
+        if self.writer.open {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let queue = self.queue.clone();
+                runtime.spawn(async move {
+                    queue.0.lock().await.end_abandoned().await;
+                });
+            }
+        }
+    }
+}
+
+/// On Postgres the same calls leave the SQL as it is: a transaction begun with
+/// [`BeginWrite::begin_write`] and committed by [`write_tx!`].
+pub trait FoldedSql {
+    fn opening(&mut self, sql: &str) -> String;
+    fn closing(&mut self, sql: &str) -> String;
+}
+
+impl FoldedSql for sqlx::Transaction<'static, sqlx::Postgres> {
+    fn opening(&mut self, sql: &str) -> String {
+        sql.to_string()
+    }
+    fn closing(&mut self, sql: &str) -> String {
+        sql.to_string()
+    }
+}
 
 /// Runs the same expression against whichever pool `Db` holds:
 /// `db!(&state.db, pool => sqlx::query("…").execute(pool).await)`.
@@ -36,6 +168,64 @@ macro_rules! db {
             $crate::store::Db::Postgres($pool) => $body,
         }
     };
+}
+
+/// Runs `$body` (`async { … }.await`, giving a `Result<_, AppError>`) as one write
+/// transaction `$tx` on either backend, committed when it is `Ok`, rolled back when not.
+/// `&mut *$tx` is the connection; the first statement's SQL must go through
+/// `$tx.opening(sql)` (on SQLite it carries the `BEGIN`), and the last may go through
+/// `$tx.closing(sql)` (it then carries the `COMMIT`). On SQLite writers queue for the
+/// writer connection; on Postgres row locks order them.
+#[macro_export]
+macro_rules! write_tx {
+    ($db:expr, $tx:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(_, queue) => {
+                #[allow(unused_mut)]
+                let mut $tx = queue.begin().await;
+                let result = $body;
+                $tx.end(result).await
+            }
+            $crate::store::Db::Postgres(pool) => {
+                #[allow(unused_imports)]
+                use $crate::store::FoldedSql as _;
+                let mut $tx = $crate::store::BeginWrite::begin_write(pool).await?;
+                match $body {
+                    Ok(value) => {
+                        $tx.commit().await?;
+                        Ok(value)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    };
+}
+
+impl WriterQueue {
+    async fn open(opts: &SqliteConnectOptions) -> Result<WriterQueue, sqlx::Error> {
+        let conn = sqlx::ConnectOptions::connect(opts).await?;
+        Ok(WriterQueue(std::sync::Arc::new(tokio::sync::Mutex::new(
+            SqliteWriter { conn, open: false },
+        ))))
+    }
+
+    /// Waits for this process's turn to write, then cleans up after a holder that
+    /// went away mid-transaction.
+    async fn lock(&self) -> tokio::sync::OwnedMutexGuard<SqliteWriter> {
+        let mut writer = self.0.clone().lock_owned().await;
+        writer.end_abandoned().await;
+        writer
+    }
+
+    /// A [`SqliteWrite`] once it is this writer's turn.
+    pub async fn begin(&self) -> SqliteWrite {
+        SqliteWrite {
+            writer: self.lock().await,
+            queue: self.clone(),
+            commit_sent: false,
+        }
+    }
 }
 
 /// Why the database could not be opened, in words fit for a start-up error line.
@@ -149,9 +339,9 @@ const IDLE_CHECK_AFTER: Duration = Duration::from_secs(30);
 impl Db {
     /// Taken before every write transaction: on SQLite the guard makes writers wait
     /// their turn in this process; on Postgres (row locks) it is `None`.
-    pub async fn write_lock(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    pub async fn write_lock(&self) -> Option<tokio::sync::OwnedMutexGuard<SqliteWriter>> {
         match self {
-            Db::Sqlite(_, queue) => Some(queue.0.clone().lock_owned().await),
+            Db::Sqlite(_, queue) => Some(queue.lock().await),
             Db::Postgres(_) => None,
         }
     }
@@ -179,10 +369,16 @@ impl Db {
                 // process cannot have hung up.
                 .test_before_acquire(false)
                 .after_release(end_abandoned_transaction)
-                .connect_with(opts)
+                .connect_with(opts.clone())
+                .await
+                .map_err(|source| ConnectError::Unreachable {
+                    url: shown.clone(),
+                    source,
+                })?;
+            let writer = WriterQueue::open(&opts)
                 .await
                 .map_err(|source| ConnectError::Unreachable { url: shown, source })?;
-            Ok(Db::Sqlite(pool, WriterQueue::default()))
+            Ok(Db::Sqlite(pool, writer))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url).map_err(|source| ConnectError::Parse {
                 url: shown.clone(),

@@ -104,7 +104,7 @@ pub async fn create_ticket(
     due: String,
 ) -> Result<String, AppError> {
     use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
-    use crate::auth::model::{Email, PersonName};
+    use crate::auth::model::Email;
     use crate::auth::policy::{require_user, Access};
     crate::api::respond(
         async {
@@ -133,41 +133,16 @@ pub async fn create_ticket(
                 due_at,
                 from_portal: false,
             };
-            // The customer is looked up by email, and the team checked against the
-            // user's own, in the creating transaction, which also discards the user's
-            // "New ticket" draft.
-            let ticket = match super::store::create_ticket_for_email(&state.db, &user, &email, new)
-                .await
-            {
-                Err(e) if e.field() == Some("customer_email") => {
-                    // An email not seen before: a new customer, given a name.
-                    if customer_name.trim().is_empty() {
-                        return Err(AppError::validation(
-                            "customer_name",
-                            "No customer has this email yet: give their name to add them.",
-                        ));
-                    }
-                    let name = PersonName::parse(&customer_name)
-                        .map_err(|e| AppError::validation("customer_name", e.to_string()))?;
-                    // A refused ticket must not leave a new customer behind.
-                    let teams = crate::board::store::visible_teams(&state.db, &user).await?;
-                    if !teams.iter().any(|t| t.id == team) {
-                        return Err(AppError::validation("team", "Choose one of your teams."));
-                    }
-                    let company_id = match company.trim() {
-                        "" => None,
-                        c => Some(super::store::find_or_create_company(&state.db, c).await?),
-                    };
-                    let customer_id =
-                        super::store::create_customer(&state.db, &name, &email, company_id).await?;
-                    let new = super::store::NewTicket {
-                        customer_id: Some(customer_id),
-                        ..new
-                    };
-                    super::store::create_ticket_for(&state.db, &user, new).await?
-                }
-                r => r?,
+            // The customer is looked up by email (and added, with the name given, when
+            // the email is new), and the team checked against the user's own, in the
+            // creating transaction, which also discards the user's "New ticket" draft.
+            let customer = super::store::NewCustomer {
+                name: &customer_name,
+                company: &company,
             };
+            let ticket =
+                super::store::create_ticket_for_email(&state.db, &user, &email, customer, new)
+                    .await?;
             tracing::info!(ticket = ticket.number, "ticket created");
             Ok(crate::api::finish_form(&format!("/board?team={team}")))
         }

@@ -8,7 +8,7 @@ use crate::auth::model::{Email, PersonName};
 use crate::error::AppError;
 use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
 use crate::tickets::links::store::children_open;
-use crate::{db, insert_audit, open_children};
+use crate::{db, insert_audit, open_children, write_tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct StageRow {
@@ -444,13 +444,30 @@ pub async fn create_ticket_for(
     create_ticket_checked(db, viewer.id, Some((admin, viewer.id)), None, new).await
 }
 
+/// The customer a "New ticket" form adds when its email is not known yet.
+#[derive(Clone, Copy)]
+pub struct NewCustomer<'a> {
+    /// As typed; required (and checked) only when the email is new.
+    pub name: &'a str,
+    /// A company name as typed (found by name, or created); empty for none.
+    pub company: &'a str,
+}
+
+/// The refusal when another request added the same new customer at the same moment
+/// (Postgres; SQLite's writers take turns): the creation is tried once more.
+const CUSTOMER_RACE: &str = "customer_email_race";
+
 /// [`create_ticket_for`] the customer whose email is `email` (`new.customer_id` is not
 /// used), found in the transaction's first read rather than a round trip before it.
-/// No customer with that email: a field error on `customer_email`.
+/// An email no customer has yet adds the customer (and company) of `customer` in the
+/// same transaction, so a refused ticket leaves no customer behind, and two tickets
+/// for one new email at once make one customer; without a name, a field error on
+/// `customer_name`.
 pub async fn create_ticket_for_email(
     db: &Db,
     viewer: &crate::auth::model::CurrentUser,
     email: &Email,
+    customer: NewCustomer<'_>,
     new: NewTicket<'_>,
 ) -> Result<TicketRow, AppError> {
     let admin = viewer.role == crate::auth::model::Role::Admin;
@@ -458,7 +475,65 @@ pub async fn create_ticket_for_email(
         customer_id: None,
         ..new
     };
-    create_ticket_checked(db, viewer.id, Some((admin, viewer.id)), Some(email), new).await
+    let (actor, check) = (viewer.id, Some((admin, viewer.id)));
+    let by_email = Some((email, customer));
+    match create_ticket_checked(db, actor, check, by_email, new).await {
+        // The other request's customer is there now: the first read finds it.
+        Err(e) if e.field() == Some(CUSTOMER_RACE) => {
+            create_ticket_checked(db, actor, check, by_email, new).await
+        }
+        r => r,
+    }
+}
+
+/// Adds the customer named in a "New ticket" form inside the creating transaction:
+/// the company first (found by name, case-insensitively, or added), then the customer.
+macro_rules! insert_new_customer {
+    ($tx:expr, $customer:expr, $email:expr, $now:expr) => {
+        async {
+            let customer: NewCustomer<'_> = $customer;
+            if customer.name.trim().is_empty() {
+                return Err(AppError::validation(
+                    "customer_name",
+                    "No customer has this email yet: give their name to add them.",
+                ));
+            }
+            let name = PersonName::parse(customer.name)
+                .map_err(|e| AppError::validation("customer_name", e.to_string()))?;
+            let company = customer.company.trim();
+            let company_id = if company.is_empty() {
+                None
+            } else {
+                if company.chars().count() > 120 {
+                    return Err(AppError::validation("company", "A company name has 1 to 120 characters."));
+                }
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
+                    .bind(company).fetch_optional(&mut *$tx).await?;
+                match found {
+                    Some(id) => Some(id),
+                    None => Some(
+                        sqlx::query_scalar::<_, i64>("INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id")
+                            .bind(company).bind($now).fetch_one(&mut *$tx).await
+                            .map_err(|e| if is_unique_violation(&e, "companies_name_key") {
+                                AppError::validation(CUSTOMER_RACE, "")
+                            } else {
+                                e.into()
+                            })?,
+                    ),
+                }
+            };
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(name.as_str()).bind($email).bind(company_id).bind($now)
+            .fetch_one(&mut *$tx).await
+            .map_err(|e| if is_unique_violation(&e, "customers_email_key") {
+                AppError::validation(CUSTOMER_RACE, "")
+            } else {
+                e.into()
+            })
+        }
+    };
 }
 
 async fn create_ticket_checked(
@@ -466,8 +541,9 @@ async fn create_ticket_checked(
     actor: i64,
     // (is admin, user id) of the person whose teams the ticket must be in.
     viewer: Option<(bool, i64)>,
-    // The customer's email, when the customer is named by it instead of by id.
-    email: Option<&Email>,
+    // The customer's email, when the customer is named by it instead of by id, and
+    // who to add when no customer has it.
+    by_email: Option<(&Email, NewCustomer<'_>)>,
     new: NewTicket<'_>,
 ) -> Result<TicketRow, AppError> {
     let (unchecked, admin, viewer_id) = match viewer {
@@ -479,23 +555,21 @@ async fn create_ticket_checked(
     } else {
         "staff"
     };
-    if new.customer_id.is_none() && email.is_none() {
+    if new.customer_id.is_none() && by_email.is_none() {
         return Err(AppError::validation(
             "customer",
             "Choose the customer this ticket is for.",
         ));
     }
-    let email = email.map(Email::as_str);
+    let email = by_email.map(|(e, _)| e.as_str());
     let now = now_ms();
     let tags_json = serde_json::to_string(new.tags).map_err(AppError::internal)?;
     let write_sql = create_write_sql(db);
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    write_tx!(db, tx => async {
         // The customer, whether the team is one of the viewer's, its first stage, the
         // top rank there, whether the assignee is a member of the team and whether the
         // viewer has a "New ticket" draft, in one round trip.
-        let (customer, team_ok, first_stage, top, assignee_ok, draft): (Option<i64>, bool, Option<i64>, Option<String>, bool, bool) = sqlx::query_as(
+        let (customer, team_ok, first_stage, top, assignee_ok, draft): (Option<i64>, bool, Option<i64>, Option<String>, bool, bool) = sqlx::query_as(&tx.opening(
             "SELECT COALESCE((SELECT id FROM customers WHERE id = $1), (SELECT id FROM customers WHERE email = $8)),
                     ($3 OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $2 AND t.archived = FALSE
                         AND ($4 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = $5)))),
@@ -506,33 +580,34 @@ async fn create_ticket_checked(
                     EXISTS (SELECT 1 FROM drafts WHERE user_id = $5 AND scope = $6)
              FROM (SELECT (SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
                      WHERE s.team_id = $2 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1) AS id) f",
-        )
+        ))
         .bind(new.customer_id).bind(new.team_id).bind(unchecked).bind(admin).bind(viewer_id)
         .bind(super::drafts::NEW_TICKET_KEY).bind(new.assignee_id).bind(email)
         .fetch_one(&mut *tx).await?;
         if !team_ok {
             return Err(AppError::validation("team", "Choose one of your teams."));
         }
-        let Some(customer_id) = customer else {
-            return Err(match email {
-                Some(_) => AppError::validation("customer_email", "No customer has this email yet: give their name to add them."),
-                None => AppError::validation("customer", "That customer does not exist."),
-            });
-        };
+        if customer.is_none() && by_email.is_none() {
+            return Err(AppError::validation("customer", "That customer does not exist."));
+        }
         let stage_id = first_stage.ok_or_else(|| AppError::validation("team", "Choose a team with at least one stage."))?;
         if !assignee_ok {
             return Err(AppError::validation("assignee", "Assign the ticket to a member of its team."));
         }
+        let customer_id = match (customer, by_email) {
+            (Some(id), _) => id,
+            (None, Some((email, who))) => insert_new_customer!(tx, who, email.as_str(), now).await?,
+            (None, None) => return Err(AppError::internal("a ticket without a customer got past its check")),
+        };
         let r = rank::between(None, top.as_deref()).unwrap_or_else(rank::first);
-        let mut rows = sqlx::query_as::<_, TicketRow>(write_sql)
+        // The last statement, so the one that commits: `fetch_all` runs every part.
+        let mut rows = sqlx::query_as::<_, TicketRow>(&tx.closing(write_sql))
             .bind(new.title.as_str()).bind(new.description.trim()).bind(customer_id)
             .bind(new.team_id).bind(stage_id).bind(&r).bind(new.priority.as_str())
             .bind(new.assignee_id).bind(new.due_at).bind(actor).bind(now).bind(source)
             .bind(&tags_json).bind(draft).bind(super::drafts::NEW_TICKET_KEY)
             .fetch_all(&mut *tx).await?;
-        let ticket = rows.pop().ok_or_else(|| AppError::internal("a ticket just created is missing"))?;
-        tx.commit().await?;
-        Ok(ticket)
+        rows.pop().ok_or_else(|| AppError::internal("a ticket just created is missing"))
     }.await)
 }
 
@@ -675,9 +750,7 @@ async fn move_ticket_checked(
         None => (true, false, 0),
         Some((admin, id)) => (false, admin, id),
     };
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    write_tx!(db, tx => async {
         // Write first: this takes the Postgres row lock (SQLite's write lock is taken
         // by BEGIN IMMEDIATE), so the reads below see the state this move applies to.
         let sql = format!(
@@ -686,7 +759,7 @@ async fn move_ticket_checked(
                    AND ($3 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $4))))
              RETURNING {TICKET_COLUMNS}"
         );
-        let ticket = sqlx::query_as::<_, TicketRow>(&sql)
+        let ticket = sqlx::query_as::<_, TicketRow>(&tx.opening(&sql))
             .bind(ticket_id).bind(unchecked).bind(admin).bind(viewer_id)
             .fetch_optional(&mut *tx).await?
             .ok_or(AppError::NotFound)?;
@@ -736,13 +809,12 @@ async fn move_ticket_checked(
         } else {
             ("reordered", "position", ticket.rank.as_str(), new_rank.as_str())
         };
-        let moved = sqlx::query_as::<_, TicketRow>(move_write_sql(db))
+        // The last statement, so the one that commits: `fetch_all` runs every part.
+        sqlx::query_as::<_, TicketRow>(&tx.closing(move_write_sql(db)))
             .bind(to.id).bind(&new_rank).bind(completed_at).bind(now).bind(ticket_id)
             .bind(actor).bind(action).bind(field).bind(old_value).bind(new_value)
             .fetch_all(&mut *tx).await?
-            .pop().ok_or(AppError::NotFound)?;
-        tx.commit().await?;
-        Ok(moved)
+            .pop().ok_or(AppError::NotFound)
     }.await)
 }
 

@@ -16,6 +16,8 @@ on_both_backends!(
     a_ticket_created_with_a_new_customer_lands_in_the_first_column,
     a_ticket_form_error_names_its_field_and_creates_nothing,
     a_request_dropped_while_it_waits_to_write_leaves_later_writes_working,
+    tickets_for_one_new_customer_at_once_make_one_customer,
+    a_refused_ticket_for_a_new_customer_adds_no_customer_or_company,
 );
 
 fn ticket_form<'a>(
@@ -308,6 +310,24 @@ async fn a_request_dropped_while_it_waits_to_write_leaves_later_writes_working(a
         sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
     }
+    // The abandoned request's transaction began once the lock was free. It is rolled
+    // back at once, not when this process's next writer comes: another connection
+    // (a session save, another process) gets SQLite's write lock within its wait.
+    if let app::store::Db::Sqlite(..) = &app.db {
+        use std::str::FromStr;
+        // SQLite's busy handler retries at most every 100 ms: by then it has begun.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&app.database_url)
+            .unwrap()
+            .busy_timeout(std::time::Duration::from_secs(2));
+        let mut conn = sqlx::ConnectOptions::connect(&opts).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .expect("the write lock is free");
+        sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
     // Clients that give up at every moment of a request's life: some requests are
     // dropped before their transaction, some inside it (between BEGIN and the first
     // statement, mid-statement, at COMMIT), some after.
@@ -355,4 +375,86 @@ async fn a_request_dropped_while_it_waits_to_write_leaves_later_writes_working(a
     ).fetch_one(pool).await)
     .unwrap();
     assert_eq!(unaudited, 0);
+}
+
+async fn customers_with_email(app: &TestApp, email: &str) -> i64 {
+    app::db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM customers WHERE email = $1"
+    ).bind(email).fetch_one(pool).await)
+    .unwrap()
+}
+
+/// Several agents filing tickets for the same new customer at the same moment: every
+/// ticket is created, all for one customer (a second insert of the email is refused
+/// by the database, and that creation is tried again and finds the customer).
+async fn tickets_for_one_new_customer_at_once_make_one_customer(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let form = |title: &'static str| ticket_form(&team, title, "new@initrode.example", "Nia New");
+    let create = |title: &'static str| {
+        let form = form(title);
+        let admin = admin.clone();
+        async move { app.call("/api/tickets/create", &form, Some(&admin)).await }
+    };
+    let replies = tokio::join!(
+        create("One"),
+        create("Two"),
+        create("Three"),
+        create("Four"),
+        create("Five"),
+        create("Six")
+    );
+    for r in [
+        replies.0, replies.1, replies.2, replies.3, replies.4, replies.5,
+    ] {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    assert_eq!(customers_with_email(app, "new@initrode.example").await, 1);
+    let tickets_of_others: i64 = app::db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE c.email <> $1"
+    ).bind("new@initrode.example").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(tickets_of_others, 0);
+    let companies: i64 = app::db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM companies WHERE name = 'Initrode'"
+    ).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(companies, 1);
+}
+
+/// The customer (and company) a ticket form names are added with the ticket or not
+/// at all: a ticket refused for any field leaves neither behind.
+async fn a_refused_ticket_for_a_new_customer_adds_no_customer_or_company(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let mut bad_assignee = ticket_form(&team, "Fine title", "new@initrode.example", "Nia New");
+    bad_assignee[7] = ("assignee", "999999");
+    let r = app
+        .call("/api/tickets/create", &bad_assignee, Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["Validation"]["field"], "assignee");
+    let mut bad_company = ticket_form(&team, "Fine title", "new@initrode.example", "Nia New");
+    let long = "C".repeat(121);
+    bad_company[4] = ("company", &long);
+    let r = app
+        .call("/api/tickets/create", &bad_company, Some(&admin))
+        .await;
+    assert_eq!(r.json()["Validation"]["field"], "company", "{}", r.body);
+    let bad_team = ticket_form("999999", "Fine title", "new@initrode.example", "Nia New");
+    let r = app
+        .call("/api/tickets/create", &bad_team, Some(&admin))
+        .await;
+    assert_eq!(r.json()["Validation"]["field"], "team", "{}", r.body);
+    assert_eq!(customers_with_email(app, "new@initrode.example").await, 0);
+    let companies: i64 = app::db!(&app.db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM companies"
+    ).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(companies, 0);
+    // Corrected, the same form goes through and adds both.
+    let good = ticket_form(&team, "Fine title", "new@initrode.example", "Nia New");
+    let r = app.call("/api/tickets/create", &good, Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(customers_with_email(app, "new@initrode.example").await, 1);
 }
