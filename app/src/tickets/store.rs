@@ -202,7 +202,8 @@ fn completed_at_in(stage_kind: &str, current: Option<i64>, now: i64) -> Option<i
 
 // ---- customers and companies ------------------------------------------------------
 
-pub async fn create_company(db: &Db, name: &str) -> Result<i64, AppError> {
+/// A company name as typed, trimmed, or a field error on `company`.
+fn company_name(name: &str) -> Result<&str, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 120 {
         return Err(AppError::validation(
@@ -210,6 +211,11 @@ pub async fn create_company(db: &Db, name: &str) -> Result<i64, AppError> {
             "A company name has 1 to 120 characters.",
         ));
     }
+    Ok(name)
+}
+
+pub async fn create_company(db: &Db, name: &str) -> Result<i64, AppError> {
+    let name = company_name(name)?;
     let r = db!(db, pool => sqlx::query_scalar::<_, i64>(
         "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id"
     ).bind(name).bind(now_ms()).fetch_one(pool).await);
@@ -500,13 +506,10 @@ macro_rules! insert_new_customer {
             }
             let name = PersonName::parse(customer.name)
                 .map_err(|e| AppError::validation("customer_name", e.to_string()))?;
-            let company = customer.company.trim();
-            let company_id = if company.is_empty() {
+            let company_id = if customer.company.trim().is_empty() {
                 None
             } else {
-                if company.chars().count() > 120 {
-                    return Err(AppError::validation("company", "A company name has 1 to 120 characters."));
-                }
+                let company = company_name(customer.company)?;
                 let found: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
                     .bind(company).fetch_optional(&mut *$tx).await?;
                 match found {
