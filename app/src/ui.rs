@@ -2,6 +2,7 @@
 
 pub mod field;
 pub mod layout;
+#[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod status;
 
@@ -29,45 +30,31 @@ pub fn url_error(path: &'static str) -> Signal<Option<crate::error::AppError>> {
     })
 }
 
+/// The bytes a query parameter value keeps as they are (RFC 3986 unreserved, and `/`
+/// so that paths stay readable in `next=` addresses).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
 /// Percent-encodes a string for use as one query parameter value.
 pub fn encode_query_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
-/// Decodes `%XX` escapes (and, in a query string, `+` as a space). Works on bytes, so
-/// no input can make it panic; malformed escapes stay as they are.
+/// Decodes `%XX` escapes (and, in a query string, `+` as a space). No input can make
+/// it fail: malformed escapes stay as they are, invalid UTF-8 becomes U+FFFD.
 pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_is_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let s = if plus_is_space {
+        std::borrow::Cow::Owned(s.replace('+', " "))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
+    percent_encoding::percent_decode_str(&s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Leaves the single-page app and loads `path` afresh from the server: used after

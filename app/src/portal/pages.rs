@@ -700,7 +700,11 @@ fn ticket_page(t: store::PortalTicket, q: &Query, upload_limit: u64) -> Rendered
                     })}
                     {messages.into_iter().map(|m| {
                         let customer = matches!(m.author, crate::tickets::conversation::model::Author::Customer(_));
-                        view! { <li class="message" class:from-customer=customer inner_html=m.html></li> }
+                        view! {
+                            <li class="message" class:from-customer=customer>
+                                <crate::tickets::conversation::render::MessageArticle message=m/>
+                            </li>
+                        }
                     }).collect_view()}
                 </ol>
                 {sent.then(|| view! { <p role="status" class="notice">"Your reply was sent."</p> })}

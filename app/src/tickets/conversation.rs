@@ -5,7 +5,6 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod files;
 pub mod model;
-#[cfg(feature = "ssr")]
 pub mod render;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -113,9 +113,9 @@ pub struct Message {
     pub author: Author,
     /// Empty once deleted.
     pub body: String,
-    /// The whole message as the thread shows it, rendered on the server (see
-    /// `conversation::render`).
-    pub html: String,
+    /// The body as HTML, made on the server by the sanitizing Markdown renderer
+    /// (`ui::markdown`); empty once deleted.
+    pub body_html: String,
     pub created_at: i64,
     /// Who deleted it and when (internal notes only).
     pub deleted: Option<(String, i64)>,
@@ -275,7 +275,7 @@ mod tests {
             kind: MessageKind::Note,
             author: Author::Staff("Ada".into()),
             body: "x".into(),
-            html: "<p>x</p>".into(),
+            body_html: "<p>x</p>".into(),
             created_at: 0,
             deleted: None,
             deletable_until: None,

@@ -66,7 +66,7 @@ impl MessageRow {
             id: self.id,
             kind,
             author,
-            html: String::new(),
+            body_html: String::new(),
             body: self.body,
             created_at: self.created_at,
             deleted: self
@@ -116,7 +116,10 @@ async fn attach_files(db: &Db, ticket_id: i64, messages: &mut [Message]) -> Resu
     }
     let now = now_ms();
     for m in messages.iter_mut() {
-        m.html = super::render::article_html(m, now);
+        m.body_html = crate::ui::markdown::to_html(&m.body);
+        if m.deletable_until.is_some_and(|until| until <= now) {
+            m.deletable_until = None;
+        }
     }
     Ok(())
 }

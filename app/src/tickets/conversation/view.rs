@@ -126,12 +126,15 @@ pub fn ConversationPanel(ticket_id: i64, conversation: Conversation) -> impl Int
                 <span class="muted">{count}</span>
             </div>
             <ol class="thread">
-                <For each=move || messages.get() key=|m| (m.id, m.deleted.is_some()) let:m>
-                    // The message itself is rendered on the server (see `render.rs`).
-                    <li class="message" class:note=m.kind == MessageKind::Note
-                        class:from-customer=matches!(m.author, Author::Customer(_))
-                        inner_html=m.html></li>
-                </For>
+                <For each=move || messages.get() key=|m| (m.id, m.deleted.is_some()) children=|m| {
+                    let note = m.kind == MessageKind::Note;
+                    let from_customer = matches!(m.author, Author::Customer(_));
+                    view! {
+                        <li class="message" class:note=note class:from-customer=from_customer>
+                            <super::render::MessageArticle message=m/>
+                        </li>
+                    }
+                }/>
             </ol>
             {notice.map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             <ActionForm action=post attr:class="composer" attr:aria-label="Write a message"
