@@ -326,14 +326,13 @@ fn disposition(inline: bool, name: &str) -> String {
             }
         })
         .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
+    // RFC 5987's attr-char: letters, digits and -._~ stay, every other byte is escaped.
+    const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let encoded = percent_encoding::utf8_percent_encode(name, ATTR_CHAR);
     let kind = if inline { "inline" } else { "attachment" };
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
