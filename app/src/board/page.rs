@@ -97,7 +97,11 @@ pub fn BoardView(
         drag: StoredValue::new(None),
         announcement: RwSignal::new(String::new()),
         error: RwSignal::new(None),
+        hydrated: RwSignal::new(false),
     };
+    // Effects run only in the browser, once the board is interactive: the cards'
+    // Move forms then fold into their menus.
+    Effect::new(move |_| board.hydrated.set(true));
     let form_error = move || {
         move_card
             .value()
@@ -159,6 +163,8 @@ struct BoardState {
     drag: StoredValue<Option<Drag>>,
     announcement: RwSignal<String>,
     error: RwSignal<Option<String>>,
+    /// False while the page is as the server sent it (without JavaScript, for good).
+    hydrated: RwSignal<bool>,
 }
 
 /// A pointer drag in progress.
@@ -340,18 +346,26 @@ fn Card(
                     </span>
                 })}
             </div>
-            <ActionForm action=move_card>
-                <input type="hidden" name="ticket_id" value=card.id/>
-                <div class="inline-form move-form">
-                    <select name="stage_id" aria-label=move_label>
-                        {stages.into_iter().map(|s| {
-                            let sid = s.id;
-                            view! { <option value=s.id selected=move || current_stage() == Some(sid)>{s.name}</option> }
-                        }).collect_view()}
-                    </select>
-                    <button type="submit" class="button small secondary" aria-label=format!("Move #{}", card.number)>"Move"</button>
-                </div>
-            </ActionForm>
+            // Without JavaScript the Move form is open on every card; once the board is
+            // interactive (cards move by drag and keyboard) it folds into a small menu,
+            // still reachable by keyboard, so a column shows twice as many cards.
+            <details class="card-menu" open=move || !board.hydrated.get()>
+                <summary aria-label=format!("Card menu for #{}", card.number) title="Move to another stage">
+                    <span aria-hidden="true">"⋯"</span>
+                </summary>
+                <ActionForm action=move_card>
+                    <input type="hidden" name="ticket_id" value=card.id/>
+                    <div class="inline-form move-form">
+                        <select name="stage_id" aria-label=move_label>
+                            {stages.into_iter().map(|s| {
+                                let sid = s.id;
+                                view! { <option value=s.id selected=move || current_stage() == Some(sid)>{s.name}</option> }
+                            }).collect_view()}
+                        </select>
+                        <button type="submit" class="button small secondary" aria-label=format!("Move #{}", card.number)>"Move"</button>
+                    </div>
+                </ActionForm>
+            </details>
         </li>
     }
     .into_any()
@@ -476,7 +490,7 @@ fn on_pointer_down(board: BoardState, id: i64, ev: web_sys::PointerEvent) {
         // Form controls keep their own behaviour; touch drags start on the handle so
         // that swiping a card still scrolls the board.
         if target
-            .closest("select, button, input, form")
+            .closest("select, button, input, form, summary")
             .ok()
             .flatten()
             .is_some()
