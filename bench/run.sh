@@ -4,7 +4,7 @@
 #   bench/run.sh sqlite|postgres [TICKETS] [OPEN]      (defaults: 1000000 5000)
 # BENCH_ONLY=portal or wrk measures only that part; BENCH_BIN names another grip binary
 # (to compare two builds on the same script); BENCH_WRK_SECONDS sets each wrk run's length.
-# Needs a release build (scripts/run.sh or `cargo leptos build --release`); for
+# Needs a release build (scripts/run.sh or scripts/build.sh); for
 # postgres, a server at GRIP_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +13,7 @@ TICKETS="${2:-1000000}"
 OPEN="${3:-5000}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="${BENCH_BIN:-$TARGET_DIR/release/grip}"
-[ -x "$BIN" ] || { echo "no release build at $BIN: run scripts/run.sh --help or cargo leptos build --release first" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "no release build at $BIN: run scripts/build.sh first" >&2; exit 1; }
 PORT="${BENCH_PORT:-3399}"
 WORK="$(mktemp -d /tmp/grip-bench.XXXXXX)"
 PG_ADMIN="${GRIP_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -47,6 +47,10 @@ if [ "${BENCH_ONLY:-}" = portal ]; then
   exit 0
 fi
 node "$ROOT/bench/http.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$WORK"
+# Bytes on the wire for the board, first and repeat visit, in Chromium (when installed).
+if [ "${BENCH_ONLY:-}" != wrk ] && [ -x /usr/bin/chromium ]; then
+  node "$ROOT/bench/wire.mjs" "http://127.0.0.1:$PORT" bench@example.com "bench password is long enough"
+fi
 # BENCH_ONLY=wrk measures only from wrk (moves, list pages, creations).
 [ "${BENCH_ONLY:-}" = wrk ] || node "$ROOT/bench/portal.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$MANAGER" "$MANAGER_PASSWORD"
 # The same moves, list pages and creations from wrk (a C load generator, lighter on the shared

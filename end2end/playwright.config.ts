@@ -9,9 +9,9 @@ const siteRoot = process.env.GRIP_SITE_ROOT ?? "../target/site";
 // Postgres database that scripts/test.sh creates (GRIP_E2E_POSTGRES_URL).
 const postgresUrl = process.env.GRIP_E2E_POSTGRES_URL;
 
-function server(port: number, name: string, databaseUrl = "") {
+function server(port: number, name: string, databaseUrl = "", command = `${bin} serve`) {
   return {
-    command: `${bin} serve`,
+    command,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -53,15 +53,18 @@ export default defineConfig({
     trace: "retain-on-failure",
   },
   projects: [
-    { name: "hydrated", use: { baseURL: "http://127.0.0.1:3301", javaScriptEnabled: true } },
-    { name: "no-js", use: { baseURL: "http://127.0.0.1:3302", javaScriptEnabled: false } },
+    { name: "hydrated", testIgnore: /wire\.spec/, use: { baseURL: "http://127.0.0.1:3301", javaScriptEnabled: true } },
+    { name: "no-js", testIgnore: /wire\.spec/, use: { baseURL: "http://127.0.0.1:3302", javaScriptEnabled: false } },
     ...(postgresUrl
-      ? [{ name: "postgres", use: { baseURL: "http://127.0.0.1:3303", javaScriptEnabled: true } }]
+      ? [{ name: "postgres", testIgnore: /wire\.spec/, use: { baseURL: "http://127.0.0.1:3303", javaScriptEnabled: true } }]
       : []),
+    // Bytes on the wire, against the demo workspace (issue 14's budgets).
+    { name: "wire", testMatch: /wire\.spec/, use: { baseURL: "http://127.0.0.1:3304", javaScriptEnabled: true } },
   ],
   webServer: [
     server(3301, "hydrated"),
     server(3302, "no-js"),
     ...(postgresUrl ? [server(3303, "postgres", postgresUrl)] : []),
+    server(3304, "wire", "", `GRIP_BIN=${bin} ./demo-server.sh`),
   ],
 });

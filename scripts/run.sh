@@ -14,7 +14,7 @@ STAMP="$ROOT/target/site/.grip-build"
 # skip the build when nothing it reads is newer than the last successful build.
 if [ ! -x "$BIN" ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$BIN" ] ||
    [ -n "$(find app frontend server style public migrations Cargo.toml Cargo.lock -newer "$STAMP" -print -quit)" ]; then
-  cargo leptos build --release
+  "$ROOT/scripts/build.sh"
   echo "$BIN" > "$STAMP"
 fi
 exec "$BIN" "$@"

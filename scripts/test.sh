@@ -4,7 +4,7 @@
 #   0. rustfmt and clippy (-D warnings) under both ssr and hydrate
 #   1. unit tests, and store/server tests on SQLite and on Postgres
 #   2. component tests (wasm-bindgen-test) in headless Chromium
-#   3. the release build, with the WASM size budget
+#   3. the release build (WASM split per route), with the per-route WASM budgets
 #   4. Playwright journeys against the release server: hydrated and without JavaScript
 #      on SQLite, and hydrated on Postgres
 set -uo pipefail
@@ -14,7 +14,6 @@ cd "$ROOT"
 export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export GRIP_TEST_POSTGRES_URL="${GRIP_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-WASM_BUDGET_BYTES=$((400 * 1000))
 
 failed=()
 ran=0
@@ -47,14 +46,10 @@ component_tests() {
 }
 
 release_build() {
-  cargo leptos build --release || return 1
-  local wasm="$ROOT/target/site/pkg/grip.wasm"
-  [ -f "$wasm" ] || { echo "no WASM bundle at $wasm"; return 1; }
-  local raw br
-  raw=$(stat -c %s "$wasm")
-  br=$(brotli -c -q 11 "$wasm" | wc -c)
-  printf 'WASM bundle: %d bytes raw, %d bytes brotli (budget %d)\n' "$raw" "$br" "$WASM_BUDGET_BYTES"
-  [ "$br" -le "$WASM_BUDGET_BYTES" ] || { echo "the brotli-compressed WASM is over budget"; return 1; }
+  "$ROOT/scripts/build.sh" || return 1
+  # Per route: the brotli size of each WASM chunk loaded before the page is
+  # interactive, from the split manifest; fails over budget.
+  node "$ROOT/scripts/wasm-budget.mjs" "$ROOT/target/site"
 }
 
 end_to_end() {
@@ -72,7 +67,7 @@ end_to_end() {
 layer "formatting and clippy (ssr and hydrate)" lint
 layer "unit, store and server tests (SQLite and Postgres)" unit_and_store_tests
 layer "component tests in Chromium (wasm-bindgen-test)" component_tests
-layer "release build and WASM size" release_build
+layer "release build and per-route WASM budgets" release_build
 if [[ " ${failed[*]} " == *"release build"* ]]; then
   echo "skipping end-to-end tests: no release build"
   failed+=("end-to-end (not run)")

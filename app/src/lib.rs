@@ -12,6 +12,7 @@ pub mod error;
 pub mod mail;
 pub mod pages;
 pub mod portal;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
@@ -21,14 +22,51 @@ pub mod tickets;
 pub mod ui;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
-use auth::pages::{provide_auth, HomePage, LoginPage, Protected, SetupPage};
+use auth::pages::{provide_auth, HomePage, Protected};
 use auth::policy::Access;
-use pages::ServerPage;
+use routes::*;
 use ui::NotFoundPage;
+
+/// A part of the app whose code cannot be fetched (the network went away, or a new
+/// release replaced the file) stops the WASM with an error: instead of a page that
+/// no longer answers, say so and offer a reload. Plain script, so it works when the
+/// WASM does not; it builds its message with DOM calls (no markup from anywhere).
+const LOAD_FAILURE_SCRIPT: &str = r#"(function () {
+  function broken(err) {
+    var text = String((err && (err.message || err)) || "");
+    return (typeof WebAssembly !== "undefined" && err instanceof WebAssembly.RuntimeError)
+      || /unreachable|failed to fetch|split module|dynamically imported|importing a module/i.test(text);
+  }
+  function show() {
+    if (document.getElementById("load-failure")) return;
+    var box = document.createElement("div");
+    box.id = "load-failure";
+    box.className = "load-failure";
+    box.setAttribute("role", "alert");
+    var p = document.createElement("p");
+    p.textContent = "This part of Grip could not be loaded. Check your connection, then ";
+    var a = document.createElement("a");
+    a.href = location.href;
+    a.rel = "external";
+    a.textContent = "reload the page";
+    // A full load, whatever the (stopped) app's router would have made of the click.
+    a.addEventListener("click", function (e) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      location.reload();
+    });
+    p.appendChild(a);
+    p.appendChild(document.createTextNode("."));
+    box.appendChild(p);
+    document.body.insertBefore(box, document.body.firstChild);
+  }
+  addEventListener("error", function (e) { if (broken(e.error || e.message)) show(); });
+  addEventListener("unhandledrejection", function (e) { if (broken(e.reason)) show(); });
+})();"#;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -41,7 +79,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options=options.clone()/>
+                // With hashed file names (release builds) the CSS's name comes from
+                // hash.txt beside the binary; otherwise it is /pkg/grip.css.
+                <HashedStylesheet options id="leptos"/>
+                <script nonce=leptos::nonce::use_nonce()>{LOAD_FAILURE_SCRIPT}</script>
                 <MetaTags/>
             </head>
             <body>
@@ -59,34 +101,33 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth();
     view! {
-        <Stylesheet id="leptos" href="/pkg/grip.css"/>
         <Title text="Grip"/>
         <Router>
             <Routes fallback=|| view! { <NotFoundPage/> }>
                 <Route path=path!("/") ssr=SsrMode::Async view=HomePage/>
-                <Route path=path!("/setup") ssr=SsrMode::Async view=SetupPage/>
-                <Route path=path!("/login") ssr=SsrMode::Async view=LoginPage/>
-                <Route path=path!("/board") ssr=SsrMode::Async view=board::page::BoardPage/>
-                <Route path=path!("/command") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Staff/> }/>
-                <Route path=path!("/tickets/new") ssr=SsrMode::Async view=tickets::new::NewTicketPage/>
-                <Route path=path!("/tickets/:number") ssr=SsrMode::Async view=tickets::page::TicketPage/>
-                <Route path=path!("/tickets") ssr=SsrMode::Async view=tickets::list::TicketListPage/>
-                <Route path=path!("/customers") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Staff/> }/>
-                <Route path=path!("/team") ssr=SsrMode::Async view=teams::pages::TeamSettingsPage/>
+                <Route path=path!("/setup") ssr=SsrMode::Async view={Lazy::<SetupRoute>::new()}/>
+                <Route path=path!("/login") ssr=SsrMode::Async view={Lazy::<LoginRoute>::new()}/>
+                <Route path=path!("/board") ssr=SsrMode::Async view={Lazy::<BoardRoute>::new()}/>
+                <Route path=path!("/command") ssr=SsrMode::Async view={Lazy::<StaffServerRoute>::new()}/>
+                <Route path=path!("/tickets/new") ssr=SsrMode::Async view={Lazy::<NewTicketRoute>::new()}/>
+                <Route path=path!("/tickets/:number") ssr=SsrMode::Async view={Lazy::<TicketRoute>::new()}/>
+                <Route path=path!("/tickets") ssr=SsrMode::Async view={Lazy::<TicketListRoute>::new()}/>
+                <Route path=path!("/customers") ssr=SsrMode::Async view={Lazy::<StaffServerRoute>::new()}/>
+                <Route path=path!("/team") ssr=SsrMode::Async view={Lazy::<TeamSettingsRoute>::new()}/>
                 <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><Redirect path="/admin/people"/></Protected>
                 }/>
-                <Route path=path!("/admin/teams") ssr=SsrMode::Async view=teams::pages::TeamsPage/>
-                <Route path=path!("/admin/people") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Admin/> }/>
-                <Route path=path!("/admin/customers") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Admin/> }/>
-                <Route path=path!("/admin/outbox") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Admin/> }/>
-                <Route path=path!("/portal") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Portal/> }/>
-                <Route path=path!("/portal/new") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Portal/> }/>
-                <Route path=path!("/portal/tickets/:number") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Portal/> }/>
-                <Route path=path!("/portal/register") ssr=SsrMode::Async view=auth::pages::RegisterPage/>
-                <Route path=path!("/portal/verify") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Public/> }/>
-                <Route path=path!("/forgot") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Public/> }/>
-                <Route path=path!("/reset") ssr=SsrMode::Async view=|| view! { <ServerPage access=Access::Public/> }/>
+                <Route path=path!("/admin/teams") ssr=SsrMode::Async view={Lazy::<AdminTeamsRoute>::new()}/>
+                <Route path=path!("/admin/people") ssr=SsrMode::Async view={Lazy::<AdminServerRoute>::new()}/>
+                <Route path=path!("/admin/customers") ssr=SsrMode::Async view={Lazy::<AdminServerRoute>::new()}/>
+                <Route path=path!("/admin/outbox") ssr=SsrMode::Async view={Lazy::<AdminServerRoute>::new()}/>
+                <Route path=path!("/portal") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>
+                <Route path=path!("/portal/new") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>
+                <Route path=path!("/portal/tickets/:number") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>
+                <Route path=path!("/portal/register") ssr=SsrMode::Async view={Lazy::<RegisterRoute>::new()}/>
+                <Route path=path!("/portal/verify") ssr=SsrMode::Async view={Lazy::<PublicServerRoute>::new()}/>
+                <Route path=path!("/forgot") ssr=SsrMode::Async view={Lazy::<PublicServerRoute>::new()}/>
+                <Route path=path!("/reset") ssr=SsrMode::Async view={Lazy::<PublicServerRoute>::new()}/>
             </Routes>
         </Router>
     }

@@ -132,6 +132,9 @@ test("forgot password: a link by email, a new password, signed in", async ({ pag
   await hydrated(page, js);
   await page.getByRole("link", { name: "Forgot password?" }).click();
   await hydrated(page, js);
+  // The page arrives by client-side navigation (its code and its server-rendered
+  // body load after the click): type once it has settled, as a person would.
+  await page.waitForLoadState("networkidle");
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send the link" }).click();
   await expect(page.getByText("If an account uses that email")).toBeVisible();

@@ -377,6 +377,11 @@ impl Config {
         }
     }
 
+    /// The directory of static files the build wrote (`<site_root>/pkg`).
+    pub fn pkg_dir(&self) -> PathBuf {
+        self.site_root.join("pkg")
+    }
+
     pub fn leptos_options(&self) -> leptos::config::LeptosOptions {
         use leptos::config::{Env, LeptosOptions};
         // `cargo leptos watch` sets LEPTOS_WATCH: the live-reload script then runs and
@@ -388,6 +393,7 @@ impl Config {
             .unwrap_or(3001);
         LeptosOptions::builder()
             .output_name("grip")
+            .hash_files(hashed_site())
             .site_root(self.site_root.display().to_string())
             .site_pkg_dir("pkg")
             .site_addr(self.listen)
@@ -395,6 +401,16 @@ impl Config {
             .reload_port(reload_port)
             .build()
     }
+}
+
+/// Whether the site was built with hashed file names: cargo-leptos then writes
+/// `hash.txt` beside the binary, and Leptos reads the names from it (a debug build or
+/// a test binary has none, and its pages name the plain `/pkg/grip.*` files).
+pub fn hashed_site() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|file| file.is_file())
 }
 
 #[cfg(test)]

@@ -87,6 +87,7 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(static_files(&state.leptos_options))
         .route("/attachments", axum::routing::post(attachments::upload))
         .route("/attachments/{id}/{name}", get(attachments::download))
         // Files are limited one by one (upload_limit_mb) while they stream in.
@@ -131,7 +132,40 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
             http,
             middleware::request_context,
         ))
+        // Pages and server-function answers compressed as they go out. Already
+        // encoded files (the precompressed pkg/), images and event streams are left
+        // as they are (tower-http's default predicate).
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .br(true)
+                .gzip(true),
+        )
         .with_state(state)
+}
+
+/// The built site's `pkg/` (JS, WASM chunks, CSS): the brotli or gzip copy the build
+/// wrote beside each file is served when the browser accepts it. With hashed names a
+/// file never changes, so the browser keeps it for a year without asking again; a
+/// build without hashes (development) asks every time.
+fn static_files(options: &leptos::config::LeptosOptions) -> Router<AppState> {
+    use tower_http::services::ServeDir;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let policy = http::HeaderValue::from_static(if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    });
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let files = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            http::header::CACHE_CONTROL,
+            move |res: &axum::response::Response<_>| {
+                res.status().is_success().then(|| policy.clone())
+            },
+        ))
+        .service(files);
+    Router::new().nest_service("/pkg", files)
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -84,6 +84,17 @@ pub async fn security_headers(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // The build's static files (JS, WASM chunks, CSS) are not documents: a policy for
+    // documents means nothing on them, and a page fetches some forty of them, so
+    // they carry only `nosniff` (half a kilobyte less each on a first visit).
+    if req.uri().path().starts_with("/pkg/") {
+        let mut res = next.run(req).await;
+        res.headers_mut().insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        return res;
+    }
     let nonce = random_token(16);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.run(req).await;

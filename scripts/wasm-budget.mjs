@@ -1,0 +1,99 @@
+// Per-route WASM budgets, read from the split build (scripts/build.sh).
+//
+// For every route it prints the brotli size of each WASM chunk the browser fetches
+// before the page is interactive: the main chunk, plus the chunks the split manifest
+// lists for the route's lazy view (the same list the server puts in the page's
+// <link rel=preload> tags). The sizes are those of the precompressed .br files the
+// server sends. Exits 1 when a budget is exceeded.
+//
+//   node scripts/wasm-budget.mjs [SITE_ROOT]          (default target/site)
+import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants } from "node:zlib";
+
+const KB = 1000;
+// Issue 14's targets, and the enforced ceilings, in bytes of brotli.
+const TARGET = { main: 200 * KB, staff: 270 * KB, portal: 240 * KB };
+const CEILING = { main: 206 * KB, staff: 420 * KB, portal: 295 * KB };
+
+// Every route, the lazy route type that renders it (routes.rs) and its class.
+// "main" routes have no lazy view: the main chunk alone.
+const ROUTES = [
+  ["/", null, "staff"],
+  ["/board", "BoardRoute", "staff"],
+  ["/tickets", "TicketListRoute", "staff"],
+  ["/tickets/:number", "TicketRoute", "staff"],
+  ["/tickets/new", "NewTicketRoute", "staff"],
+  ["/command", "StaffServerRoute", "staff"],
+  ["/customers", "StaffServerRoute", "staff"],
+  ["/team", "TeamSettingsRoute", "staff"],
+  ["/admin/teams", "AdminTeamsRoute", "staff"],
+  ["/admin/people, /admin/customers, /admin/outbox", "AdminServerRoute", "staff"],
+  ["/setup", "SetupRoute", "portal"],
+  ["/login", "LoginRoute", "portal"],
+  ["/portal/register", "RegisterRoute", "portal"],
+  ["/portal, /portal/new, /portal/tickets/:number", "PortalRoute", "portal"],
+  ["/portal/verify, /forgot, /reset", "PublicServerRoute", "portal"],
+];
+
+const site = process.argv[2] ?? "target/site";
+const pkg = join(site, "pkg");
+const files = readdirSync(pkg);
+
+function brotliSize(stem) {
+  const file = join(pkg, `${stem}.wasm`);
+  if (existsSync(`${file}.br`)) return statSync(`${file}.br`).size;
+  // A build without --precompress: compress as the server would have to.
+  return brotliCompressSync(readFileSync(file), {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
+  }).length;
+}
+
+const mainStem = files
+  .filter((f) => /^grip(\.[A-Za-z0-9_-]+)?\.wasm$/.test(f) || f === "grip_bg.wasm")
+  .map((f) => f.replace(/\.wasm$/, ""))[0];
+const manifestFile = files.find((f) => /^__wasm_split_manifest(\.[A-Za-z0-9_-]+)?\.json$/.test(f));
+if (!mainStem || !manifestFile) {
+  console.error(`no split build in ${pkg} (main chunk: ${mainStem}, manifest: ${manifestFile}); build with scripts/build.sh`);
+  process.exit(1);
+}
+const fmt = (n) => `${(n / KB).toFixed(1)} kB`;
+const manifest = JSON.parse(readFileSync(join(pkg, manifestFile), "utf8"));
+const main = brotliSize(mainStem);
+const failures = [];
+const over = [];
+if (main > CEILING.main) failures.push(`main chunk ${main} > ${CEILING.main}`);
+if (main > TARGET.main) over.push(`main chunk ${fmt(main)} > ${fmt(TARGET.main)}`);
+
+console.log(`main chunk (${mainStem}.wasm): ${fmt(main)} brotli (target ${fmt(TARGET.main)}, ceiling ${fmt(CEILING.main)})`);
+console.log("route                                            | chunks loaded before interactive (brotli)              | total     | target / ceiling");
+for (const [route, lazy, kind] of ROUTES) {
+  let chunks = [];
+  if (lazy) {
+    // The manifest names a lazy route's view `__<type in snake_case>_view_<hash>`.
+    const snake = lazy.replace(/[A-Z]/g, (c, i) => (i ? "_" : "") + c.toLowerCase());
+    const keys = Object.keys(manifest).filter((k) => k.startsWith(`__${snake}_view_`));
+    if (keys.length !== 1) {
+      failures.push(`${route}: ${keys.length} manifest entries for ${lazy} (${keys.join(", ")})`);
+      continue;
+    }
+    chunks = manifest[keys[0]];
+  }
+  const sizes = chunks.map((c) => [c, brotliSize(c)]);
+  const total = main + sizes.reduce((a, [, s]) => a + s, 0);
+  const [target, ceiling] = [TARGET[kind], CEILING[kind]];
+  // The route's own chunk by name; the chunks it shares with other routes counted.
+  const own = sizes.filter(([c]) => c.startsWith("split_")).reduce((a, [, s]) => a + s, 0);
+  const shared = sizes.filter(([c]) => !c.startsWith("split_")).reduce((a, [, s]) => a + s, 0);
+  const list = lazy ? `main ${fmt(main)} + own ${fmt(own)} + ${sizes.length - 1} shared ${fmt(shared)}` : `main ${fmt(main)}`;
+  const mark = total > ceiling ? "  OVER THE CEILING" : total > target ? "  over target" : "";
+  console.log(`${route.padEnd(48)} | ${list.padEnd(54)} | ${fmt(total).padStart(9)} | ${fmt(target)} / ${fmt(ceiling)} ${kind}${mark}`);
+  if (total > ceiling) failures.push(`${route}: ${total} > ${ceiling}`);
+  if (total > target) over.push(`${route} ${fmt(total)} > ${fmt(target)}`);
+}
+if (over.length) console.log(`over issue 14's targets (not yet met):\n  ${over.join("\n  ")}`);
+if (failures.length) {
+  console.error(`WASM ceilings exceeded:\n  ${failures.join("\n  ")}`);
+  process.exit(1);
+}
+console.log("every route is within its WASM ceiling");
