@@ -1,6 +1,6 @@
 //! The ticket workspace's browser-side logic in a real browser (headless Chromium
-//! through wasm-bindgen-test): drafts that are kept on the device the moment they are typed and wait for a quiet spell
-//! before going to the server.
+//! through wasm-bindgen-test): drafts that are kept on the device the moment they
+//! are typed and wait for a quiet spell before going to the server.
 
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
@@ -8,17 +8,14 @@ use app::tickets::drafts::{
     browser, newer, storage_key, Autosave, Drafts, LocalDraft, Scope, ServerDraft, QUIET_MS,
 };
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn container() -> HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let div = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&div).unwrap();
-    div.unchecked_into()
+/// Drafts run effects, which need Leptos's executor in the browser.
+fn executor() {
+    // An Err only means another test initialised it already.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
 }
 
 #[wasm_bindgen_test]
@@ -33,6 +30,7 @@ fn a_save_waits_for_a_quiet_spell_measured_with_the_browser_clock() {
 
 #[wasm_bindgen_test]
 fn a_draft_is_kept_in_local_storage_as_it_is_typed_and_wins_when_newer() {
+    executor();
     let text = RwSignal::new(String::new());
     let owner = Owner::new();
     let drafts = owner.with(|| Drafts::new(7, Scope::Ticket(42), None, text));
