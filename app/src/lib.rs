@@ -108,11 +108,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") ssr=SsrMode::Async view={Lazy::<SetupRoute>::new()}/>
                 <Route path=path!("/login") ssr=SsrMode::Async view={Lazy::<LoginRoute>::new()}/>
                 <Route path=path!("/board") ssr=SsrMode::Async view={Lazy::<BoardRoute>::new()}/>
-                <Route path=path!("/command") ssr=SsrMode::Async view={Lazy::<StaffServerRoute>::new()}/>
+                <Route path=path!("/command") ssr=SsrMode::Async view={Lazy::<CommandRoute>::new()}/>
                 <Route path=path!("/tickets/new") ssr=SsrMode::Async view={Lazy::<NewTicketRoute>::new()}/>
                 <Route path=path!("/tickets/:number") ssr=SsrMode::Async view={Lazy::<TicketRoute>::new()}/>
                 <Route path=path!("/tickets") ssr=SsrMode::Async view={Lazy::<TicketListRoute>::new()}/>
-                <Route path=path!("/customers") ssr=SsrMode::Async view={Lazy::<StaffServerRoute>::new()}/>
+                <Route path=path!("/customers") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
                 <Route path=path!("/team") ssr=SsrMode::Async view={Lazy::<TeamSettingsRoute>::new()}/>
                 <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><Redirect path="/admin/people"/></Protected>

@@ -1,25 +1,26 @@
 //! Pages rendered on the server as a whole (the portal, account pages, the outbox),
-//! and pages whose features arrive with later issues. Each is a real route behind the
-//! right permission.
+//! and the pages whose features arrive with later issues. Each is a real route behind
+//! the right permission.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// A page whose feature arrives with a later issue, rendered on the server.
-#[cfg(feature = "ssr")]
-pub fn coming_soon(title: &'static str, what: &'static str) -> Rendered {
-    use leptos::tachys::view::RenderHtml;
-    let html = view! {
-        <div class="page-head"><h1>{title}</h1></div>
-        <section class="card empty-state">
-            <h2>"Not built yet"</h2>
-            <p>{what}</p>
-        </section>
-    }
-    .to_html();
-    Rendered {
-        title: format!("{title} · Grip"),
-        html,
+/// A staff page whose feature arrives with a later issue (the Command Center, the
+/// Customers area): a real route behind the staff permission, saying what will be
+/// there.
+#[component]
+pub fn ComingSoonPage(title: &'static str, what: &'static str) -> impl IntoView {
+    use crate::auth::pages::Protected;
+    use crate::auth::policy::Access;
+    view! {
+        <Protected access=Access::Staff>
+            <Title text=format!("{title} · Grip")/>
+            <div class="page-head"><h1>{title}</h1></div>
+            <section class="card empty-state">
+                <h2>"Not built yet"</h2>
+                <p>{what}</p>
+            </section>
+        </Protected>
     }
 }
 

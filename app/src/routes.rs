@@ -70,8 +70,18 @@ lazy_area!(
     RegisterRoute => view! { <crate::auth::pages::RegisterPage/> }
 );
 lazy_area!(
-    /// Staff pages rendered on the server (Command Center, Customers).
-    StaffServerRoute => view! { <ServerPage access=Access::Staff/> }
+    /// `/command`: the Command Center (a later issue).
+    CommandRoute => view! {
+        <crate::pages::ComingSoonPage title="Command Center"
+            what="One live view of every ticket and customer, with quick actions."/>
+    }
+);
+lazy_area!(
+    /// `/customers`: customers and companies (a later issue).
+    CustomersRoute => view! {
+        <crate::pages::ComingSoonPage title="Customers"
+            what="Customers and their companies, with their tickets."/>
+    }
 );
 lazy_area!(
     /// Admin pages rendered on the server (People, Customers, Outbox).

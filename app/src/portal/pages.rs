@@ -22,19 +22,7 @@ pub struct Query(Vec<(String, String)>);
 
 impl Query {
     pub fn parse(raw: &str) -> Query {
-        Query(
-            raw.trim_start_matches('?')
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .map(|pair| {
-                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                    (
-                        crate::ui::percent_decode(k, true),
-                        crate::ui::percent_decode(v, true),
-                    )
-                })
-                .collect(),
-        )
+        Query(crate::tickets::filter::parse_query(raw))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -123,20 +111,6 @@ pub async fn render(path: &str, raw_query: &str) -> Result<Rendered, AppError> {
     let db = &state.db;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
-        ["command"] => {
-            crate::auth::policy::require_user(Access::Staff).await?;
-            Ok(crate::pages::coming_soon(
-                "Command Center",
-                "One live view of every ticket and customer, with quick actions.",
-            ))
-        }
-        ["customers"] => {
-            crate::auth::policy::require_user(Access::Staff).await?;
-            Ok(crate::pages::coming_soon(
-                "Customers",
-                "Customers and their companies, with their tickets.",
-            ))
-        }
         ["forgot"] => Ok(forgot_page(&q)),
         ["reset"] => {
             let token = q.get("token").unwrap_or_default().to_string();
