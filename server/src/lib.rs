@@ -72,6 +72,19 @@ fn request_context() {
     }
 }
 
+/// The app's routes, generated once per process. Leptos generates them by running the
+/// app with data loading switched off by a process-wide flag: a page whose data starts
+/// loading in another thread at that moment waits forever (leptos issue #4773). A
+/// server builds its router once before serving, but the tests build one per test, in
+/// parallel with other tests' pages, and hung now and then; once per process, no page
+/// can be rendering while the list is made. (A static for that reason only: the list
+/// is the same for every router.)
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP application. Tests call this directly and drive it with
 /// `tower::ServiceExt::oneshot`.
 pub fn router(state: AppState, http: HttpSettings) -> Router {
@@ -84,7 +97,7 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             state.settings.session_idle_minutes,
         )));
-    let routes = generate_route_list(App);
+    let routes = route_list();
     Router::new()
         .route("/healthz", get(healthz))
         .merge(static_files(&state.leptos_options))
