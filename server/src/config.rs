@@ -377,11 +377,6 @@ impl Config {
         }
     }
 
-    /// The directory of static files the build wrote (`<site_root>/pkg`).
-    pub fn pkg_dir(&self) -> PathBuf {
-        self.site_root.join("pkg")
-    }
-
     pub fn leptos_options(&self) -> leptos::config::LeptosOptions {
         use leptos::config::{Env, LeptosOptions};
         // `cargo leptos watch` sets LEPTOS_WATCH: the live-reload script then runs and
