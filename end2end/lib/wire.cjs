@@ -33,7 +33,7 @@ async function visitUntilInteractive(page, url) {
 /// Prints what was fetched, file by file, and returns the total bytes.
 function reportWire(label, fetches, budget) {
   const total = fetches.reduce((a, f) => a + f.bytes, 0);
-  const limit = budget ? ` (budget ${(budget / KB).toFixed(0)} kB)` : "";
+  const limit = budget ? ` (issue 14 target ${(budget / KB).toFixed(0)} kB)` : "";
   console.log(`${label}: ${(total / KB).toFixed(1)} kB on the wire${limit}`);
   for (const f of fetches) {
     const name = new URL(f.url).pathname.replace(/\.[A-Za-z0-9_-]{22}\./, ".");
