@@ -14,7 +14,7 @@ import { brotliCompressSync, constants } from "node:zlib";
 const KB = 1000;
 // Issue 14's targets, and the enforced ceilings, in bytes of brotli.
 const TARGET = { main: 200 * KB, staff: 270 * KB, portal: 240 * KB };
-const CEILING = { main: 206 * KB, staff: 420 * KB, portal: 295 * KB };
+const CEILING = { main: 212 * KB, staff: 490 * KB, portal: 340 * KB };
 
 // Every route, the lazy route type that renders it (routes.rs) and its class.
 // "main" routes have no lazy view: the main chunk alone.
@@ -27,13 +27,19 @@ const ROUTES = [
   ["/command", "CommandRoute", "staff"],
   ["/customers", "CustomersRoute", "staff"],
   ["/team", "TeamSettingsRoute", "staff"],
-  ["/admin/teams", "AdminTeamsRoute", "staff"],
-  ["/admin/people, /admin/customers, /admin/outbox", "AdminServerRoute", "staff"],
-  ["/setup", "SetupRoute", "portal"],
-  ["/login", "LoginRoute", "portal"],
-  ["/portal/register", "RegisterRoute", "portal"],
-  ["/portal, /portal/new, /portal/tickets/:number", "PortalRoute", "portal"],
-  ["/portal/verify, /forgot, /reset", "PublicServerRoute", "portal"],
+  ["/admin/teams", "AdminRoute", "staff"],
+  ["/admin/people", "AdminRoute", "staff"],
+  ["/admin/customers", "AdminRoute", "staff"],
+  ["/admin/outbox", "AdminRoute", "staff"],
+  ["/setup", "AccountRoute", "portal"],
+  ["/login", "AccountRoute", "portal"],
+  ["/portal/register", "AccountRoute", "portal"],
+  ["/portal", "PortalRoute", "portal"],
+  ["/portal/new", "PortalRoute", "portal"],
+  ["/portal/tickets/:number", "PortalRoute", "portal"],
+  ["/portal/verify", "AccountRoute", "portal"],
+  ["/forgot", "AccountRoute", "portal"],
+  ["/reset", "AccountRoute", "portal"],
 ];
 
 const site = process.argv[2] ?? "target/site";

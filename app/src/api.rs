@@ -46,12 +46,17 @@ mod server {
         result
     }
 
-    /// Answers a refused plain form post (a server-rendered panel's form) like Leptos
-    /// does — back to the page, the error in the address as `__path`/`__err` — and
-    /// also carries what was typed (`typed`: field name and value), so the panel
-    /// shows the form filled in again beside the message. Returns where it sends
-    /// the browser.
-    pub fn refuse_form(path: &'static str, error: AppError, typed: &[(&str, &str)]) -> String {
+    /// Answers a refused plain form post (no JavaScript) like Leptos does — back to
+    /// the page it came from, the error in the address as `__path`/`__err` — and
+    /// keeps what was typed (`typed`: field name and value; never a password) in the
+    /// session, not the address, for the page to put back (see `KeptForm`). Returns
+    /// where it sends the browser.
+    pub async fn refuse_form(
+        path: &'static str,
+        error: AppError,
+        typed: &[(&str, &str)],
+    ) -> Result<String, AppError> {
+        crate::auth::session::keep_form(path, typed).await?;
         let page = use_context::<http::request::Parts>()
             .and_then(|p| {
                 p.headers
@@ -69,34 +74,36 @@ mod server {
                 path.split(['?', '#']).next().unwrap_or("/").to_string()
             })
             .unwrap_or_else(|| "/".to_string());
-        let to = refusal_location(&page, path, &error, typed);
+        let to = refusal_location(&page, path, &error);
         leptos_axum::redirect(&to);
-        to
+        Ok(to)
     }
 
     /// Where a refused plain form goes back to: `page`, with the error as Leptos puts
-    /// it in the address (`__path` = the endpoint posted to, `__err`) and each typed
-    /// value as `typed_<name>`.
-    pub fn refusal_location(
-        page: &str,
-        endpoint: &str,
-        error: &AppError,
-        typed: &[(&str, &str)],
-    ) -> String {
+    /// it in the address (`__path` = the endpoint posted to, `__err`).
+    pub fn refusal_location(page: &str, endpoint: &str, error: &AppError) -> String {
         use leptos::server_fn::error::ServerFnUrlError;
         let encoded = ServerFnUrlError::new(endpoint, error.clone())
             .to_url("http://grip.invalid/")
             .ok()
             .and_then(|u| u.query().map(str::to_string))
             .unwrap_or_default();
-        let mut to = format!("{page}?{encoded}");
-        for (name, value) in typed {
-            to.push_str(&format!(
-                "&typed_{name}={}",
-                crate::ui::encode_query_value(value)
-            ));
+        format!("{page}?{encoded}")
+    }
+
+    /// Keeps what was typed (`typed`, never a password) when a plain form post (no
+    /// JavaScript) is refused: Leptos sends the browser back with the error in the
+    /// address, and the page puts the typed text back from the session.
+    pub async fn keep_if_refused<T>(
+        path: &str,
+        result: &Result<T, AppError>,
+        typed: &[(&str, &str)],
+    ) {
+        if result.is_err() && is_plain_form_post() {
+            if let Err(e) = crate::auth::session::keep_form(path, typed).await {
+                tracing::warn!(error = %e, "what was typed in a refused form was not kept");
+            }
         }
-        to
     }
 
     /// Ends a successful form: a plain form post is redirected to `path` at once; a

@@ -8,6 +8,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod password;
 pub mod policy;
+pub mod recovery;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]

@@ -105,8 +105,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFoundPage/> }>
                 <Route path=path!("/") ssr=SsrMode::Async view=HomePage/>
-                <Route path=path!("/setup") ssr=SsrMode::Async view={Lazy::<SetupRoute>::new()}/>
-                <Route path=path!("/login") ssr=SsrMode::Async view={Lazy::<LoginRoute>::new()}/>
+                <Route path=path!("/setup") ssr=SsrMode::Async view={Lazy::<AccountRoute>::new()}/>
+                <Route path=path!("/login") ssr=SsrMode::Async view={Lazy::<AccountRoute>::new()}/>
                 <Route path=path!("/board") ssr=SsrMode::Async view={Lazy::<BoardRoute>::new()}/>
                 <Route path=path!("/command") ssr=SsrMode::Async view={Lazy::<CommandRoute>::new()}/>
                 <Route path=path!("/tickets/new") ssr=SsrMode::Async view={Lazy::<NewTicketRoute>::new()}/>
@@ -117,17 +117,17 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><Redirect path="/admin/people"/></Protected>
                 }/>
-                <Route path=path!("/admin/teams") ssr=SsrMode::Async view={Lazy::<AdminTeamsRoute>::new()}/>
-                <Route path=path!("/admin/people") ssr=SsrMode::Async view={Lazy::<AdminServerRoute>::new()}/>
-                <Route path=path!("/admin/customers") ssr=SsrMode::Async view={Lazy::<AdminServerRoute>::new()}/>
-                <Route path=path!("/admin/outbox") ssr=SsrMode::Async view={Lazy::<AdminServerRoute>::new()}/>
+                <Route path=path!("/admin/teams") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
+                <Route path=path!("/admin/people") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
+                <Route path=path!("/admin/customers") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
+                <Route path=path!("/admin/outbox") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
                 <Route path=path!("/portal") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>
                 <Route path=path!("/portal/new") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>
                 <Route path=path!("/portal/tickets/:number") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>
-                <Route path=path!("/portal/register") ssr=SsrMode::Async view={Lazy::<RegisterRoute>::new()}/>
-                <Route path=path!("/portal/verify") ssr=SsrMode::Async view={Lazy::<PublicServerRoute>::new()}/>
-                <Route path=path!("/forgot") ssr=SsrMode::Async view={Lazy::<PublicServerRoute>::new()}/>
-                <Route path=path!("/reset") ssr=SsrMode::Async view={Lazy::<PublicServerRoute>::new()}/>
+                <Route path=path!("/portal/register") ssr=SsrMode::Async view={Lazy::<AccountRoute>::new()}/>
+                <Route path=path!("/portal/verify") ssr=SsrMode::Async view={Lazy::<AccountRoute>::new()}/>
+                <Route path=path!("/forgot") ssr=SsrMode::Async view={Lazy::<AccountRoute>::new()}/>
+                <Route path=path!("/reset") ssr=SsrMode::Async view={Lazy::<AccountRoute>::new()}/>
             </Routes>
         </Router>
     }

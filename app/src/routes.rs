@@ -9,9 +9,6 @@
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
-use crate::auth::policy::Access;
-use crate::pages::ServerPage;
-
 /// Declares a lazily loaded route whose view is `$view`: the route carries no data of
 /// its own (each page loads its data in its component, which the server renders into
 /// the page and the browser reads back while hydrating).
@@ -54,22 +51,6 @@ lazy_area!(
     TeamSettingsRoute => view! { <crate::teams::pages::TeamSettingsPage/> }
 );
 lazy_area!(
-    /// `/admin/teams`: Admin → Teams.
-    AdminTeamsRoute => view! { <crate::teams::pages::TeamsPage/> }
-);
-lazy_area!(
-    /// `/setup`: the first admin account.
-    SetupRoute => view! { <crate::auth::pages::SetupPage/> }
-);
-lazy_area!(
-    /// `/login`: sign-in.
-    LoginRoute => view! { <crate::auth::pages::LoginPage/> }
-);
-lazy_area!(
-    /// `/portal/register`: a customer's new account.
-    RegisterRoute => view! { <crate::auth::pages::RegisterPage/> }
-);
-lazy_area!(
     /// `/command`: the Command Center (a later issue).
     CommandRoute => view! {
         <crate::pages::ComingSoonPage title="Command Center"
@@ -84,14 +65,60 @@ lazy_area!(
     }
 );
 lazy_area!(
-    /// Admin pages rendered on the server (People, Customers, Outbox).
-    AdminServerRoute => view! { <ServerPage access=Access::Admin/> }
+    /// The admin area: `/admin/teams`, `/admin/people`, `/admin/customers`,
+    /// `/admin/outbox` (one chunk: each page is small, and every chunk loaded costs
+    /// its own headers and imports).
+    AdminRoute => view! { <AdminArea/> }
 );
 lazy_area!(
-    /// The customer portal's pages.
-    PortalRoute => view! { <ServerPage access=Access::Portal/> }
+    /// The account pages: `/setup`, `/login`, `/portal/register`, `/forgot`,
+    /// `/reset`, `/portal/verify`.
+    AccountRoute => view! { <AccountArea/> }
 );
 lazy_area!(
-    /// Account pages anyone may open (verify, forgot, reset).
-    PublicServerRoute => view! { <ServerPage access=Access::Public/> }
+    /// The customer portal: `/portal`, `/portal/new`, `/portal/tickets/:number`.
+    PortalRoute => view! { <PortalArea/> }
 );
+
+/// The page of an area at the address the route was entered at (each path is a route
+/// of its own, so the page is chosen once, when the route renders).
+fn path_now() -> String {
+    leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked()
+}
+
+#[component]
+fn AdminArea() -> impl IntoView {
+    match path_now().as_str() {
+        "/admin/teams" => view! { <crate::teams::pages::TeamsPage/> }.into_any(),
+        "/admin/customers" => view! { <crate::admin::customers::CustomersAdminPage/> }.into_any(),
+        "/admin/outbox" => view! { <crate::admin::outbox::OutboxPage/> }.into_any(),
+        _ => view! { <crate::admin::people::PeoplePage/> }.into_any(),
+    }
+}
+
+#[component]
+fn AccountArea() -> impl IntoView {
+    use crate::auth::{pages, recovery};
+    match path_now().as_str() {
+        "/setup" => view! { <pages::SetupPage/> }.into_any(),
+        "/portal/register" => view! { <pages::RegisterPage/> }.into_any(),
+        "/forgot" => view! { <recovery::ForgotPage/> }.into_any(),
+        "/reset" => view! { <recovery::ResetPage/> }.into_any(),
+        "/portal/verify" => view! { <recovery::VerifyPage/> }.into_any(),
+        _ => view! { <pages::LoginPage/> }.into_any(),
+    }
+}
+
+#[component]
+fn PortalArea() -> impl IntoView {
+    use crate::portal::pages;
+    match path_now().as_str() {
+        "/portal/new" => view! { <pages::PortalNewPage/> }.into_any(),
+        p if p.starts_with("/portal/tickets/") => {
+            view! { <pages::PortalTicketRoutePage/> }.into_any()
+        }
+        _ => view! { <pages::PortalHomePage/> }.into_any(),
+    }
+}

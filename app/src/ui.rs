@@ -30,6 +30,68 @@ pub fn url_error(path: &'static str) -> Signal<Option<crate::error::AppError>> {
     })
 }
 
+/// What was typed in field `name` of the form posted to `path` when the server
+/// refused it without JavaScript: kept in the session (see `KeptForm`), offered while
+/// the page's address names that refusal (`__path`). None otherwise.
+pub fn kept_value(path: &str, name: &str) -> Option<String> {
+    let query = leptos_router::hooks::use_query_map();
+    let refused_here = query.with_untracked(|q| q.get_str("__path") == Some(path));
+    if !refused_here {
+        return None;
+    }
+    let auth = use_context::<crate::auth::pages::AuthContext>()?;
+    auth.session.get_untracked()?.ok()?.kept?.value(path, name)
+}
+
+/// The error of an action's last run (its `value()`), if it failed: with
+/// JavaScript, the answer of the call; without, the refusal Leptos put in the address.
+pub fn failure<T, V>(value: V) -> Signal<Option<crate::error::AppError>>
+where
+    V: With<Value = Option<Result<T, crate::error::AppError>>> + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())))
+}
+
+/// Runs `then` with the answer each time an action (its `value()`) succeeds; not
+/// when the page loads.
+pub fn on_success<T, V>(value: V, then: impl Fn(T) + 'static)
+where
+    V: With<Value = Option<Result<T, crate::error::AppError>>> + 'static,
+    T: Clone + 'static,
+{
+    Effect::new(move |_| {
+        let done = value.with(|v| match v {
+            Some(Ok(done)) => Some(done.clone()),
+            _ => None,
+        });
+        if let Some(done) = done {
+            then(done);
+        }
+    });
+}
+
+/// The message of `error` when it belongs to none of `fields` (a form-level alert).
+pub fn message_outside(
+    error: Signal<Option<crate::error::AppError>>,
+    fields: &'static [&'static str],
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.field().is_none_or(|f| !fields.contains(&f)))
+            .map(|e| e.to_string())
+    })
+}
+
+/// The message of `error` for `field`.
+pub fn message_at(
+    error: Signal<Option<crate::error::AppError>>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.message_for(field)))
+}
+
 /// The bytes a query parameter value keeps as they are (RFC 3986 unreserved, and `/`
 /// so that paths stay readable in `next=` addresses).
 const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC

@@ -145,7 +145,7 @@ test("forgot password: a link by email, a new password, signed in", async ({ pag
   const fresh = "a completely new long password";
   await page.goto(reset);
   await hydrated(page, js);
-  await page.getByLabel("New password").fill(fresh);
+  await page.getByLabel("Password", { exact: true }).fill(fresh);
   await page.getByLabel("Confirm password").fill(fresh);
   await page.getByRole("button", { name: "Set the new password" }).click();
   await expect(page).toHaveURL(/\/portal$/);
@@ -212,4 +212,22 @@ test("on a 360-pixel phone the portal pages do not scroll sideways", async ({ pa
     await hydrated(page, js);
     expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(360);
   }
+});
+
+test("without JavaScript a refused request comes back with the message by its field and what was typed, kept out of the address", async ({ page, javaScriptEnabled: js }) => {
+  test.skip(js, "with JavaScript the form is checked before it is sent (above)");
+  await signIn(page, js, customerEmail(js), "a completely new long password");
+  await page.goto("/portal/new");
+  await page.getByLabel("Title").fill("Scanner jams on page two");
+  await page.getByLabel("Priority").selectOption("high");
+  await page.getByRole("button", { name: "Submit request" }).click();
+  await expect(page.getByText("Describe what you need help with.")).toBeVisible();
+  await expect(page.getByLabel("Description")).toHaveAttribute("aria-describedby", /field-description-error/);
+  await expect(page.getByLabel("Title")).toHaveValue("Scanner jams on page two");
+  await expect(page.getByLabel("Priority")).toHaveValue("high");
+  expect(page.url()).toContain("__err=");
+  expect(page.url()).not.toContain("Scanner");
+  // Loaded again without the refusal in its address, the form is empty.
+  await page.goto("/portal/new");
+  await expect(page.getByLabel("Title")).toHaveValue("");
 });

@@ -40,9 +40,10 @@ test.beforeEach(({ javaScriptEnabled }) => {
 test("a direct load of every route hydrates, with no error in the page", async ({ page }) => {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
-  for (const path of ["/login", "/portal/register", "/forgot"]) {
+  for (const path of ["/login", "/portal/register", "/forgot", "/reset?token=not-a-token", "/portal/verify?token=not-a-token"]) {
     await page.goto(path);
     await hydrated(page);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   }
   await signIn(page, admin);
   for (const path of ["/board", "/tickets", "/tickets/new", "/tickets/1001", "/team", "/admin/teams",
@@ -51,6 +52,22 @@ test("a direct load of every route hydrates, with no error in the page", async (
     await hydrated(page);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   }
+  await page.getByLabel(/Account menu for/).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await signIn(page, customer);
+  for (const path of ["/portal", "/portal/new", "/portal?status=all"]) {
+    await page.goto(path);
+    await hydrated(page);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  }
+  // A ticket of the customer's, opened from the list (client-side) and then directly.
+  await page.getByRole("link", { name: /^#\d+ / }).first().click();
+  await expect(page).toHaveURL(/\/portal\/tickets\/\d+$/);
+  await expect(page.getByRole("heading", { name: "Conversation" })).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Conversation" })).toBeVisible();
   expect(errors).toEqual([]);
 });
 

@@ -43,6 +43,29 @@ fn see_other(to: &str) -> Response {
     res
 }
 
+/// Sends a refused portal form back to `page` with the error in the address as
+/// Leptos puts it (`__path` = `endpoint`, `__err`), keeping what was typed in the
+/// fields `names` of `form` in the session (not the address) for the page to put back.
+async fn refuse(
+    session: &Session,
+    page: &str,
+    endpoint: &str,
+    error: &AppError,
+    form: Option<&Form>,
+    names: &[&str],
+) -> Response {
+    if let Some(form) = form {
+        let typed: Vec<(&str, &str)> = names.iter().map(|n| (*n, form.text(n))).collect();
+        if let Err(e) = app::auth::session::keep_form_in(session, endpoint, &typed).await {
+            tracing::warn!(error = %e, "what was typed in a refused form was not kept");
+        }
+    }
+    see_other(&app::api::refusal_location(page, endpoint, error))
+}
+
+/// The fields of the New request form that come back when it is refused.
+const NEW_FIELDS: [&str; 4] = ["title", "description", "priority", "team"];
+
 /// A file received in full into a temporary file, hashed while it arrived.
 struct Spooled {
     temp: PathBuf,
@@ -304,30 +327,15 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
         // The page says why (email not confirmed, or a staff account).
         return see_other("/portal/new");
     };
-    let refused = |e: AppError, form: Option<&Form>| {
-        let typed: Vec<(&str, &str)> = form
-            .map(|f| {
-                ["title", "description", "priority", "team"]
-                    .into_iter()
-                    .map(|n| (n, f.text(n)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        see_other(&app::api::refusal_location(
-            "/portal/new",
-            "/portal/new",
-            &e,
-            &typed,
-        ))
-    };
+    let page = "/portal/new";
     let form = match read_form(&state, req).await {
         Ok(f) => f,
-        Err(e) => return refused(e, None),
+        Err(e) => return refuse(&session, page, page, &e, None, &NEW_FIELDS).await,
     };
     let new = match check_new(&state, &form).await {
         Ok(n) => n,
         Err(e) => {
-            let r = refused(e, Some(&form));
+            let r = refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
             form.discard().await;
             return r;
         }
@@ -351,7 +359,7 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
     let ticket = match created {
         Ok(t) => t,
         Err(e) => {
-            let r = refused(e, Some(&form));
+            let r = refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
             form.discard().await;
             return r;
         }
@@ -406,29 +414,21 @@ pub async fn reply(
         return StatusCode::NOT_FOUND.into_response();
     };
     let endpoint = format!("/portal/tickets/{number}/reply");
-    let refused = |e: AppError, form: Option<&Form>| {
-        let typed: Vec<(&str, &str)> = form
-            .map(|f| vec![("body", f.text("body"))])
-            .unwrap_or_default();
-        see_other(&app::api::refusal_location(&page, &endpoint, &e, &typed))
-    };
     if ticket.closed() {
-        return refused(
-            AppError::conflict(
-                "body",
-                "This ticket is closed: reopen it to reply, or open a new request.",
-            ),
-            None,
+        let closed = AppError::conflict(
+            "body",
+            "This ticket is closed: reopen it to reply, or open a new request.",
         );
+        return refuse(&session, &page, &endpoint, &closed, None, &[]).await;
     }
     let form = match read_form(&state, req).await {
         Ok(f) => f,
-        Err(e) => return refused(e, None),
+        Err(e) => return refuse(&session, &page, &endpoint, &e, None, &[]).await,
     };
     let body = match MessageBody::parse(form.text("body")) {
         Ok(b) => b,
         Err(e) => {
-            let r = refused(e, Some(&form));
+            let r = refuse(&session, &page, &endpoint, &e, Some(&form), &["body"]).await;
             form.discard().await;
             return r;
         }
@@ -441,11 +441,14 @@ pub async fn reply(
     .await;
     match posted {
         Ok(()) => see_other(&format!("{page}?sent=1")),
-        Err(e) => see_other(&app::api::refusal_location(
-            &page,
-            &endpoint,
-            &e,
-            &[("body", &typed_body)],
-        )),
+        Err(e) => {
+            if let Err(not_kept) =
+                app::auth::session::keep_form_in(&session, &endpoint, &[("body", &typed_body)])
+                    .await
+            {
+                tracing::warn!(error = %not_kept, "what was typed in a refused form was not kept");
+            }
+            see_other(&app::api::refusal_location(&page, &endpoint, &e))
+        }
     }
 }

@@ -108,11 +108,7 @@ pub async fn create_person(
                 && !matches!(e, AppError::Unauthorized | AppError::Forbidden) =>
         {
             let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            Ok(crate::api::refuse_form(
-                "/api/admin/people/create",
-                e,
-                &typed,
-            ))
+            crate::api::refuse_form("/api/admin/people/create", e, &typed).await
         }
         other => other,
     }
@@ -175,3 +171,21 @@ pub async fn set_person_active(user_id: i64, active: bool) -> Result<(), AppErro
         .await,
     )
 }
+
+/// Admin → Outbox: every email Grip sends, newest first, 50 at a time (`before`: the
+/// last id of the page before).
+#[server(prefix = "/api", endpoint = "admin/outbox")]
+pub async fn outbox(before: Option<i64>) -> Result<Vec<crate::mail::OutboxMail>, AppError> {
+    use crate::auth::policy::{require_user, Access};
+    crate::api::respond(
+        async {
+            require_user(Access::Admin).await?;
+            let state = crate::state::app_state()?;
+            crate::mail::list(&state.db, before, OUTBOX_PAGE).await
+        }
+        .await,
+    )
+}
+
+/// How many emails one page of Admin → Outbox lists.
+pub const OUTBOX_PAGE: i64 = 50;

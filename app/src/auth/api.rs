@@ -13,7 +13,12 @@ pub async fn get_session_info() -> Result<SessionInfo, AppError> {
             let state = crate::state::app_state()?;
             let needs_setup = super::store::needs_setup(&state.db).await?;
             let user = super::session::current_user().await?;
-            Ok(SessionInfo { user, needs_setup })
+            let kept = super::session::kept_form().await?;
+            Ok(SessionInfo {
+                user,
+                needs_setup,
+                kept,
+            })
         }
         .await,
     )
@@ -114,15 +119,16 @@ pub async fn resend_verification() -> Result<String, AppError> {
 #[server(prefix = "/api", endpoint = "password/forgot")]
 pub async fn forgot_password(email: String) -> Result<String, AppError> {
     use super::model::Email;
-    crate::api::respond(
-        async {
-            let state = crate::state::app_state()?;
-            let email = Email::parse(&email)?;
-            super::links::request_reset(&state.db, &email, &state.settings.site_url).await?;
-            Ok(crate::api::finish_form("/forgot?sent=1"))
-        }
-        .await,
-    )
+    use leptos::server_fn::ServerFn;
+    let result = async {
+        let state = crate::state::app_state()?;
+        let parsed = Email::parse(&email)?;
+        super::links::request_reset(&state.db, &parsed, &state.settings.site_url).await?;
+        Ok(crate::api::finish_form("/forgot?sent=1"))
+    }
+    .await;
+    crate::api::keep_if_refused(ForgotPassword::PATH, &result, &[("email", &email)]).await;
+    crate::api::respond(result)
 }
 
 /// Sets a new password from a reset link (once, within the hour), signs out every

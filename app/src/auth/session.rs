@@ -2,7 +2,7 @@
 
 use tower_sessions::Session;
 
-use super::model::CurrentUser;
+use super::model::{CurrentUser, KeptForm};
 use crate::error::AppError;
 use crate::state::app_state;
 
@@ -12,6 +12,8 @@ const USER_ID_KEY: &str = "user_id";
 const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 /// When this session was last marked active (epoch ms); see [`keep_alive`].
 const ACTIVE_AT_KEY: &str = "active_at";
+/// What was typed in the last form refused without JavaScript ([`KeptForm`]).
+const KEPT_FORM_KEY: &str = "kept_form";
 
 async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
@@ -101,6 +103,55 @@ pub async fn sign_in(user_id: i64) -> Result<(), AppError> {
         .await
         .map_err(AppError::internal)?;
     Ok(())
+}
+
+/// Keeps what was typed in a form refused without JavaScript (posted to `path`), in
+/// the session of `session`, for the page the browser is sent back to.
+pub async fn keep_form_in(
+    session: &Session,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Result<(), AppError> {
+    let kept = KeptForm {
+        path: path.to_string(),
+        fields: fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        at: crate::store::now_ms(),
+    };
+    session
+        .insert(KEPT_FORM_KEY, kept)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// [`keep_form_in`] this request's session (no session layer: nothing is kept).
+pub async fn keep_form(path: &str, fields: &[(&str, &str)]) -> Result<(), AppError> {
+    match session().await {
+        Ok(session) => keep_form_in(&session, path, fields).await,
+        Err(_) => Ok(()),
+    }
+}
+
+/// The form kept in `session`, while it is fresh. It is not removed on reading (the
+/// page and its data are read by more than one call of the same page load): a later
+/// refusal replaces it, it goes stale after [`KeptForm::FRESH_MS`], sign-out deletes
+/// it, and a page only uses it while its address names that refusal.
+pub async fn kept_form_in(session: &Session) -> Result<Option<KeptForm>, AppError> {
+    let kept: Option<KeptForm> = session
+        .get(KEPT_FORM_KEY)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(kept.filter(|k| crate::store::now_ms() - k.at <= KeptForm::FRESH_MS))
+}
+
+/// [`kept_form_in`] this request's session.
+pub async fn kept_form() -> Result<Option<KeptForm>, AppError> {
+    match session().await {
+        Ok(session) => kept_form_in(&session).await,
+        Err(_) => Ok(None),
+    }
 }
 
 /// Ends the session and deletes it from the store.

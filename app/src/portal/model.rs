@@ -1,5 +1,8 @@
-//! The portal's form rules, shared by the browser (as the customer types) and the
-//! server (before anything is written).
+//! What the portal shows (its viewer, tickets and lists) and its form rules, shared
+//! by the browser (as the customer types) and the server (before anything is
+//! written).
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::tickets::conversation::model::MessageBody;
@@ -29,6 +32,171 @@ pub fn field_problem(field: &str, value: &str) -> Option<String> {
         _ => Ok(()),
     };
     result.err().map(|e| e.to_string())
+}
+
+// ---- what the portal shows ----------------------------------------------------------
+
+/// A customer may reopen their ticket for this long after it was closed.
+pub const REOPEN_WINDOW_MS: i64 = 14 * 24 * 3_600_000;
+
+/// Who is looking at the portal, resolved from their account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub verified: bool,
+    /// The customer record with the account's email (None: no record yet).
+    pub customer_id: Option<i64>,
+    pub company: Option<String>,
+    /// Set for company managers: the company whose tickets they also see.
+    pub managed_company: Option<i64>,
+}
+
+impl Viewer {
+    /// A verified account with a customer record: it may see and write tickets.
+    pub fn active_customer(&self) -> Option<i64> {
+        self.customer_id.filter(|_| self.verified)
+    }
+}
+
+/// Open or closed, as the customer filters their list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatusFilter {
+    All,
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PortalSort {
+    /// Last activity, newest first.
+    Updated,
+    /// Created, newest first.
+    Created,
+}
+
+impl StatusFilter {
+    /// From the address (`status=`): open unless it says closed or all.
+    pub fn parse(raw: &str) -> StatusFilter {
+        match raw {
+            "closed" => StatusFilter::Closed,
+            "all" => StatusFilter::All,
+            _ => StatusFilter::Open,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::Open => "open",
+            StatusFilter::Closed => "closed",
+            StatusFilter::All => "all",
+        }
+    }
+}
+
+impl PortalSort {
+    /// From the address (`sort=`): last update unless it says created.
+    pub fn parse(raw: &str) -> PortalSort {
+        match raw {
+            "created" => PortalSort::Created,
+            _ => PortalSort::Updated,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortalSort::Created => "created",
+            PortalSort::Updated => "updated",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct PortalRow {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub customer: String,
+    pub stage: String,
+    pub label: Option<String>,
+    pub kind: String,
+    pub created_at: i64,
+    pub activity_at: i64,
+}
+
+impl PortalRow {
+    /// The status a customer reads: the stage's customer label, or its name.
+    pub fn status(&self) -> &str {
+        self.label
+            .as_deref()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or(&self.stage)
+    }
+
+    pub fn sort_key(&self, sort: PortalSort) -> (i64, i64) {
+        match sort {
+            PortalSort::Updated => (self.activity_at, self.id),
+            PortalSort::Created => (self.created_at, self.id),
+        }
+    }
+}
+
+/// A ticket as its customer sees it: no internal field, public messages only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalTicket {
+    pub id: i64,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    /// The description as HTML, from the server's sanitizing Markdown renderer.
+    pub description_html: String,
+    pub customer: String,
+    /// Written by someone else of the viewer's company (a manager looking).
+    pub someone_elses: bool,
+    pub status: String,
+    pub kind: String,
+    pub team_id: i64,
+    pub created_at: i64,
+    pub activity_at: i64,
+    pub completed_at: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub messages: Vec<crate::tickets::conversation::model::Message>,
+}
+
+impl PortalTicket {
+    pub fn closed(&self) -> bool {
+        self.completed_at.is_some()
+    }
+
+    /// Closed less than [`REOPEN_WINDOW_MS`] ago.
+    pub fn reopenable(&self, now: i64) -> bool {
+        self.completed_at
+            .is_some_and(|at| now - at < REOPEN_WINDOW_MS)
+            && self.merged_into.is_none()
+    }
+}
+
+/// A team customers may ask in the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct PortalTeam {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A customer's portal account as Admin → Customers lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AccountRow {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub verified_at: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub company: Option<String>,
+    pub company_manager: Option<bool>,
 }
 
 #[cfg(test)]

@@ -1,32 +1,51 @@
-//! The portal's pages (and the other small server-rendered pages: forgot and reset
-//! password, email verification, Admin → Outbox), rendered on the server to HTML
-//! that the browser places as it is. Their forms are plain HTML forms: a server
-//! function or a portal route answers with a redirect, a refusal comes back in the
-//! address (`__path`/`__err`, and `typed_*` for what was typed), and the page shows
-//! the message next to the field it is about, tied with `aria-describedby`.
+//! The portal's pages (`/portal`, `/portal/new`, `/portal/tickets/{number}`):
+//! components rendered on the server and hydrated like every page. Their forms post
+//! as they are (a reply or a request carries files, and goes to a route of the
+//! server), with or without JavaScript; a refusal comes back with the error in the
+//! address (`__path`/`__err`, as Leptos puts it) and what was typed kept in the
+//! session (`KeptForm`), and the page shows the message next to its field, tied
+//! with `aria-describedby`.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use super::store::{self, ListQuery, PortalSort, StatusFilter, Viewer};
-use crate::auth::model::CurrentUser;
+use super::api::{
+    portal_home, portal_new_form, portal_ticket, PortalHomeData, PortalNewData, PortalTicketData,
+};
+use super::model::{PortalSort, StatusFilter, Viewer};
+use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
 use crate::error::AppError;
-use crate::teams::pages::AdminNav;
 use crate::tickets::page::datetime;
 
-/// A page rendered on the server: its title and its HTML.
-pub use crate::pages::Rendered;
-
-/// The query string of the page's address, decoded.
-pub struct Query(Vec<(String, String)>);
+/// The query string of the page's address, decoded, and what was typed in a form
+/// refused without JavaScript (kept in the session, see `KeptForm`).
+pub struct Query {
+    pairs: Vec<(String, String)>,
+    kept: Option<crate::auth::model::KeptForm>,
+}
 
 impl Query {
-    pub fn parse(raw: &str) -> Query {
-        Query(crate::tickets::filter::parse_query(raw))
+    /// The page's own address and the session's kept form (inside a page component).
+    pub fn current() -> Query {
+        let search = use_location().search.get_untracked();
+        let kept = use_context::<crate::auth::pages::AuthContext>()
+            .and_then(|auth| auth.session.get_untracked())
+            .and_then(|info| info.ok())
+            .and_then(|info| info.kept);
+        Query::parse(search.trim_start_matches('?'), kept)
+    }
+
+    pub fn parse(raw: &str, kept: Option<crate::auth::model::KeptForm>) -> Query {
+        Query {
+            pairs: crate::tickets::filter::parse_query(raw),
+            kept,
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.pairs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
@@ -42,11 +61,13 @@ impl Query {
         Some(ServerFnUrlError::<AppError>::decode_err(self.get("__err")?))
     }
 
-    /// What was typed in `name` when the form was refused.
+    /// What was typed in `name` when the form the address names (`__path`) was
+    /// refused.
     pub fn typed(&self, name: &str) -> String {
-        self.get(&format!("typed_{name}"))
+        self.get("__path")
+            .zip(self.kept.as_ref())
+            .and_then(|(path, kept)| kept.value(path, name))
             .unwrap_or_default()
-            .to_string()
     }
 }
 
@@ -97,295 +118,80 @@ fn message_for(error: &Option<AppError>, field: &str) -> Option<String> {
     error.as_ref().and_then(|e| e.message_for(field))
 }
 
-fn page(title: impl Into<String>, body: impl IntoView) -> Rendered {
-    Rendered {
-        title: title.into(),
-        html: body.to_html(),
-    }
+/// A page: its title and its content.
+fn page(title: impl Into<String>, body: impl IntoView + 'static) -> AnyView {
+    let title = title.into();
+    view! { <Title text=title/>{body} }.into_any()
 }
 
-/// Renders the server page at `path`, or NotFound. Each page checks who may see it.
-pub async fn render(path: &str, raw_query: &str) -> Result<Rendered, AppError> {
-    let q = Query::parse(raw_query);
-    let state = crate::state::app_state()?;
-    let db = &state.db;
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match segments.as_slice() {
-        ["forgot"] => Ok(forgot_page(&q)),
-        ["reset"] => {
-            let token = q.get("token").unwrap_or_default().to_string();
-            let usable = crate::auth::links::reset_link_usable(db, &token).await?;
-            Ok(reset_page(&q, token, usable))
-        }
-        ["portal", "verify"] => {
-            let token = q.get("token").unwrap_or_default();
-            let outcome = crate::auth::links::verify_email(db, token).await;
-            let signed_in = crate::auth::session::current_user().await?.is_some();
-            Ok(verified_page(outcome.map(|_| ()), signed_in))
-        }
-        ["admin", "people"] => {
-            crate::auth::policy::require_user(Access::Admin).await?;
-            let people = crate::admin::api::list_people().await?;
-            Ok(crate::admin::people::people_page(people, &q))
-        }
-        ["admin", "customers"] => {
-            crate::auth::policy::require_user(Access::Admin).await?;
-            let text = q.get("q").unwrap_or_default().to_string();
-            let before = q.get("before").and_then(|b| b.parse().ok());
-            let rows = store::customer_accounts(db, &text, before, 50).await?;
-            Ok(customers_page(rows, &q, text))
-        }
-        ["admin", "outbox"] => {
-            crate::auth::policy::require_user(Access::Admin).await?;
-            let before = q.get("before").and_then(|b| b.parse().ok());
-            let mails = crate::mail::list(db, before, 50).await?;
-            Ok(outbox_page(mails))
-        }
-        ["portal", rest @ ..] => {
-            let user = crate::auth::policy::require_user(Access::Portal).await?;
-            let viewer = store::viewer(db, &user).await?;
-            match rest {
-                [] => portal_home(db, &user, &viewer, &q).await,
-                ["new"] => {
-                    let teams = store::portal_teams(db).await?;
-                    Ok(new_ticket_page(
-                        &viewer,
-                        &q,
-                        teams,
-                        state.settings.upload_limit_bytes,
-                    ))
-                }
-                ["tickets", number] => {
-                    let number: i64 = number
-                        .trim_start_matches('#')
-                        .parse()
-                        .map_err(|_| AppError::NotFound)?;
-                    let t = store::ticket(db, &viewer, number)
-                        .await?
-                        .ok_or(AppError::NotFound)?;
-                    Ok(ticket_page(t, &q, state.settings.upload_limit_bytes))
-                }
-                _ => Err(AppError::NotFound),
-            }
-        }
-        _ => Err(AppError::NotFound),
-    }
+/// Starts the portal forms' browser behaviour (checks as typed, drafts, upload
+/// progress) once the page is in place (called as the page renders).
+fn enhance_forms() {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(super::enhance::on_page);
 }
 
-// ---- accounts ---------------------------------------------------------------------
-
-fn forgot_page(q: &Query) -> Rendered {
-    let error = q.error_for("password/forgot");
-    let sent = q.get("sent").is_some();
-    page(
-        "Forgot password · Grip",
-        view! {
-            <div class="auth-card">
-                <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true">"G"</span><span class="brand-name">"Grip"</span></div>
-                <h1>"Forgot your password?"</h1>
-                {if sent {
-                    view! {
-                        <p role="status" class="notice">"If an account uses that email, we have sent it a link to choose a new password. The link works once, for one hour."</p>
-                        <p><a href="/login">"Back to sign in"</a></p>
-                    }.into_any()
-                } else {
-                    view! {
-                        <p class="muted">"Enter your account's email and we will send you a link to choose a new password."</p>
-                        <form method="post" action="/api/password/forgot">
-                            {input("Email", "email", "email", q.typed("email"), message_for(&error, "email"), None, true, "email")}
-                            {form_alert(&error, &["email"])}
-                            <button type="submit" class="button primary wide">"Send the link"</button>
-                        </form>
-                        <p><a href="/login">"Back to sign in"</a></p>
-                    }.into_any()
-                }}
-            </div>
-        },
-    )
-}
-
-fn reset_page(q: &Query, token: String, usable: bool) -> Rendered {
-    let error = q.error_for("password/reset");
-    page(
-        "Choose a new password · Grip",
-        view! {
-            <div class="auth-card">
-                <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true">"G"</span><span class="brand-name">"Grip"</span></div>
-                <h1>"Choose a new password"</h1>
-                {if usable || error.is_some() {
-                    view! {
-                        <p class="muted">"This signs you out on every other device."</p>
-                        <form method="post" action="/api/password/reset">
-                            <input type="hidden" name="token" value=token/>
-                            {input("New password", "password", "password", String::new(), message_for(&error, "password"),
-                                Some("At least 12 characters. A few unrelated words make a strong password."), true, "new-password")}
-                            {input("Confirm password", "confirm", "password", String::new(), message_for(&error, "confirm"), None, true, "new-password")}
-                            {form_alert(&error, &["password", "confirm"])}
-                            <button type="submit" class="button primary wide">"Set the new password"</button>
-                        </form>
-                    }.into_any()
-                } else {
-                    view! {
-                        <p class="form-error" role="alert">"This link has expired or was already used."</p>
-                        <p><a class="button secondary" href="/forgot">"Send a new link"</a></p>
-                    }.into_any()
-                }}
-            </div>
-        },
-    )
-}
-
-fn verified_page(outcome: Result<(), AppError>, signed_in: bool) -> Rendered {
-    page(
-        "Confirm your email · Grip",
-        view! {
-            <div class="auth-card">
-                <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true">"G"</span><span class="brand-name">"Grip"</span></div>
-                {match outcome {
-                    Ok(()) => view! {
-                        <h1>"Your email is confirmed"</h1>
-                        <p role="status">"Thank you. You can now submit requests and follow them."</p>
-                        <p><a class="button primary" href=if signed_in { "/portal" } else { "/login?next=%2Fportal" }>
-                            {if signed_in { "Go to my tickets" } else { "Sign in" }}
-                        </a></p>
-                    }.into_any(),
-                    Err(e) => view! {
-                        <h1>"This link does not work"</h1>
-                        <p class="form-error" role="alert">{e.to_string()}</p>
-                        <p>{if signed_in {
-                            view! { <a href="/portal">"Go to the portal to have the email sent again"</a> }.into_any()
-                        } else {
-                            view! { <a href="/login?next=%2Fportal">"Sign in to have the email sent again"</a> }.into_any()
-                        }}</p>
-                    }.into_any(),
-                }}
-            </div>
-        },
-    )
-}
-
-// ---- Admin → Outbox, Admin → Customers -------------------------------------------------
-
-fn customers_page(rows: Vec<store::AccountRow>, q: &Query, text: String) -> Rendered {
-    let error = q.error_for("admin/customers/company");
-    let failed_row: Option<i64> = error
-        .as_ref()
-        .and_then(|_| q.typed("customer").parse().ok());
-    let saved = q.get("saved").is_some();
-    let next = (rows.len() == 50)
-        .then(|| {
-            rows.last().map(|r| {
-                format!(
-                    "/admin/customers?q={}&before={}",
-                    crate::ui::encode_query_value(&text),
-                    r.user_id
+/// `/portal`: the customer's tickets (a company manager's: their company's), filtered
+/// by status, sorted, searched, 25 a page.
+#[component]
+pub fn PortalHomePage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("status").unwrap_or_default(),
+                    q.get("sort").unwrap_or_default(),
+                    q.get("q").unwrap_or_default(),
+                    q.get("after").unwrap_or_default(),
                 )
             })
-        })
-        .flatten();
-    let empty = rows.is_empty();
-    page(
-        "Customers · Admin · Grip",
-        view! {
-            <div class="page-head"><h1>"Admin"</h1><AdminNav current="customers"/></div>
-            <h2>"Customer accounts"</h2>
-            <p class="muted">"People who signed up in the portal. A company manager also sees, and answers, every ticket of their company."</p>
-            <form method="get" action="/admin/customers" class="filter-bar" role="search" aria-label="Find customer accounts">
-                <div class="field grow">
-                    <label for="customers-q">"Name or email"</label>
-                    <input id="customers-q" name="q" type="search" value=text/>
-                </div>
-                <button type="submit" class="button secondary">"Find"</button>
-            </form>
-            {saved.then(|| view! { <p role="status" class="notice">"Saved."</p> })}
-            {empty.then(|| view! { <section class="card empty-state"><p>"No customer accounts."</p></section> })}
-            <ul class="portal-list" aria-label="Customer accounts">
-                {rows.into_iter().map(|r| {
-                    let failed = failed_row.is_some() && failed_row == r.customer_id;
-                    let company = if failed { q.typed("company") } else { r.company.clone().unwrap_or_default() };
-                    let row_error = if failed { error.clone() } else { None };
-                    let company_id = format!("company-{}", r.user_id);
-                    let error_id = format!("company-{}-error", r.user_id);
-                    let label = format!("Company of {}", r.name);
-                    let manager_label = format!("{} manages the company", r.name);
-                    view! {
-                        <li class="card customer-row">
-                            <div>
-                                <strong>{r.name.clone()}</strong>" "<span class="muted">{r.email.clone()}</span>" "
-                                <span class="badge">{if r.verified_at.is_some() { "Confirmed" } else { "Not confirmed" }}</span>
-                            </div>
-                            {match r.customer_id {
-                                Some(cid) => view! {
-                                    <form method="post" action="/api/admin/customers/company" class="inline-fields">
-                                        <input type="hidden" name="customer_id" value=cid/>
-                                        <label for=company_id.clone() class="visually-hidden">{label}</label>
-                                        <input id=company_id name="company" value=company placeholder="Company"
-                                            aria-describedby=error_id.clone() aria-invalid=if failed { "true" } else { "false" }/>
-                                        <label class="choice">
-                                            <input type="checkbox" name="manager" checked=r.company_manager.unwrap_or(false) aria-label=manager_label/>
-                                            " Company manager"
-                                        </label>
-                                        <button type="submit" class="button secondary small">"Save"</button>
-                                        <p class="field-error" id=error_id>{row_error.map(|e| e.to_string())}</p>
-                                    </form>
-                                }.into_any(),
-                                None => view! { <p class="muted">"No customer record yet."</p> }.into_any(),
-                            }}
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-            {next.map(|href| view! { <p><a class="button secondary" href=href>"More"</a></p> })}
         },
-    )
+        |(status, sort, text, after)| portal_home(status, sort, text, after),
+    );
+    view! {
+        <ProtectedWith access=Access::Portal data
+            render=|home: PortalHomeData| home_view(home, &Query::current())/>
+    }
 }
 
-fn outbox_page(mails: Vec<crate::mail::OutboxMail>) -> Rendered {
-    let next = (mails.len() == 50)
-        .then(|| {
-            mails
-                .last()
-                .map(|m| format!("/admin/outbox?before={}", m.id))
-        })
-        .flatten();
-    let empty = mails.is_empty();
-    page(
-        "Outbox · Grip",
-        view! {
-            <div class="page-head"><h1>"Admin"</h1><AdminNav current="outbox"/></div>
-            <h2>"Outbox"</h2>
-            <p class="muted">"Every email Grip sends, newest first. Without an SMTP server (smtp_host) mail is kept here, marked “Kept”."</p>
-            {empty.then(|| view! { <section class="card empty-state"><p>"No mail yet."</p></section> })}
-            <ol class="outbox">
-                {mails.into_iter().map(|m| {
-                    let status = match m.status.as_str() {
-                        "sent" => "Sent",
-                        "pending" if m.attempts > 0 => "Retrying",
-                        "pending" => "Sending",
-                        "failed" => "Failed",
-                        _ => "Kept",
-                    };
-                    view! {
-                        <li class="card outbox-mail">
-                            <div class="outbox-head">
-                                <span class=format!("badge status-{}", m.status)>{status}</span>" "
-                                <strong>{m.subject.clone()}</strong>
-                            </div>
-                            <p class="muted">{format!("To {} · {}", m.to_addr, datetime(m.created_at))}
-                                {m.sent_at.map(|s| format!(" · sent {}", datetime(s)))}
-                                {(m.attempts > 0).then(|| format!(" · {} attempt(s)", m.attempts))}</p>
-                            {m.last_error.map(|e| view! { <p class="form-error">{format!("Last error: {e}")}</p> })}
-                            <details>
-                                <summary>"Show the message"</summary>
-                                <pre class="mail-body">{m.body}</pre>
-                            </details>
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
-            {next.map(|href| view! { <p><a class="button secondary" href=href>"Older mail"</a></p> })}
-        },
-    )
+/// `/portal/new`: a new request, with files.
+#[component]
+pub fn PortalNewPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| portal_new_form());
+    view! {
+        <ProtectedWith access=Access::Portal data
+            render=|form: PortalNewData| {
+                enhance_forms();
+                new_ticket_page(&form.viewer, &Query::current(), form.teams, form.upload_limit)
+            }/>
+    }
+}
+
+/// `/portal/tickets/{number}`: one ticket, its public conversation, a reply, closing
+/// and reopening.
+#[component]
+pub fn PortalTicketRoutePage() -> impl IntoView {
+    let params = use_params_map();
+    let number = move || {
+        params
+            .read()
+            .get("number")
+            .and_then(|n| n.trim_start_matches('#').parse::<i64>().ok())
+    };
+    let data = Resource::new(number, |number| async move {
+        match number {
+            Some(n) => portal_ticket(n).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <ProtectedWith access=Access::Portal data
+            render=|p: PortalTicketData| {
+                enhance_forms();
+                ticket_page(p, &Query::current())
+            }/>
+    }
 }
 
 // ---- the portal ---------------------------------------------------------------------
@@ -415,59 +221,32 @@ fn when(ms: i64) -> String {
     crate::board::page::date(ms)
 }
 
-async fn portal_home(
-    db: &crate::store::Db,
-    user: &CurrentUser,
-    viewer: &Viewer,
-    q: &Query,
-) -> Result<Rendered, AppError> {
-    let status = match q.get("status") {
-        Some("closed") => StatusFilter::Closed,
-        Some("all") => StatusFilter::All,
-        _ => StatusFilter::Open,
-    };
-    let sort = match q.get("sort") {
-        Some("created") => PortalSort::Created,
-        _ => PortalSort::Updated,
-    };
+fn home_view(home: PortalHomeData, q: &Query) -> AnyView {
+    let PortalHomeData {
+        viewer,
+        staff,
+        rows,
+        more,
+        open,
+        closed,
+    } = home;
+    let viewer = &viewer;
+    let status = StatusFilter::parse(q.get("status").unwrap_or_default());
+    let sort = PortalSort::parse(q.get("sort").unwrap_or_default());
     let text = q.get("q").unwrap_or_default().to_string();
-    let after = q.get("after").and_then(|a| {
-        let (v, id) = a.split_once('.')?;
-        Some((v.parse().ok()?, id.parse().ok()?))
-    });
-    const PAGE: i64 = 25;
-    let list = ListQuery {
-        status,
-        sort,
-        text: text.clone(),
-        after,
-        limit: PAGE + 1,
-    };
-    let mut rows = store::list(db, viewer, &list).await?;
-    let more = rows.len() as i64 > PAGE;
-    rows.truncate(PAGE as usize);
-    let (open, closed) = store::counts(db, viewer).await?;
-    let status_value = match status {
-        StatusFilter::Open => "open",
-        StatusFilter::Closed => "closed",
-        StatusFilter::All => "all",
-    };
-    let sort_value = if sort == PortalSort::Created {
-        "created"
-    } else {
-        "updated"
-    };
+    let after = q.get("after").filter(|a| !a.is_empty());
     let next = more
         .then(|| rows.last().map(|r| r.sort_key(sort)))
         .flatten()
         .map(|(v, id)| {
             format!(
-                "/portal?status={status_value}&sort={sort_value}&q={}&after={v}.{id}",
+                "/portal?status={}&sort={}&q={}&after={v}.{id}",
+                status.as_str(),
+                sort.as_str(),
                 crate::ui::encode_query_value(&text)
             )
         });
     let manager = viewer.managed_company.is_some();
-    let staff = user.role.is_staff();
     let notice = verification_notice(viewer, q);
     let can_submit = viewer.active_customer().is_some();
     let empty = rows.is_empty();
@@ -477,7 +256,7 @@ async fn portal_home(
     } else {
         "My tickets".to_string()
     };
-    Ok(page(
+    page(
         "My tickets · Grip",
         view! {
             <div class="page-head">
@@ -539,15 +318,15 @@ async fn portal_home(
             })}
             {next.map(|href| view! { <p><a class="button secondary" href=href>"Next page"</a></p> })}
         },
-    ))
+    )
 }
 
 fn new_ticket_page(
     viewer: &Viewer,
     q: &Query,
-    teams: Vec<store::PortalTeam>,
+    teams: Vec<super::model::PortalTeam>,
     upload_limit: u64,
-) -> Rendered {
+) -> AnyView {
     let notice = verification_notice(viewer, q);
     if viewer.active_customer().is_none() {
         return page(
@@ -623,8 +402,12 @@ fn new_ticket_page(
     )
 }
 
-fn ticket_page(t: store::PortalTicket, q: &Query, upload_limit: u64) -> Rendered {
-    let now = crate::store::now_ms();
+fn ticket_page(p: PortalTicketData, q: &Query) -> AnyView {
+    let PortalTicketData {
+        ticket: t,
+        upload_limit,
+        now,
+    } = p;
     let reply_error = q.error_for(&format!("portal/tickets/{}/reply", t.number));
     let state_error = q
         .error_for("portal/close")
@@ -635,7 +418,7 @@ fn ticket_page(t: store::PortalTicket, q: &Query, upload_limit: u64) -> Rendered
     let closed = t.closed();
     let reopenable = t.reopenable(now);
     let limit_mb = upload_limit / (1024 * 1024);
-    let description = crate::ui::markdown::to_html(&t.description);
+    let description = t.description_html.clone();
     let has_description = !t.description.trim().is_empty();
     let messages = t.messages.clone();
     page(

@@ -7,33 +7,12 @@ use crate::auth::model::CurrentUser;
 use crate::db;
 use crate::error::AppError;
 use crate::store::{now_ms, Db};
-use crate::tickets::conversation::model::Message;
 use crate::tickets::conversation::store::{thread, Audience};
 use crate::tickets::store::{like_pattern, move_ticket, Placement};
 
-/// A customer may reopen their ticket for this long after it was closed.
-pub const REOPEN_WINDOW_MS: i64 = 14 * 24 * 3_600_000;
-
-/// Who is looking at the portal, resolved from their account.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub user_id: i64,
-    pub name: String,
-    pub email: String,
-    pub verified: bool,
-    /// The customer record with the account's email (None: no record yet).
-    pub customer_id: Option<i64>,
-    pub company: Option<String>,
-    /// Set for company managers: the company whose tickets they also see.
-    pub managed_company: Option<i64>,
-}
-
-impl Viewer {
-    /// A verified account with a customer record: it may see and write tickets.
-    pub fn active_customer(&self) -> Option<i64> {
-        self.customer_id.filter(|_| self.verified)
-    }
-}
+pub use super::model::{
+    PortalRow, PortalSort, PortalTeam, PortalTicket, StatusFilter, Viewer, REOPEN_WINDOW_MS,
+};
 
 #[derive(sqlx::FromRow)]
 struct ViewerRow {
@@ -74,22 +53,6 @@ pub async fn viewer(db: &Db, user: &CurrentUser) -> Result<Viewer, AppError> {
 const VISIBLE: &str =
     "t.customer_id IN (SELECT $1 UNION ALL SELECT id FROM customers WHERE company_id = $2)";
 
-/// Open or closed, as the customer filters their list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusFilter {
-    All,
-    Open,
-    Closed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PortalSort {
-    /// Last activity, newest first.
-    Updated,
-    /// Created, newest first.
-    Created,
-}
-
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     pub status: StatusFilter,
@@ -98,36 +61,6 @@ pub struct ListQuery {
     /// The key of the last row of the previous page: (sort value, id).
     pub after: Option<(i64, i64)>,
     pub limit: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PortalRow {
-    pub id: i64,
-    pub number: i64,
-    pub title: String,
-    pub customer: String,
-    pub stage: String,
-    pub label: Option<String>,
-    pub kind: String,
-    pub created_at: i64,
-    pub activity_at: i64,
-}
-
-impl PortalRow {
-    /// The status a customer reads: the stage's customer label, or its name.
-    pub fn status(&self) -> &str {
-        self.label
-            .as_deref()
-            .filter(|l| !l.trim().is_empty())
-            .unwrap_or(&self.stage)
-    }
-
-    pub fn sort_key(&self, sort: PortalSort) -> (i64, i64) {
-        match sort {
-            PortalSort::Updated => (self.activity_at, self.id),
-            PortalSort::Created => (self.created_at, self.id),
-        }
-    }
 }
 
 /// One page of the viewer's tickets (and, for a manager, their company's), paged by
@@ -188,39 +121,6 @@ pub async fn counts(db: &Db, viewer: &Viewer) -> Result<(i64, i64), AppError> {
         .bind(customer).bind(viewer.managed_company).fetch_one(pool).await)?)
 }
 
-/// A ticket as its customer sees it: no internal field, public messages only.
-#[derive(Debug, Clone)]
-pub struct PortalTicket {
-    pub id: i64,
-    pub number: i64,
-    pub title: String,
-    pub description: String,
-    pub customer: String,
-    /// Written by someone else of the viewer's company (a manager looking).
-    pub someone_elses: bool,
-    pub status: String,
-    pub kind: String,
-    pub team_id: i64,
-    pub created_at: i64,
-    pub activity_at: i64,
-    pub completed_at: Option<i64>,
-    pub merged_into: Option<i64>,
-    pub messages: Vec<Message>,
-}
-
-impl PortalTicket {
-    pub fn closed(&self) -> bool {
-        self.completed_at.is_some()
-    }
-
-    /// Closed less than [`REOPEN_WINDOW_MS`] ago.
-    pub fn reopenable(&self, now: i64) -> bool {
-        self.completed_at
-            .is_some_and(|at| now - at < REOPEN_WINDOW_MS)
-            && self.merged_into.is_none()
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct TicketRowP {
     id: i64,
@@ -268,6 +168,7 @@ pub async fn ticket(
         id: r.id,
         number: r.number,
         title: r.title,
+        description_html: crate::ui::markdown::to_html(&r.description),
         description: r.description,
         someone_elses: r.customer_id != customer,
         customer: r.customer,
@@ -301,13 +202,7 @@ pub async fn public_message(db: &Db, id: i64) -> Result<bool, AppError> {
     Ok(found == Some(false))
 }
 
-/// A team customers may ask.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PortalTeam {
-    pub id: i64,
-    pub name: String,
-}
-
+/// The teams customers may ask: active, taking portal requests, with a pipeline.
 pub async fn portal_teams(db: &Db) -> Result<Vec<PortalTeam>, AppError> {
     Ok(db!(db, pool => sqlx::query_as::<_, PortalTeam>(
         "SELECT t.id, t.name FROM teams t
@@ -404,16 +299,7 @@ pub async fn confirm_submission(
 
 // ---- Admin → Customers: portal accounts, their company and manager flag -------------
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AccountRow {
-    pub user_id: i64,
-    pub name: String,
-    pub email: String,
-    pub verified_at: Option<i64>,
-    pub customer_id: Option<i64>,
-    pub company: Option<String>,
-    pub company_manager: Option<bool>,
-}
+pub use super::model::AccountRow;
 
 /// Customer accounts by id (newest first), matching `text` in name or email; paged by
 /// the last id of the previous page.

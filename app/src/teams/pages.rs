@@ -1,39 +1,39 @@
-//! Admin → Teams (`/admin/teams`) and Team settings (`/team`).
+//! Admin → Teams (`/admin/teams`) and Team settings (`/team`): components of the
+//! app like every page. Each form is an `ActionForm` bound to its server function:
+//! with JavaScript the page updates in place after a change (a refused form keeps
+//! what was typed, its message beside it); without, the same forms post and come
+//! back.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::auth::pages::ProtectedWith;
-use crate::auth::policy::Access;
-use crate::error::AppError;
-
-#[cfg(feature = "ssr")]
 use super::api::{
     list_teams, team_settings, AddStage, CreateTeam, MoveStage, RemoveStage, RenameTeam,
     SetTeamArchived, SetTeamMember, SetTeamPortal, StageSettings, TeamAdmin, TeamPipeline,
     TeamsOverview, UpdateStage,
 };
-#[cfg(feature = "ssr")]
+use crate::auth::pages::ProtectedWith;
+use crate::auth::policy::Access;
+use crate::error::AppError;
 use crate::tickets::canned::{CannedReply, CreateCanned, DeleteCanned, UpdateCanned, PLACEHOLDERS};
-#[cfg(feature = "ssr")]
 use crate::tickets::model::StageKind;
-#[cfg(feature = "ssr")]
-use crate::ui::FormError;
+use crate::ui::{failure, on_success, FormError};
 
-#[cfg(feature = "ssr")]
 /// The newest error of any of a page's actions.
 fn first_error(errors: &[Signal<Option<AppError>>]) -> Option<AppError> {
     errors.iter().find_map(|e| e.get())
 }
 
-/// The error a plain form post to `path` came back with (in the page's address).
-#[cfg(feature = "ssr")]
-fn error_of(path: &'static str) -> Signal<Option<AppError>> {
-    let failed = crate::tickets::side::form_error_in_request()
-        .filter(|(p, _)| p == path)
-        .map(|(_, e)| e);
-    Signal::stored(failed)
+/// The message of an error that belongs to a field of a row's form (rows share one
+/// alert above the list).
+fn row_message(error: Signal<Option<AppError>>) -> impl Fn() -> Option<String> + Copy {
+    move || {
+        error
+            .get()
+            .and_then(|e| e.field().is_some().then(|| e.to_string()))
+    }
 }
 
 #[component]
@@ -49,53 +49,52 @@ pub fn AdminNav(current: &'static str) -> impl IntoView {
     }
 }
 
-/// `/admin/teams`. Rendered on the server as one fragment of plain forms that post
-/// and come back (see `teams_page_html`): these pages run no code in the browser,
-/// which keeps the WASM bundle inside its budget.
+/// `/admin/teams`: every team, its members, and whether it takes portal requests.
 #[component]
 pub fn TeamsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| teams_page_html());
+    let actions = TeamActions {
+        create: ServerAction::new(),
+        rename: ServerAction::new(),
+        archive: ServerAction::new(),
+        member: ServerAction::new(),
+        portal: ServerAction::new(),
+    };
+    // Reloaded after each change that went through (a refusal keeps the page as it
+    // is, with what was typed).
+    let changed = RwSignal::new(0u32);
+    let bump = move |_: String| changed.update(|n| *n += 1);
+    on_success(actions.create.value(), bump);
+    on_success(actions.rename.value(), bump);
+    on_success(actions.archive.value(), bump);
+    on_success(actions.member.value(), bump);
+    on_success(actions.portal.value(), bump);
+    let data = Resource::new(move || changed.get(), |_| list_teams());
     view! {
         <Title text="Teams · Admin · Grip"/>
         <ProtectedWith access=Access::Admin data
-            render=move |html: String| view! { <div class="fragment" inner_html=html></div> }.into_any()/>
+            render=move |overview: TeamsOverview| view! { <TeamsView overview actions/> }.into_any()/>
     }
 }
 
-/// Admin → Teams as HTML (admins only).
-#[server(prefix = "/api", endpoint = "admin/teams/page")]
-pub async fn teams_page_html() -> Result<String, AppError> {
-    use leptos::server_fn::ServerFn;
-    use leptos::tachys::view::RenderHtml;
-    let overview = list_teams().await?;
-    let actions = TeamActions {
-        create: CreateTeam::PATH,
-        rename: RenameTeam::PATH,
-        archive: SetTeamArchived::PATH,
-        member: SetTeamMember::PATH,
-    };
-    Ok(view! { <TeamsView overview actions/> }.to_html())
-}
-
-#[cfg(feature = "ssr")]
 #[derive(Clone, Copy)]
 struct TeamActions {
-    create: &'static str,
-    rename: &'static str,
-    archive: &'static str,
-    member: &'static str,
+    create: ServerAction<CreateTeam>,
+    rename: ServerAction<RenameTeam>,
+    archive: ServerAction<SetTeamArchived>,
+    member: ServerAction<SetTeamMember>,
+    portal: ServerAction<SetTeamPortal>,
 }
 
-#[cfg(feature = "ssr")]
 #[component]
 fn TeamsView(overview: TeamsOverview, actions: TeamActions) -> impl IntoView {
     let errors = [
-        error_of(actions.rename),
-        error_of(actions.archive),
-        error_of(actions.member),
+        failure(actions.rename.value()),
+        failure(actions.archive.value()),
+        failure(actions.member.value()),
+        failure(actions.portal.value()),
     ];
     let row_error = Signal::derive(move || first_error(&errors));
-    let create_error = error_of(actions.create);
+    let create_error = failure(actions.create.value());
     let name_error = move || create_error.get().and_then(|e| e.message_for("name"));
     let TeamsOverview { teams, staff } = overview;
     view! {
@@ -104,7 +103,7 @@ fn TeamsView(overview: TeamsOverview, actions: TeamActions) -> impl IntoView {
             <AdminNav current="teams"/>
         </div>
         <FormError error=row_error/>
-        {move || row_error.get().and_then(|e| e.message_for("name")).map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+        <p class="form-error" role="alert">{row_message(row_error)}</p>
         <div class="two-col">
             <div class="team-list">
                 {teams.into_iter().map(|t| view! { <TeamCard team=t staff=staff.clone() actions/> }).collect_view()}
@@ -112,7 +111,7 @@ fn TeamsView(overview: TeamsOverview, actions: TeamActions) -> impl IntoView {
             <section class="card" aria-labelledby="create-team-heading">
                 <h2 id="create-team-heading">"Create a team"</h2>
                 <p class="muted">"A new team starts with the stages New, In Progress, Waiting and Completed."</p>
-                <form method="post" action=actions.create>
+                <ActionForm action=actions.create>
                     <div class="field" class:has-error=move || name_error().is_some()>
                         <label for="new-team-name">"Team name"</label>
                         <input id="new-team-name" name="name" required=true maxlength="60"
@@ -120,14 +119,15 @@ fn TeamsView(overview: TeamsOverview, actions: TeamActions) -> impl IntoView {
                         <p class="field-error" id="new-team-name-error">{name_error}</p>
                     </div>
                     <FormError error=create_error/>
-                    <button type="submit" class="button primary">"Create team"</button>
-                </form>
+                    <button type="submit" class="button primary" disabled=move || actions.create.pending().get()>
+                        {move || if actions.create.pending().get() { "Creating…" } else { "Create team" }}
+                    </button>
+                </ActionForm>
             </section>
         </div>
     }
 }
 
-#[cfg(feature = "ssr")]
 #[component]
 fn TeamCard(
     team: TeamAdmin,
@@ -157,7 +157,6 @@ fn TeamCard(
         format!("Archive {name}")
     };
     let no_members = members.is_empty();
-    let portal_action = <SetTeamPortal as leptos::server_fn::ServerFn>::PATH;
     let member_items = members
         .into_iter()
         .map(|m| {
@@ -165,19 +164,19 @@ fn TeamCard(
             view! {
                 <li>
                     <span>{m.name}" "<span class="badge">{m.role.label()}</span></span>
-                    <form method="post" action=actions.member>
+                    <ActionForm action=actions.member>
                         <input type="hidden" name="team_id" value=id/>
                         <input type="hidden" name="user_id" value=m.id/>
                         <input type="hidden" name="add" value="false"/>
                         <button type="submit" class="button small secondary" aria-label=label>"Remove"</button>
-                    </form>
+                    </ActionForm>
                 </li>
             }
         })
         .collect_view();
     let add_form = (!outside.is_empty()).then(move || {
         view! {
-            <form method="post" action=actions.member>
+            <ActionForm action=actions.member>
                 <input type="hidden" name="team_id" value=id/>
                 <input type="hidden" name="add" value="true"/>
                 <div class="inline-form">
@@ -186,7 +185,7 @@ fn TeamCard(
                     </select>
                     <button type="submit" class="button small secondary" aria-label=add_button>"Add"</button>
                 </div>
-            </form>
+            </ActionForm>
         }
     });
     view! {
@@ -195,80 +194,81 @@ fn TeamCard(
                 {name.clone()}
                 {archived.then(|| view! { " "<span class="badge off">"Archived"</span> })}
             </h2>
-            <form method="post" action=actions.rename>
+            <ActionForm action=actions.rename>
                 <input type="hidden" name="team_id" value=id/>
                 <div class="inline-form">
                     <input name="name" value=name aria-label=rename_label maxlength="60" required=true/>
                     <button type="submit" class="button small secondary" aria-label=rename_button>"Rename"</button>
                 </div>
-            </form>
+            </ActionForm>
             <h3>"Members"</h3>
             <ul class="member-list">
                 {member_items}
                 {no_members.then(|| view! { <li class="muted">"No members yet."</li> })}
             </ul>
             {add_form}
-            <form method="post" action=portal_action class="inline-form">
+            <ActionForm action=actions.portal attr:class="inline-form">
                 <input type="hidden" name="team_id" value=id/>
                 <input type="hidden" name="accepts" value=(!accepts_portal).to_string()/>
                 <span class="muted">{if accepts_portal { "Customers can ask this team in the portal." } else { "Not offered in the portal." }}</span>
                 <button type="submit" class="button small secondary">
                     {if accepts_portal { "Stop portal requests" } else { "Take portal requests" }}
                 </button>
-            </form>
-            <form method="post" action=actions.archive>
+            </ActionForm>
+            <ActionForm action=actions.archive>
                 <input type="hidden" name="team_id" value=id/>
                 <input type="hidden" name="archived" value=(!archived).to_string()/>
                 <button type="submit" class="button small secondary">{archive_text}</button>
-            </form>
+            </ActionForm>
         </section>
     }
 }
 
-/// `/team`: a lead's pipeline and canned replies, rendered on the server like
-/// Admin → Teams.
+/// `/team`: a lead's pipeline and canned replies.
 #[component]
 pub fn TeamSettingsPage() -> impl IntoView {
     let query = use_query_map();
     let team = move || query.read().get("team").and_then(|t| t.parse::<i64>().ok());
-    let data = Resource::new(team, team_settings_html);
+    let actions = StageActions {
+        add: ServerAction::new(),
+        update: ServerAction::new(),
+        moved: ServerAction::new(),
+        remove: ServerAction::new(),
+    };
+    let canned = CannedActions {
+        create: ServerAction::new(),
+        update: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    // Reloaded after each change that went through.
+    let changed = RwSignal::new(0u32);
+    let bump = move |_: String| changed.update(|n| *n += 1);
+    on_success(actions.add.value(), bump);
+    on_success(actions.update.value(), bump);
+    on_success(actions.moved.value(), bump);
+    on_success(actions.remove.value(), bump);
+    on_success(canned.create.value(), bump);
+    on_success(canned.update.value(), bump);
+    on_success(canned.delete.value(), bump);
+    let data = Resource::new(
+        move || (team(), changed.get()),
+        |(team, _)| team_settings(team),
+    );
     view! {
         <Title text="Team settings · Grip"/>
         <ProtectedWith access=Access::Lead data
-            render=move |html: String| view! { <div class="fragment" inner_html=html></div> }.into_any()/>
+            render=move |settings: TeamPipeline| view! { <SettingsView settings actions canned/> }.into_any()/>
     }
 }
 
-/// Team settings as HTML (leads of the team, and admins).
-#[server(prefix = "/api", endpoint = "team/page")]
-pub async fn team_settings_html(team: Option<i64>) -> Result<String, AppError> {
-    use leptos::server_fn::ServerFn;
-    use leptos::tachys::view::RenderHtml;
-    let settings = team_settings(team).await?;
-    let actions = StageActions {
-        add: AddStage::PATH,
-        update: UpdateStage::PATH,
-        moved: MoveStage::PATH,
-        remove: RemoveStage::PATH,
-    };
-    let canned = CannedActions {
-        create: CreateCanned::PATH,
-        update: UpdateCanned::PATH,
-        delete: DeleteCanned::PATH,
-    };
-    Ok(view! { <SettingsView settings actions canned/> }.to_html())
-}
-
-#[cfg(feature = "ssr")]
 #[derive(Clone, Copy)]
 struct StageActions {
-    add: &'static str,
-    update: &'static str,
-    moved: &'static str,
-    remove: &'static str,
+    add: ServerAction<AddStage>,
+    update: ServerAction<UpdateStage>,
+    moved: ServerAction<MoveStage>,
+    remove: ServerAction<RemoveStage>,
 }
 
-#[cfg(feature = "ssr")]
 #[component]
 fn SettingsView(
     settings: TeamPipeline,
@@ -282,17 +282,13 @@ fn SettingsView(
         canned: replies,
     } = settings;
     let errors = [
-        error_of(actions.update),
-        error_of(actions.moved),
-        error_of(actions.remove),
+        failure(actions.update.value()),
+        failure(actions.moved.value()),
+        failure(actions.remove.value()),
     ];
     let row_error = Signal::derive(move || first_error(&errors));
-    let row_message = move || {
-        row_error
-            .get()
-            .and_then(|e| e.field().is_some().then(|| e.to_string()))
-    };
-    let add_error = error_of(actions.add);
+    let row_message = row_message(row_error);
+    let add_error = failure(actions.add.value());
     let add_message = move |f: &'static str| add_error.get().and_then(|e| e.message_for(f));
     let all: Vec<(i64, String)> = stages
         .iter()
@@ -323,7 +319,7 @@ fn SettingsView(
             </section>
             <section class="card" aria-labelledby="add-stage-heading">
                 <h2 id="add-stage-heading">"Add a stage"</h2>
-                <form method="post" action=actions.add>
+                <ActionForm action=actions.add>
                     <input type="hidden" name="team_id" value=team.id/>
                     <div class="field">
                         <label for="stage-name">"Stage name"</label>
@@ -347,28 +343,29 @@ fn SettingsView(
                     </div>
                     <FormError error=add_error/>
                     <button type="submit" class="button primary">"Add stage"</button>
-                </form>
+                </ActionForm>
             </section>
         </div>
         <CannedSettings team=team.id replies actions=canned/>
     }
 }
 
-#[cfg(feature = "ssr")]
 #[derive(Clone, Copy)]
 struct CannedActions {
-    create: &'static str,
-    update: &'static str,
-    delete: &'static str,
+    create: ServerAction<CreateCanned>,
+    update: ServerAction<UpdateCanned>,
+    delete: ServerAction<DeleteCanned>,
 }
 
 /// The team's canned replies: add, edit, remove.
-#[cfg(feature = "ssr")]
 #[component]
 fn CannedSettings(team: i64, replies: Vec<CannedReply>, actions: CannedActions) -> impl IntoView {
-    let create_error = error_of(actions.create);
+    let create_error = failure(actions.create.value());
     let row_error = Signal::derive({
-        let errors = [error_of(actions.update), error_of(actions.delete)];
+        let errors = [
+            failure(actions.update.value()),
+            failure(actions.delete.value()),
+        ];
         move || first_error(&errors)
     });
     let create_message = move |f: &'static str| create_error.get().and_then(|e| e.message_for(f));
@@ -379,7 +376,7 @@ fn CannedSettings(team: i64, replies: Vec<CannedReply>, actions: CannedActions) 
             <section class="card" aria-labelledby="canned-heading">
                 <h2 id="canned-heading">"Canned replies"</h2>
                 <p class="muted">"Agents insert these in a reply with “/” or the Canned reply menu."</p>
-                <div class="form-error" role="alert">{move || row_error.get().and_then(|e| e.field().is_some().then(|| e.to_string()))}</div>
+                <div class="form-error" role="alert">{row_message(row_error)}</div>
                 <FormError error=row_error/>
                 {empty.then(|| view! { <p class="muted">"None yet."</p> })}
                 <ul class="canned-list">
@@ -390,7 +387,7 @@ fn CannedSettings(team: i64, replies: Vec<CannedReply>, actions: CannedActions) 
                         let delete_label = format!("Delete {}", r.title);
                         view! {
                             <li class="canned-item" role="group" aria-label=region>
-                                <form method="post" action=actions.update>
+                                <ActionForm action=actions.update>
                                     <input type="hidden" name="id" value=r.id/>
                                     <div class="field">
                                         <label for=title_id.clone()>"Title"</label>
@@ -401,11 +398,11 @@ fn CannedSettings(team: i64, replies: Vec<CannedReply>, actions: CannedActions) 
                                         <textarea id=body_id name="body" rows="4">{r.body.clone()}</textarea>
                                     </div>
                                     <button type="submit" class="button secondary small">"Save"</button>
-                                </form>
-                                <form method="post" action=actions.delete class="inline-form">
+                                </ActionForm>
+                                <ActionForm action=actions.delete attr:class="inline-form">
                                     <input type="hidden" name="id" value=r.id/>
                                     <button type="submit" class="button danger small" aria-label=delete_label>"Delete"</button>
-                                </form>
+                                </ActionForm>
                             </li>
                         }
                     }).collect_view()}
@@ -413,7 +410,7 @@ fn CannedSettings(team: i64, replies: Vec<CannedReply>, actions: CannedActions) 
             </section>
             <section class="card" aria-labelledby="add-canned-heading">
                 <h2 id="add-canned-heading">"Add a canned reply"</h2>
-                <form method="post" action=actions.create>
+                <ActionForm action=actions.create>
                     <input type="hidden" name="team" value=team/>
                     <div class="field">
                         <label for="canned-title">"Title"</label>
@@ -428,13 +425,12 @@ fn CannedSettings(team: i64, replies: Vec<CannedReply>, actions: CannedActions) 
                     </div>
                     <FormError error=create_error/>
                     <button type="submit" class="button primary">"Add canned reply"</button>
-                </form>
+                </ActionForm>
             </section>
         </div>
     }
 }
 
-#[cfg(feature = "ssr")]
 #[component]
 fn StageRow(
     item: StageSettings,
@@ -462,7 +458,7 @@ fn StageRow(
     let remove_label = format!("Remove stage {name}");
     view! {
         <li class="stage-row">
-            <form method="post" action=actions.update>
+            <ActionForm action=actions.update>
                 <input type="hidden" name="stage_id" value=id/>
                 <div class="inline-form stage-fields">
                     <input name="name" value=stage.name.clone() aria-label=name_label maxlength="60" required=true/>
@@ -477,20 +473,20 @@ fn StageRow(
                         placeholder=format!("Customers see “{name}”") aria-label=customer_label_label/>
                     <button type="submit" class="button small secondary" aria-label=save_label>"Save"</button>
                 </div>
-            </form>
+            </ActionForm>
             <div class="inline-form stage-tools">
                 <span class="muted">{format!("{tickets} tickets")}</span>
-                <form method="post" action=actions.moved>
+                <ActionForm action=actions.moved>
                     <input type="hidden" name="stage_id" value=id/>
                     <input type="hidden" name="direction" value="up"/>
                     <button type="submit" class="button small secondary" disabled=first aria-label=up_label>"↑"</button>
-                </form>
-                <form method="post" action=actions.moved>
+                </ActionForm>
+                <ActionForm action=actions.moved>
                     <input type="hidden" name="stage_id" value=id/>
                     <input type="hidden" name="direction" value="down"/>
                     <button type="submit" class="button small secondary" disabled=last aria-label=down_label>"↓"</button>
-                </form>
-                <form method="post" action=actions.remove>
+                </ActionForm>
+                <ActionForm action=actions.remove>
                     <input type="hidden" name="stage_id" value=id/>
                     {(tickets > 0).then(|| view! {
                         <select name="move_to" aria-label=move_to_label>
@@ -500,7 +496,7 @@ fn StageRow(
                         </select>
                     })}
                     <button type="submit" class="button small danger" aria-label=remove_label>"Remove"</button>
-                </form>
+                </ActionForm>
             </div>
         </li>
     }

@@ -186,8 +186,8 @@ pub struct TicketDetail {
     pub conversation: super::conversation::model::Conversation,
     /// The number of the ticket this one was merged into: its page redirects there.
     pub merged_into: Option<i64>,
-    /// Linked tickets, time and history, rendered on the server (see `tickets::side`).
-    pub side_html: String,
+    /// Linked tickets, time and history (see `tickets::side`).
+    pub side: super::side::SideData,
 }
 
 impl TicketDetail {
@@ -227,18 +227,6 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
             };
             let members = crate::tickets::store::members_of(db, t.team_id).await?;
             let now = crate::store::now_ms();
-            let history = super::store::ticket_history(db, t.id)
-                .await?
-                .into_iter()
-                .map(|h| HistoryEntry {
-                    actor: h.actor,
-                    action: h.action,
-                    field: h.field,
-                    old: h.old_value,
-                    new: h.new_value,
-                    at: h.at,
-                })
-                .collect();
             Ok(TicketDetail {
                 id: t.id,
                 number: t.number,
@@ -260,15 +248,7 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                 completed_at: t.completed_at,
                 now,
                 merged_into: super::links::store::merged_into(db, t.id).await?,
-                side_html: super::side::side_html(
-                    t.id,
-                    t.number,
-                    super::links::store::links_of(db, t.id).await?,
-                    super::time::store::sheet(db, t.id, user.id).await?,
-                    history,
-                    now,
-                    super::side::form_error_in_request(),
-                ),
+                side: super::side::load(db, t.id, user.id).await?,
                 conversation: super::conversation::model::Conversation {
                     messages: thread(db, t.id, Audience::Staff, user.id).await?,
                     compose: last_kind_used(db, t.id, user.id).await?,
@@ -276,9 +256,6 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                     viewer_id: user.id,
                     canned: crate::tickets::canned::store::for_team(db, t.team_id).await?,
                     placeholders,
-                    notice: super::side::form_error_in_request()
-                        .filter(|(p, _)| p.ends_with("tickets/messages/delete"))
-                        .map(|(_, e)| e.to_string()),
                     draft: crate::tickets::drafts::store::load(
                         db,
                         user.id,

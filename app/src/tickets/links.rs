@@ -113,12 +113,13 @@ pub async fn merge_ticket(
     #[cfg(feature = "ssr")]
     if let Err(e) = &result {
         if crate::api::is_plain_form_post() {
-            // A server-rendered panel's form: back with the message and what was typed.
+            // Without JavaScript: back to the page with the message and what was typed.
             crate::api::refuse_form(
                 <MergeTicket as leptos::server_fn::ServerFn>::PATH,
                 e.clone(),
                 &[("into", into.as_str())],
-            );
+            )
+            .await?;
             return Ok(String::new());
         }
     }
@@ -169,12 +170,13 @@ pub async fn link_ticket(
     #[cfg(feature = "ssr")]
     if let Err(e) = &result {
         if crate::api::is_plain_form_post() {
-            // A server-rendered panel's form: back with the message and what was typed.
+            // Without JavaScript: back to the page with the message and what was typed.
             crate::api::refuse_form(
                 <LinkTicket as leptos::server_fn::ServerFn>::PATH,
                 e.clone(),
                 &[("other", other.as_str()), ("relation", relation.as_str())],
-            );
+            )
+            .await?;
             return Ok(String::new());
         }
     }

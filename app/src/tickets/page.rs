@@ -10,6 +10,7 @@ use leptos_router::hooks::use_params_map;
 use super::api::{get_ticket, HistoryEntry, TicketDetail, UpdateTicket};
 use super::conversation::view::ConversationPanel;
 use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
+use super::side::SidePanels;
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
 use crate::board::page::{age, date};
@@ -91,20 +92,7 @@ fn TicketView(ticket: TicketDetail, update: ServerAction<UpdateTicket>) -> impl 
     let now = ticket.now;
     let conversation = ticket.conversation.clone();
     let ticket_id = ticket.id;
-    let side_html = ticket.side_html.clone();
-    // The side panels' forms (links, merge, time) post and reload the page: what was
-    // typed in Details and not saved yet is kept in the tab meanwhile and put back.
-    let restored = RwSignal::new(false);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if unsaved::restore(ticket_id, title, tags, due) {
-            restored.set(true);
-        }
-    });
-    let on_side_submit = move |_ev: leptos::ev::SubmitEvent| {
-        #[cfg(feature = "hydrate")]
-        unsaved::keep(ticket_id);
-    };
+    let (number, side) = (ticket.number, ticket.side.clone());
     view! {
         <Title text=format!("#{} {} · Grip", ticket.number, ticket.title)/>
         <div class="page-head">
@@ -169,9 +157,6 @@ fn TicketView(ticket: TicketDetail, update: ServerAction<UpdateTicket>) -> impl 
                         <Field label="Due date" name="due" kind="date" value=due error=due_error/>
                     </div>
                     <FormError error=server_error/>
-                    {move || restored.get().then(|| view! {
-                        <p class="notice" role="status">"Your unsaved changes are back: save them to keep them."</p>
-                    })}
                     <div class="form-actions">
                         <button type="submit" class="button primary" disabled=move || update.pending().get()>
                             {move || if update.pending().get() { "Saving…" } else { "Save changes" }}
@@ -180,93 +165,11 @@ fn TicketView(ticket: TicketDetail, update: ServerAction<UpdateTicket>) -> impl 
                     </div>
                 </ActionForm>
             </section>
-            <div class="side-panels" inner_html=side_html on:submit=on_side_submit></div>
+            <div class="side-panels"><SidePanels ticket_id number initial=side/></div>
             </div>
         </div>
     }
-}
-
-/// What was typed in the Details form and not saved, kept in the tab's session
-/// storage while a side panel's form reloads the page, and put back afterwards.
-#[cfg(feature = "hydrate")]
-mod unsaved {
-    use leptos::prelude::*;
-
-    /// The fields, by element id, in the order they are kept.
-    const FIELDS: [&str; 7] = [
-        "field-title",
-        "field-description",
-        "field-stage",
-        "field-priority",
-        "field-assignee",
-        "field-tags",
-        "field-due",
-    ];
-    const SEPARATOR: char = '\u{1f}';
-
-    fn key(ticket: i64) -> String {
-        format!("grip-unsaved-details-{ticket}")
-    }
-
-    fn storage() -> Option<web_sys::Storage> {
-        web_sys::window()?.session_storage().ok().flatten()
-    }
-
-    fn element(id: &str) -> Option<web_sys::Element> {
-        web_sys::window()?.document()?.get_element_by_id(id)
-    }
-
-    fn value_of(id: &str) -> String {
-        element(id)
-            .and_then(|e| js_sys::Reflect::get(&e, &"value".into()).ok())
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
-    }
-
-    /// Keeps the form's current values (read from the page, as typed).
-    pub fn keep(ticket: i64) {
-        let values: Vec<String> = FIELDS.iter().map(|id| value_of(id)).collect();
-        if let Some(s) = storage() {
-            let _ = s.set_item(&key(ticket), &values.join(&SEPARATOR.to_string()));
-        }
-    }
-
-    /// Puts kept values back (once) where they differ from the page's. True when
-    /// something was put back.
-    pub fn restore(
-        ticket: i64,
-        title: RwSignal<String>,
-        tags: RwSignal<String>,
-        due: RwSignal<String>,
-    ) -> bool {
-        let Some(s) = storage() else { return false };
-        let Some(kept) = s.get_item(&key(ticket)).ok().flatten() else {
-            return false;
-        };
-        let _ = s.remove_item(&key(ticket));
-        let values: Vec<&str> = kept.split(SEPARATOR).collect();
-        if values.len() != FIELDS.len() {
-            return false;
-        }
-        let mut changed = false;
-        for (id, value) in FIELDS.iter().zip(values) {
-            if value_of(id) == value {
-                continue;
-            }
-            changed = true;
-            match *id {
-                "field-title" => title.set(value.to_string()),
-                "field-tags" => tags.set(value.to_string()),
-                "field-due" => due.set(value.to_string()),
-                _ => {
-                    if let Some(e) = element(id) {
-                        let _ = js_sys::Reflect::set(&e, &"value".into(), &value.into());
-                    }
-                }
-            }
-        }
-        changed
-    }
+    .into_any()
 }
 
 /// "changed priority from Normal to High", "moved it from New to Waiting", …

@@ -167,7 +167,7 @@ pub async fn add_time(
     #[cfg(feature = "ssr")]
     if let Err(e) = &result {
         if crate::api::is_plain_form_post() {
-            // A server-rendered panel's form: back with the message and what was typed.
+            // Without JavaScript: back to the page with the message and what was typed.
             crate::api::refuse_form(
                 <AddTime as leptos::server_fn::ServerFn>::PATH,
                 e.clone(),
@@ -176,7 +176,8 @@ pub async fn add_time(
                     ("day", day.as_str()),
                     ("note", note.as_str()),
                 ],
-            );
+            )
+            .await?;
             return Ok(TimeSheet::default());
         }
     }
@@ -274,8 +275,9 @@ pub mod store {
                     return Err(AppError::conflict("timer", "Your timer is already running on this ticket."));
                 }
                 if !stop_other {
+                    // Answered with the question: the form asks again with `confirm`.
                     return Err(AppError::conflict(
-                        "timer",
+                        "confirm",
                         format!("Your timer is running on #{}. Stop it there and start it here?", r.number),
                     ));
                 }

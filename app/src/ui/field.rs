@@ -7,7 +7,8 @@ use crate::error::AppError;
 #[component]
 pub fn Field(
     /// The visible label, also the input's accessible name.
-    label: &'static str,
+    #[prop(into)]
+    label: String,
     /// The form field name (the server function's argument).
     name: &'static str,
     /// The value typed so far; kept when a save fails.

@@ -343,14 +343,9 @@ async fn a_customer_gets_404_for_anyone_elses_ticket_whatever_the_path(app: &Tes
     for (fn_path, args) in [
         ("/api/portal/close", vec![("number", number.to_string())]),
         ("/api/portal/reopen", vec![("number", number.to_string())]),
-        (
-            "/api/page",
-            vec![
-                ("path", format!("/portal/tickets/{number}")),
-                ("query", String::new()),
-            ],
-        ),
+        ("/api/portal/ticket", vec![("number", number.to_string())]),
         ("/api/tickets/get", vec![("number", number.to_string())]),
+        ("/api/tickets/side", vec![("ticket_id", id.to_string())]),
     ] {
         let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = app.call(fn_path, &args, Some(&mallory)).await;
@@ -426,17 +421,17 @@ async fn a_customer_never_receives_an_internal_note_or_its_file(app: &TestApp) {
     assert!(page.body.contains("We are sending a technician."));
     assert!(!page.body.contains("INTERNAL"), "a note reached the portal");
     assert!(!page.body.contains("internal.txt"));
+    // The page's data, as the browser loads it on a client-side visit.
     let data = app
         .call(
-            "/api/page",
-            &[
-                ("path", &format!("/portal/tickets/{number}")),
-                ("query", ""),
-            ],
+            "/api/portal/ticket",
+            &[("number", &number.to_string())],
             Some(&cookie),
         )
         .await;
+    assert_eq!(data.status, StatusCode::OK, "{}", data.body);
     assert!(data.body.contains("technician") && !data.body.contains("INTERNAL"));
+    assert!(!data.body.contains("internal.txt"));
     let dl = app
         .get(&format!("/attachments/{file}/internal.txt"), Some(&cookie))
         .await;

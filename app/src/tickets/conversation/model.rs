@@ -223,8 +223,6 @@ pub struct Conversation {
     pub draft: Option<crate::tickets::drafts::ServerDraft>,
     /// The canned replies of the ticket's team.
     pub canned: Vec<crate::tickets::canned::CannedReply>,
-    /// Why the last deletion (a plain form post) was refused, if it was.
-    pub notice: Option<String>,
     /// What canned replies' placeholders become on this ticket.
     pub placeholders: crate::tickets::canned::Placeholders,
 }

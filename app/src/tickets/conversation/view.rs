@@ -87,8 +87,9 @@ pub fn ConversationPanel(ticket_id: i64, conversation: Conversation) -> impl Int
     });
 
     let post_error = Signal::derive(move || post.value().get().and_then(|r| r.err()));
-    // A refused deletion (a plain form) comes back with its message from the server.
-    let notice = conversation.notice.clone();
+    // A refused deletion (a plain form in each note) comes back with its message, as
+    // Leptos puts it in the address.
+    let notice = crate::ui::failure(ServerAction::<super::api::DeleteNote>::new().value());
     let body_error = move || {
         post_error
             .get()
@@ -136,7 +137,7 @@ pub fn ConversationPanel(ticket_id: i64, conversation: Conversation) -> impl Int
                     }
                 }/>
             </ol>
-            {notice.map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+            {move || notice.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             <ActionForm action=post attr:class="composer" attr:aria-label="Write a message"
                 on:dragover=on_dragover on:drop=on_drop>
                 <input type="hidden" name="ticket_id" value=ticket_id/>

@@ -1,0 +1,213 @@
+//! The account pages reached from an email or the sign-in page: "Forgot password"
+//! (`/forgot`), choosing a new password from the emailed link (`/reset`), and
+//! confirming a customer's email address (`/portal/verify`). Anyone may open them:
+//! a visitor sees the page alone, someone signed in sees it inside the app.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use super::api::{ForgotPassword, ResetPassword};
+use super::model::Email;
+use super::pages::{NewPasswordFields, ProtectedWith};
+use super::policy::Access;
+use crate::error::AppError;
+use crate::ui::{failure, kept_value, load_page, message_outside, on_success, Field};
+
+/// The card every account page sits in: the brand, the heading, the content.
+#[component]
+fn AccountCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="auth-card">
+            <div class="brand auth-brand"><span class="brand-mark" aria-hidden="true">"G"</span><span class="brand-name">"Grip"</span></div>
+            <h1>{title}</h1>
+            {children()}
+        </div>
+    }
+}
+
+/// A page with nothing to load but the session (the guard still decides first).
+fn nothing_to_load() -> Resource<Result<(), AppError>> {
+    Resource::new(|| (), |_| async { Ok::<(), AppError>(()) })
+}
+
+/// `/forgot`: asks for the account's email and sends a reset link. The answer is the
+/// same whether or not an account uses that email.
+#[component]
+pub fn ForgotPage() -> impl IntoView {
+    let data = nothing_to_load();
+    view! {
+        <Title text="Forgot password · Grip"/>
+        <ProtectedWith access=Access::Public data render=|_: ()| view! { <ForgotForm/> }.into_any()/>
+    }
+}
+
+#[component]
+fn ForgotForm() -> impl IntoView {
+    let forgot = ServerAction::<ForgotPassword>::new();
+    let query = use_query_map();
+    let sent_in_address = query.with_untracked(|q| q.get("sent").is_some());
+    let sent = move || sent_in_address || matches!(forgot.value().get(), Some(Ok(_)));
+    let email = RwSignal::new(kept_value(ForgotPassword::PATH, "email").unwrap_or_default());
+    let error = failure(forgot.value());
+    let email_error = Signal::derive(move || {
+        error
+            .get()
+            .and_then(|e| e.message_for("email"))
+            .or_else(|| {
+                let e = email.get();
+                (e.contains('@') && !e.ends_with('@'))
+                    .then(|| Email::parse(&e).err().map(|e| e.to_string()))
+                    .flatten()
+            })
+    });
+    let other_error = message_outside(error, &["email"]);
+    view! {
+        <AccountCard title="Forgot your password?">
+            {move || if sent() {
+                view! {
+                    <p role="status" class="notice">"If an account uses that email, we have sent it a link to choose a new password. The link works once, for one hour."</p>
+                    <p><a href="/login">"Back to sign in"</a></p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="muted">"Enter your account's email and we will send you a link to choose a new password."</p>
+                    <ActionForm action=forgot>
+                        <Field label="Email" name="email" kind="email" autocomplete="email" required=true value=email error=email_error/>
+                        <p class="form-error" role="alert">{other_error}</p>
+                        <button type="submit" class="button primary wide" disabled=move || forgot.pending().get()>
+                            {move || if forgot.pending().get() { "Sending…" } else { "Send the link" }}
+                        </button>
+                    </ActionForm>
+                    <p><a href="/login">"Back to sign in"</a></p>
+                }.into_any()
+            }}
+        </AccountCard>
+    }
+}
+
+/// Whether the reset link `token` can still be used (unused, not expired).
+#[server(prefix = "/api", endpoint = "password/reset/check")]
+pub async fn check_reset_link(token: String) -> Result<bool, AppError> {
+    crate::api::respond(
+        async {
+            let state = crate::state::app_state()?;
+            super::links::reset_link_usable(&state.db, &token).await
+        }
+        .await,
+    )
+}
+
+/// `/reset?token=…`: chooses a new password with the emailed link, then signs in.
+#[component]
+pub fn ResetPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let data = Resource::new(token, check_reset_link);
+    view! {
+        <Title text="Choose a new password · Grip"/>
+        <ProtectedWith access=Access::Public data
+            render=move |usable: bool| view! { <ResetForm token=token() usable/> }.into_any()/>
+    }
+}
+
+#[component]
+fn ResetForm(token: String, usable: bool) -> impl IntoView {
+    let reset = ServerAction::<ResetPassword>::new();
+    // Signed in with the new password: a fresh start on the person's home page.
+    on_success(reset.value(), |home: String| load_page(&home));
+    let error = failure(reset.value());
+    let refused = error.get_untracked().is_some();
+    let (password, confirm) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let other_error = message_outside(error, &["password", "confirm"]);
+    view! {
+        <AccountCard title="Choose a new password">
+            {if usable || refused {
+                view! {
+                    <p class="muted">"This signs you out on every other device."</p>
+                    <ActionForm action=reset>
+                        <input type="hidden" name="token" value=token/>
+                        <NewPasswordFields password confirm server_error=error/>
+                        <p class="form-error" role="alert">{other_error}</p>
+                        <button type="submit" class="button primary wide" disabled=move || reset.pending().get()>
+                            {move || if reset.pending().get() { "Saving…" } else { "Set the new password" }}
+                        </button>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="form-error" role="alert">"This link has expired or was already used."</p>
+                    <p><a class="button secondary" href="/forgot">"Send a new link"</a></p>
+                }.into_any()
+            }}
+        </AccountCard>
+    }
+}
+
+/// What opening an email-confirmation link did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// Why the link did not work, if it did not.
+    pub problem: Option<AppError>,
+    pub signed_in: bool,
+}
+
+/// Confirms the email address the link `token` was sent to (once).
+#[server(prefix = "/api", endpoint = "verify")]
+pub async fn confirm_email(token: String) -> Result<Confirmation, AppError> {
+    crate::api::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let outcome = super::links::verify_email(&state.db, &token).await;
+            let signed_in = super::session::current_user().await?.is_some();
+            Ok(Confirmation {
+                problem: outcome.err(),
+                signed_in,
+            })
+        }
+        .await,
+    )
+}
+
+/// `/portal/verify?token=…`: the link in the email a new customer account is sent.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let data = Resource::new(token, confirm_email);
+    view! {
+        <Title text="Confirm your email · Grip"/>
+        <ProtectedWith access=Access::Public data
+            render=|c: Confirmation| view! { <Confirmed confirmation=c/> }.into_any()/>
+    }
+}
+
+#[component]
+fn Confirmed(confirmation: Confirmation) -> impl IntoView {
+    let Confirmation { problem, signed_in } = confirmation;
+    match problem {
+        None => view! {
+            <AccountCard title="Your email is confirmed">
+                <p role="status">"Thank you. You can now submit requests and follow them."</p>
+                <p><a class="button primary" href=if signed_in { "/portal" } else { "/login?next=%2Fportal" }>
+                    {if signed_in { "Go to my tickets" } else { "Sign in" }}
+                </a></p>
+            </AccountCard>
+        }
+        .into_any(),
+        Some(e) => view! {
+            <AccountCard title="This link does not work">
+                <p class="form-error" role="alert">{e.to_string()}</p>
+                <p>{if signed_in {
+                    view! { <a href="/portal">"Go to the portal to have the email sent again"</a> }.into_any()
+                } else {
+                    view! { <a href="/login?next=%2Fportal">"Sign in to have the email sent again"</a> }.into_any()
+                }}</p>
+            </AccountCard>
+        }
+        .into_any(),
+    }
+}
