@@ -231,3 +231,18 @@ test("without JavaScript a refused request comes back with the message by its fi
   await page.goto("/portal/new");
   await expect(page.getByLabel("Title")).toHaveValue("");
 });
+
+test("a draft kept in the browser is the signed-in person's, and goes when they sign out", async ({ page, javaScriptEnabled: js }) => {
+  test.skip(!js, "drafts are kept in the browser with JavaScript");
+  await signIn(page, js, customerEmail(js), "a completely new long password");
+  await page.goto("/portal/new");
+  await hydrated(page, js);
+  await page.getByLabel("Title").fill("Left on a shared computer");
+  const drafts = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("grip.draft.")));
+  await expect.poll(drafts).toHaveLength(1);
+  expect((await drafts())[0]).toMatch(/^grip\.draft\.\d+\.portal-new$/);
+  await page.getByLabel(/Account menu for/).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  expect(await drafts()).toEqual([]);
+});

@@ -99,6 +99,8 @@ pub async fn portal_new_form() -> Result<PortalNewData, AppError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalTicketData {
     pub ticket: super::model::PortalTicket,
+    /// Who is looking (their reply draft is kept under their id).
+    pub viewer_id: i64,
     pub upload_limit: u64,
     /// The server's clock (epoch ms): whether a closed ticket may still be reopened.
     pub now: i64,
@@ -110,10 +112,11 @@ pub struct PortalTicketData {
 pub async fn portal_ticket(number: i64) -> Result<PortalTicketData, AppError> {
     crate::api::respond(
         async {
-            let (_, _, ticket) = viewer_and_ticket(number).await?;
+            let (_, viewer, ticket) = viewer_and_ticket(number).await?;
             let state = crate::state::app_state()?;
             Ok(PortalTicketData {
                 ticket,
+                viewer_id: viewer.user_id,
                 upload_limit: state.settings.upload_limit_bytes,
                 now: crate::store::now_ms(),
             })

@@ -3,8 +3,10 @@
 //!
 //! - each field is checked as the customer types, with the same Rust rules the server
 //!   applies (`portal::model`), the message under the field and `aria-invalid` set;
-//! - what is typed is kept in the browser (local storage) as a draft, put back after a
-//!   reload, and cleared when the form is sent;
+//! - what is typed is kept in the browser (local storage) as a draft in the one draft
+//!   format (`tickets::drafts`: per signed-in person, under the key the page puts in
+//!   the form's `data-draft-key`, gone at sign-out), put back after a reload, and
+//!   cleared when the form is sent;
 //! - a form sent with files shows its progress (the post goes by `XMLHttpRequest`,
 //!   then the browser follows the server's answer).
 //!
@@ -13,16 +15,14 @@
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+use crate::tickets::drafts::{browser, encode_fields, field_of, LocalDraft};
+
 /// The fields kept in a draft.
 const KEPT: [&str; 5] = ["title", "description", "priority", "team", "body"];
-const SEP: char = '\u{1f}';
 
-fn draft_key(form: &web_sys::HtmlFormElement) -> String {
-    format!("grip-portal-draft:{}", form.action())
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+/// Where the form's draft is kept (set by the page; none: no draft).
+fn draft_key(form: &web_sys::HtmlFormElement) -> Option<String> {
+    form.get_attribute("data-draft-key")
 }
 
 /// The control named `name` in `form`, as a plain element (input, textarea, select).
@@ -61,13 +61,17 @@ fn check(el: &web_sys::Element) {
 }
 
 fn save_draft(form: &web_sys::HtmlFormElement) {
-    let kept: Vec<String> = KEPT
+    let Some(key) = draft_key(form) else { return };
+    let fields: Vec<(&str, String)> = KEPT
         .iter()
-        .map(|n| control(form, n).map(|c| value(&c)).unwrap_or_default())
+        .filter_map(|n| control(form, n).map(|c| (*n, value(&c))))
         .collect();
-    if let Some(s) = storage() {
-        let _ = s.set_item(&draft_key(form), &kept.join(&SEP.to_string()));
-    }
+    let draft = LocalDraft {
+        content: encode_fields(&fields),
+        saved_at: browser::now_ms() as i64,
+        pending: false,
+    };
+    browser::write(&key, &draft);
 }
 
 fn on_input(ev: web_sys::Event) {
@@ -104,8 +108,8 @@ fn on_submit(ev: web_sys::Event) {
         }
         return;
     }
-    if let Some(s) = storage() {
-        let _ = s.remove_item(&draft_key(&form));
+    if let Some(key) = draft_key(&form) {
+        browser::remove(&key);
     }
     let has_files = form
         .query_selector("input[type=file]")
@@ -203,14 +207,17 @@ pub fn on_page() {
     else {
         return;
     };
-    let Some(kept) = storage().and_then(|s| s.get_item(&draft_key(&form)).ok().flatten()) else {
+    let Some(kept) = draft_key(&form).and_then(|key| browser::read(&key)) else {
         return;
     };
-    for (name, saved) in KEPT.iter().zip(kept.split(SEP)) {
+    for name in KEPT {
+        let Some(saved) = field_of(&kept.content, name) else {
+            continue;
+        };
         if let Some(el) = control(&form, name) {
             // What the server sent back (a refused post) wins over the draft.
             if !saved.is_empty() && (value(&el).is_empty() || el.tag_name() == "SELECT") {
-                let _ = js_sys::Reflect::set(&el, &"value".into(), &saved.into());
+                let _ = js_sys::Reflect::set(&el, &"value".into(), &saved.as_str().into());
             }
         }
     }

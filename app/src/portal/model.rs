@@ -8,17 +8,19 @@ use crate::error::AppError;
 use crate::tickets::conversation::model::MessageBody;
 use crate::tickets::model::TicketTitle;
 
-/// A new request's description: a message body, with the portal's own words.
+/// A new request's description: a message body, with the portal's own words for an
+/// empty one (decided on the input, not on the body rule's message).
 pub fn request_description(raw: &str) -> Result<MessageBody, AppError> {
+    if raw.trim().is_empty() {
+        return Err(AppError::validation(
+            "description",
+            "Describe what you need help with.",
+        ));
+    }
     MessageBody::parse(raw).map_err(|e| {
-        let message = e.message_for("body").unwrap_or_default();
         AppError::validation(
             "description",
-            if message == "Write a message first." {
-                "Describe what you need help with.".to_string()
-            } else {
-                message
-            },
+            e.message_for("body").unwrap_or_else(|| e.to_string()),
         )
     })
 }

@@ -348,7 +348,8 @@ fn new_ticket_page(
         view! {
             <div class="page-head"><h1>"New request"</h1></div>
             <form method="post" action="/portal/new" enctype="multipart/form-data" class="card portal-form"
-                aria-label="New request" data-upload-limit=upload_limit.to_string()>
+                aria-label="New request" data-upload-limit=upload_limit.to_string()
+                data-draft-key=crate::tickets::drafts::storage_key(viewer.user_id, "portal-new")>
                 {input("Title", "title", "text", q.typed("title"), message_for(&error, "title"),
                     Some("A few words that say what it is about."), true, "off")}
                 <div class="field" class:has-error=message_for(&error, "description").is_some()>
@@ -405,9 +406,12 @@ fn new_ticket_page(
 fn ticket_page(p: PortalTicketData, q: &Query) -> AnyView {
     let PortalTicketData {
         ticket: t,
+        viewer_id,
         upload_limit,
         now,
     } = p;
+    let draft_key =
+        crate::tickets::drafts::storage_key(viewer_id, &format!("portal-reply-{}", t.number));
     let reply_error = q.error_for(&format!("portal/tickets/{}/reply", t.number));
     let state_error = q
         .error_for("portal/close")
@@ -487,7 +491,8 @@ fn ticket_page(p: PortalTicketData, q: &Query) -> AnyView {
                 } else {
                     view! {
                         <form method="post" action=format!("/portal/tickets/{number}/reply") enctype="multipart/form-data"
-                            class="composer portal-form" aria-label="Reply" data-upload-limit=upload_limit.to_string()>
+                            class="composer portal-form" aria-label="Reply" data-upload-limit=upload_limit.to_string()
+                            data-draft-key=draft_key>
                             <div class="field" class:has-error=message_for(&reply_error, "body").is_some()>
                                 <label for="field-body">"Your reply"</label>
                                 <textarea id="field-body" name="body" rows="5" required=true

@@ -100,7 +100,9 @@ pub struct LocalDraft {
 }
 
 /// The local-storage key of a draft: per user and place, so two people sharing a
-/// browser never see each other's drafts.
+/// browser never see each other's drafts. Every draft kept in the browser (the
+/// composer, New ticket, the portal's forms) uses it and [`LocalDraft`].
+/// Signing out clears them all (`auth::api::logout`).
 pub fn storage_key(user_id: i64, scope: &str) -> String {
     format!("grip.draft.{user_id}.{scope}")
 }

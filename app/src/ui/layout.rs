@@ -39,6 +39,7 @@ pub fn AppShell(user: CurrentUser, children: Children) -> impl IntoView {
                         <span class="badge">{user.role.label()}</span>
                     </p>
                     // A plain form: signing out loads the sign-in page afresh anyway.
+                    // Its answer also clears the drafts this browser keeps (see `logout`).
                     <form method="post" action=Logout::PATH>
                         <button type="submit" class="button secondary wide">"Sign out"</button>
                     </form>
