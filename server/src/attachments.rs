@@ -9,8 +9,6 @@
 //!   only (anyone else gets 404, whatever id they try). Always
 //!   `Content-Disposition: attachment` unless `?inline=1` asks for a raster image.
 
-use std::path::PathBuf;
-
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -18,8 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 use tower_sessions::Session;
 
 use app::auth::model::CurrentUser;
@@ -27,6 +23,8 @@ use app::error::AppError;
 use app::state::AppState;
 use app::tickets::conversation::files::{self, StoredAttachment};
 use app::tickets::conversation::model::{clean_file_name, is_inline_image, too_large_message};
+
+use crate::spool::{Spool, SpoolError, Spooled};
 
 /// An error as the browser's uploader reads it: a status and `{"error": "…"}`.
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
@@ -123,41 +121,32 @@ pub async fn upload(
     }
 
     let dir = state.settings.attachments_dir.clone();
-    let temp_dir = dir.join("incoming");
-    if let Err(e) = tokio::fs::create_dir_all(&temp_dir).await {
-        return app_error(AppError::internal(format!(
-            "cannot create {}: {e}",
-            temp_dir.display()
-        )));
-    }
-    let temp = temp_dir.join(format!("{}-{}", std::process::id(), random_suffix()));
-    let received = receive(req.into_body(), &temp, limit).await;
-    let (sha, size) = match received {
+    let spooled = match receive(req.into_body(), &dir, limit).await {
         Ok(done) => done,
-        Err(r) => {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return match r {
-                Received::TooLarge => refuse(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    too_large_message(&name, limit),
-                ),
-                Received::Broken(e) => {
-                    tracing::warn!(error = %e, "upload interrupted");
-                    refuse(
-                        StatusCode::BAD_REQUEST,
-                        "The upload was interrupted: try again.",
-                    )
-                }
-                Received::Disk(e) => app_error(AppError::internal(e)),
-            };
+        // The spool deleted its partial file as it went.
+        Err(Received::TooLarge) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                too_large_message(&name, limit),
+            )
         }
+        Err(Received::Broken(e)) => {
+            tracing::warn!(error = %e, "upload interrupted");
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "The upload was interrupted: try again.",
+            );
+        }
+        Err(Received::Disk(e)) => return app_error(AppError::internal(e)),
     };
+    // Whatever happens now, the spooled file goes when `spooled` is dropped (after
+    // it was moved into place, that is nothing).
     match files::store_upload(
         &state.db,
         &dir,
-        &temp,
-        &sha,
-        size as i64,
+        &spooled.path,
+        &spooled.sha256,
+        spooled.size as i64,
         q.ticket,
         user.id,
         &name,
@@ -166,52 +155,33 @@ pub async fn upload(
     .await
     {
         Ok(a) => (StatusCode::OK, Json(a)).into_response(),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&temp).await;
-            app_error(e)
-        }
+        Err(e) => app_error(e),
     }
 }
 
 enum Received {
     TooLarge,
     Broken(String),
-    Disk(String),
+    Disk(std::io::Error),
 }
 
-fn random_suffix() -> String {
-    use rand::Rng;
-    format!("{:016x}", rand::thread_rng().gen::<u64>())
-}
-
-/// Streams the body into `temp`, hashing as it goes; stops at `limit` bytes.
-async fn receive(body: Body, temp: &PathBuf, limit: u64) -> Result<(String, u64), Received> {
-    let mut file = tokio::fs::File::create(temp)
-        .await
-        .map_err(|e| Received::Disk(e.to_string()))?;
-    let mut hasher = Sha256::new();
-    let mut size: u64 = 0;
+/// Streams the body into the spool (see `spool`); stops at `limit` bytes.
+async fn receive(
+    body: Body,
+    attachments_dir: &std::path::Path,
+    limit: u64,
+) -> Result<Spooled, Received> {
+    let disk = |e: SpoolError| match e {
+        SpoolError::TooLarge => Received::TooLarge,
+        SpoolError::Disk(e) => Received::Disk(e),
+    };
+    let mut spool = Spool::create(attachments_dir, limit).await.map_err(disk)?;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| Received::Broken(e.to_string()))?;
-        size += chunk.len() as u64;
-        if size > limit {
-            return Err(Received::TooLarge);
-        }
-        hasher.update(&chunk);
-        file.write_all(&chunk)
-            .await
-            .map_err(|e| Received::Disk(e.to_string()))?;
+        spool.write(&chunk).await.map_err(disk)?;
     }
-    file.flush()
-        .await
-        .map_err(|e| Received::Disk(e.to_string()))?;
-    let digest = hasher.finalize();
-    let sha = digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
-    Ok((sha, size))
+    spool.finish().await.map_err(disk)
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@ pub mod middleware;
 pub mod portal;
 pub mod seed;
 pub mod sessions;
+pub mod spool;
 
 use std::sync::Arc;
 use std::time::Duration;

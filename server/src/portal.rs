@@ -10,13 +10,10 @@
 //! and goes back to its page with the message next to its field and what was typed.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 use tower_sessions::Session;
 
 use app::error::AppError;
@@ -28,6 +25,8 @@ use app::tickets::conversation::model::{
 };
 use app::tickets::conversation::store::Writer;
 use app::tickets::model::{Priority, TicketTitle};
+
+use crate::spool::{Spool, SpoolError, Spooled};
 
 /// At most this many files in one post, this many other fields, and this many bytes
 /// in a text field.
@@ -66,11 +65,10 @@ async fn refuse(
 /// The fields of the New request form that come back when it is refused.
 const NEW_FIELDS: [&str; 4] = ["title", "description", "priority", "team"];
 
-/// A file received in full into a temporary file, hashed while it arrived.
-struct Spooled {
-    temp: PathBuf,
-    sha256: String,
-    size: i64,
+/// A file of the form: received in full into the spool (deleted with it unless it
+/// was stored), with its name and type.
+struct FormFile {
+    spooled: Spooled,
     name: String,
     content_type: String,
 }
@@ -78,24 +76,17 @@ struct Spooled {
 /// A multipart form: its text fields and its files.
 struct Form {
     fields: HashMap<String, String>,
-    files: Vec<Spooled>,
+    files: Vec<FormFile>,
 }
 
 impl Form {
     fn text(&self, name: &str) -> &str {
         self.fields.get(name).map(String::as_str).unwrap_or("")
     }
-
-    async fn discard(self) {
-        for f in self.files {
-            let _ = tokio::fs::remove_file(&f.temp).await;
-        }
-    }
 }
 
 /// Reads the whole form, spooling each file (at most `limit` bytes, at most
-/// [`MAX_FILES`]) to a temporary file in the attachments directory. On error,
-/// nothing is left behind.
+/// [`MAX_FILES`]; see `spool`). On error, nothing is left behind.
 async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
     let mut multipart = Multipart::from_request(req, state)
         .await
@@ -128,50 +119,30 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
                         .filter(|t| t.len() <= 100 && t.contains('/'))
                         .unwrap_or("application/octet-stream")
                         .to_ascii_lowercase();
-                    let dir = state.settings.attachments_dir.join("incoming");
-                    tokio::fs::create_dir_all(&dir)
-                        .await
-                        .map_err(AppError::internal)?;
-                    let temp = dir.join(format!("portal-{:016x}", rand::random::<u64>()));
                     let limit = state.settings.upload_limit_bytes;
-                    let mut out = tokio::fs::File::create(&temp)
+                    let spool_error = |e: SpoolError| match e {
+                        SpoolError::TooLarge => {
+                            AppError::validation("attachments", too_large_message(&name, limit))
+                        }
+                        SpoolError::Disk(e) => AppError::internal(e),
+                    };
+                    let mut spool = Spool::create(&state.settings.attachments_dir, limit)
                         .await
-                        .map_err(AppError::internal)?;
-                    // Registered before writing, so an error below still removes it.
-                    form.files.push(Spooled {
-                        temp: temp.clone(),
-                        sha256: String::new(),
-                        size: 0,
-                        name: name.clone(),
-                        content_type,
-                    });
-                    let mut hasher = Sha256::new();
-                    let mut size: u64 = 0;
+                        .map_err(spool_error)?;
                     while let Some(chunk) = field.chunk().await.map_err(|e| {
                         AppError::validation(
                             "attachments",
                             format!("“{name}” did not arrive whole: {e}"),
                         )
                     })? {
-                        size += chunk.len() as u64;
-                        if size > limit {
-                            return Err(AppError::validation(
-                                "attachments",
-                                too_large_message(&name, limit),
-                            ));
-                        }
-                        hasher.update(&chunk);
-                        out.write_all(&chunk).await.map_err(AppError::internal)?;
+                        spool.write(&chunk).await.map_err(spool_error)?;
                     }
-                    out.flush().await.map_err(AppError::internal)?;
-                    if let Some(last) = form.files.last_mut() {
-                        last.sha256 = hasher
-                            .finalize()
-                            .iter()
-                            .map(|b| format!("{b:02x}"))
-                            .collect();
-                        last.size = size as i64;
-                    }
+                    let spooled = spool.finish().await.map_err(spool_error)?;
+                    form.files.push(FormFile {
+                        spooled,
+                        name,
+                        content_type,
+                    });
                 } else {
                     if form.fields.len() >= MAX_FIELDS {
                         return Err(AppError::validation(
@@ -195,13 +166,8 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
             Ok(())
         }
         .await;
-    match result {
-        Ok(()) => Ok(form),
-        Err(e) => {
-            form.discard().await;
-            Err(e)
-        }
-    }
+    // On error the spooled files go with `form` (dropped here).
+    result.map(|()| form)
 }
 
 /// The signed-in account as a portal viewer, or where to send the browser instead.
@@ -228,7 +194,7 @@ async fn portal_viewer(
 /// Stores the spooled files as pending attachments of `ticket_id` by `uploader`.
 async fn store_files(
     state: &AppState,
-    files: Vec<Spooled>,
+    files: Vec<FormFile>,
     ticket_id: i64,
     uploader: i64,
 ) -> Result<Vec<i64>, AppError> {
@@ -237,9 +203,9 @@ async fn store_files(
         let a = files::store_upload(
             &state.db,
             &state.settings.attachments_dir,
-            &f.temp,
-            &f.sha256,
-            f.size,
+            &f.spooled.path,
+            &f.spooled.sha256,
+            f.spooled.size as i64,
             ticket_id,
             uploader,
             &f.name,
@@ -258,7 +224,7 @@ async fn customer_message(
     customer: i64,
     ticket_id: i64,
     body: &MessageBody,
-    files: Vec<Spooled>,
+    files: Vec<FormFile>,
 ) -> Result<app::tickets::conversation::model::Message, AppError> {
     let ids = store_files(state, files, ticket_id, viewer.user_id).await?;
     app::tickets::conversation::store::post_message(
@@ -335,9 +301,7 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
     let new = match check_new(&state, &form).await {
         Ok(n) => n,
         Err(e) => {
-            let r = refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
-            form.discard().await;
-            return r;
+            return refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
         }
     };
     let created = app::tickets::store::create_ticket(
@@ -359,9 +323,7 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
     let ticket = match created {
         Ok(t) => t,
         Err(e) => {
-            let r = refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
-            form.discard().await;
-            return r;
+            return refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
         }
     };
     if !form.files.is_empty() {
@@ -428,9 +390,7 @@ pub async fn reply(
     let body = match MessageBody::parse(form.text("body")) {
         Ok(b) => b,
         Err(e) => {
-            let r = refuse(&session, &page, &endpoint, &e, Some(&form), &["body"]).await;
-            form.discard().await;
-            return r;
+            return refuse(&session, &page, &endpoint, &e, Some(&form), &["body"]).await;
         }
     };
     let typed_body = form.text("body").to_string();
