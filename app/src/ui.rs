@@ -5,6 +5,7 @@ pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod status;
+pub mod time;
 
 pub use field::{Field, FormError};
 

@@ -10,7 +10,7 @@ use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
 use crate::mail::OutboxMail;
 use crate::teams::pages::AdminNav;
-use crate::tickets::page::datetime;
+use crate::ui::time::datetime;
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {

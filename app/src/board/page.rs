@@ -15,6 +15,7 @@ use crate::auth::policy::Access;
 use crate::tickets::filter::TicketFilter;
 use crate::tickets::filter_bar::{FilterBar, ViewToggle};
 use crate::tickets::model::{Stage, StageKind};
+use crate::ui::time::{age, date};
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
@@ -677,50 +678,4 @@ fn initials(name: &str) -> String {
         .take(2)
         .flat_map(char::to_uppercase)
         .collect()
-}
-
-/// "5m", "3h", "2d": how long ago, from milliseconds.
-pub fn age(ms: i64) -> String {
-    let mins = (ms / 60_000).max(0);
-    match mins {
-        0..=59 => format!("{mins}m"),
-        60..=1439 => format!("{}h", mins / 60),
-        _ => format!("{}d", mins / 1440),
-    }
-}
-
-/// A UTC date from epoch milliseconds, as YYYY-MM-DD.
-pub fn date(ms: i64) -> String {
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let days = ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_civil_utc_dates() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(1_795_000_000_000), "2026-11-18");
-        assert_eq!(date(951_782_400_000), "2000-02-29");
-    }
-
-    #[test]
-    fn ages_read_in_the_largest_whole_unit() {
-        assert_eq!(age(5 * 60_000), "5m");
-        assert_eq!(age(3 * 3_600_000), "3h");
-        assert_eq!(age(49 * 3_600_000), "2d");
-        assert_eq!(age(-5), "0m");
-    }
 }

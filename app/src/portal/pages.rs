@@ -17,7 +17,7 @@ use super::model::{PortalSort, StatusFilter, Viewer};
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
 use crate::error::AppError;
-use crate::tickets::page::datetime;
+use crate::ui::time::{date, datetime};
 
 /// The query string of the page's address, decoded, and what was typed in a form
 /// refused without JavaScript (kept in the session, see `KeptForm`).
@@ -217,10 +217,6 @@ fn verification_notice(viewer: &Viewer, q: &Query) -> Option<impl IntoView> {
     })
 }
 
-fn when(ms: i64) -> String {
-    crate::board::page::date(ms)
-}
-
 fn home_view(home: PortalHomeData, q: &Query) -> AnyView {
     let PortalHomeData {
         viewer,
@@ -309,7 +305,7 @@ fn home_view(home: PortalHomeData, q: &Query) -> AnyView {
                                 <span class="badge" class:done=done>{status}</span>
                                 <span class="muted portal-meta">
                                     {manager.then(|| format!("{} · ", r.customer))}
-                                    {format!("updated {} · opened {}", when(r.activity_at), when(r.created_at))}
+                                    {format!("updated {} · opened {}", date(r.activity_at), date(r.created_at))}
                                 </span>
                             </li>
                         }

@@ -14,7 +14,7 @@ use super::filter_bar::{FilterBar, ViewToggle};
 use super::model::Priority;
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
-use crate::board::page::{age, date};
+use crate::ui::time::{age, date};
 use crate::ui::FormError;
 
 #[component]

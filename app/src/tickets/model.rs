@@ -168,48 +168,9 @@ pub fn parse_due_date(raw: &str) -> Result<Option<i64>, AppError> {
     if s.is_empty() {
         return Ok(None);
     }
-    let bad = || AppError::validation("due", "Enter the date as YYYY-MM-DD.");
-    let mut parts = s.split('-');
-    let (Some(y), Some(m), Some(d), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let (y, m, d): (i64, i64, i64) = (
-        y.parse().map_err(|_| bad())?,
-        m.parse().map_err(|_| bad())?,
-        d.parse().map_err(|_| bad())?,
-    );
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1970..=9999).contains(&y)
-        || !(1..=12).contains(&m)
-        || d < 1
-        || d > month_days[(m - 1) as usize]
-    {
-        return Err(bad());
-    }
-    // Days since the epoch (the inverse of the board's civil-date formula).
-    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * mm + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Ok(Some((days + 1) * 86_400_000 - 1))
+    crate::ui::time::end_of_day(s)
+        .map(Some)
+        .ok_or_else(|| AppError::validation("due", "Enter the date as YYYY-MM-DD."))
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
 use super::side::SidePanels;
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
-use crate::board::page::{age, date};
 use crate::error::AppError;
+use crate::ui::time::{age, date};
 use crate::ui::{Field, FormError};
 
 #[component]
@@ -235,12 +235,6 @@ fn field_label(field: &str) -> &str {
     }
 }
 
-/// "2026-11-22 14:03 UTC" from epoch milliseconds.
-pub fn datetime(ms: i64) -> String {
-    let in_day = ms.rem_euclid(86_400_000) / 60_000;
-    format!("{} {:02}:{:02} UTC", date(ms), in_day / 60, in_day % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +274,5 @@ mod tests {
             describe(&entry("moved", Some("stage"), Some("New"), Some("Waiting"))),
             "moved it from New to Waiting"
         );
-        assert_eq!(datetime(86_400_000 + 3_723_000), "1970-01-02 01:02 UTC");
     }
 }

@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use super::api::HistoryEntry;
 use super::links::{LinkTicket, LinkedTicket, MergeTicket, UnlinkTicket};
-use super::page::{datetime, describe};
+use super::page::describe;
 use super::time::{duration_text, AddTime, StartTimer, StopTimer, TimeSheet};
 use crate::error::AppError;
+use crate::ui::time::datetime;
 use crate::ui::{failure, kept_value, message_at, message_outside, on_success, Field};
 
 /// What the side panels show.

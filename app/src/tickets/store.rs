@@ -863,7 +863,7 @@ pub async fn find_ticket_by_number(db: &Db, number: i64) -> Result<Option<Ticket
 }
 
 fn due_text(due: Option<i64>) -> Option<String> {
-    due.map(crate::board::page::date)
+    due.map(crate::ui::time::date)
 }
 
 fn tags_text(tags: &[String]) -> Option<String> {

@@ -143,7 +143,7 @@ pub async fn add_time(
         let state = crate::state::app_state()?;
         let minutes = parse_minutes(&minutes)?;
         let day = match day.trim() {
-            "" => crate::board::page::date(crate::store::now_ms()),
+            "" => crate::ui::time::date(crate::store::now_ms()),
             d => {
                 crate::tickets::model::parse_due_date(d)
                     .map_err(|_| AppError::validation("day", "Enter the date as YYYY-MM-DD."))?;
@@ -260,7 +260,7 @@ pub mod store {
         stop_other: bool,
     ) -> Result<(), AppError> {
         let now = now_ms();
-        let day = crate::board::page::date(now);
+        let day = crate::ui::time::date(now);
         let _writing = db.write_lock().await;
         db!(db, pool => async {
             let mut tx = pool.begin_write().await?;

@@ -9,7 +9,7 @@ use leptos::server_fn::ServerFn;
 
 use super::api::DeleteNote;
 use super::model::{human_size, Attachment, Author, Message};
-use crate::tickets::page::datetime;
+use crate::ui::time::datetime;
 
 /// A message of a thread. "Delete note" is offered while `deletable_until` is set
 /// (the server clears it once the time is over, so both renders agree).
