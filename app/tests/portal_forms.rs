@@ -12,7 +12,7 @@ use web_sys::{Event, EventInit, HtmlElement, HtmlFormElement, HtmlInputElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 const FORM: &str = r#"
-<form method="post" action="/portal/new" class="portal-form">
+<form method="post" action="/portal/new" class="portal-form" data-draft-key="grip.draft.7.portal-new">
   <input id="field-title" name="title">
   <p class="field-error" id="field-title-error"></p>
   <textarea id="field-description" name="description"></textarea>
@@ -22,9 +22,13 @@ const FORM: &str = r#"
 </form>"#;
 
 fn page() -> HtmlElement {
+    page_of(FORM)
+}
+
+fn page_of(markup: &str) -> HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
     let div: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    div.set_inner_html(FORM);
+    div.set_inner_html(markup);
     document.body().unwrap().append_child(&div).unwrap();
     div
 }
@@ -93,10 +97,27 @@ fn fields_are_checked_kept_as_a_draft_and_a_bad_form_is_not_sent() {
         "Describe what you need help with."
     );
 
-    // What was typed is kept, and comes back on the next visit.
+    // What was typed is kept, in the one draft format under the person's key.
     set("field-description", "Every second page.");
     set("field-priority", "high");
+    let kept = storage
+        .get_item("grip.draft.7.portal-new")
+        .unwrap()
+        .expect("the draft is kept under the key the page gave");
+    let draft: app::tickets::drafts::LocalDraft = serde_json::from_str(&kept).unwrap();
+    assert_eq!(
+        app::tickets::drafts::field_of(&draft.content, "title").as_deref(),
+        Some("Scanner jams")
+    );
     root.remove();
+
+    // Someone else signed in on the same browser gets an empty form.
+    let other = page_of(&FORM.replace("grip.draft.7.", "grip.draft.8."));
+    app::portal::enhance::on_page();
+    assert_eq!(by_id::<HtmlInputElement>("field-title").value(), "");
+    other.remove();
+
+    // The person's next visit puts it back.
     let again = page();
     app::portal::enhance::on_page();
     assert_eq!(
