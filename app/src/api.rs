@@ -11,6 +11,27 @@ mod server {
 
     use crate::error::AppError;
 
+    /// Starts a server function: the signed-in user, when `access` admits them
+    /// (Unauthorized or Forbidden otherwise), and the application's state.
+    pub async fn start(
+        access: crate::auth::policy::Access,
+    ) -> Result<(crate::auth::CurrentUser, crate::state::AppState), AppError> {
+        let user = crate::auth::policy::require_user(access).await?;
+        Ok((user, crate::state::app_state()?))
+    }
+
+    /// [`start`] for staff working on ticket `ticket_id`: NotFound unless the ticket
+    /// is on a board they may open.
+    pub async fn start_on_ticket(
+        ticket_id: i64,
+    ) -> Result<(crate::auth::CurrentUser, crate::state::AppState), AppError> {
+        let (user, state) = start(crate::auth::policy::Access::Staff).await?;
+        if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
+            return Err(AppError::NotFound);
+        }
+        Ok((user, state))
+    }
+
     /// True when the request is a plain HTML form post (no JavaScript): the browser
     /// expects a redirect, not data.
     pub fn is_plain_form_post() -> bool {

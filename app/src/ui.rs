@@ -72,6 +72,34 @@ where
     });
 }
 
+/// A field's message as the person types: the server's message for `field` when the
+/// last call was refused there, otherwise what `rule` (the server's own check) says
+/// of the value typed so far.
+pub fn live_message(
+    server: Signal<Option<crate::error::AppError>>,
+    field: &'static str,
+    value: RwSignal<String>,
+    rule: fn(&str) -> Option<String>,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        server
+            .get()
+            .and_then(|e| e.message_for(field))
+            .or_else(|| value.with(|v| rule(v)))
+    })
+}
+
+/// The ticket number in the page's address (`:number`, with or without `#`).
+pub fn number_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || {
+        params
+            .read()
+            .get("number")
+            .and_then(|n| n.trim_start_matches('#').parse::<i64>().ok())
+    }
+}
+
 /// The message of `error` when it belongs to none of `fields` (a form-level alert).
 pub fn message_outside(
     error: Signal<Option<crate::error::AppError>>,

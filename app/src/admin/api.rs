@@ -52,7 +52,7 @@ pub async fn create_person(
     confirm: String,
 ) -> Result<String, AppError> {
     use crate::auth::model::{Email, NewPassword, PersonName};
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     let typed = [
         ("name", name.clone()),
         ("email", email.clone()),
@@ -60,8 +60,7 @@ pub async fn create_person(
     ];
     let result = crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             let name = PersonName::parse(&name)?;
             let email = Email::parse(&email)?;
             let role = Role::parse(&role)?;
@@ -138,11 +137,10 @@ async fn load_other_person(
 /// Gives a staff account another role.
 #[server(prefix = "/api", endpoint = "admin/people/role")]
 pub async fn change_role(user_id: i64, role: String) -> Result<(), AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             let role = Role::parse(&role)?;
             if !role.is_staff() {
                 return Err(AppError::validation(
@@ -160,11 +158,10 @@ pub async fn change_role(user_id: i64, role: String) -> Result<(), AppError> {
 /// Deactivates (signs out for good, keeps the history) or reactivates an account.
 #[server(prefix = "/api", endpoint = "admin/people/active")]
 pub async fn set_person_active(user_id: i64, active: bool) -> Result<(), AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             let user = load_other_person(admin.id, user_id).await?;
             crate::auth::store::set_active(&state.db, admin.id, &user, active).await
         }

@@ -9,12 +9,14 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::admin::api::{list_people, ChangeRole, CreatePerson, Person, SetPersonActive};
-use crate::auth::model::{Email, PersonName};
+use crate::auth::model::{email_problem, name_problem};
 use crate::auth::pages::{NewPasswordFields, ProtectedWith};
 use crate::auth::policy::Access;
 use crate::auth::Role;
 use crate::teams::pages::AdminNav;
-use crate::ui::{failure, kept_value, message_at, message_outside, on_success, Field};
+use crate::ui::{
+    failure, kept_value, live_message, message_at, message_outside, on_success, Field,
+};
 
 #[derive(Clone, Copy)]
 struct PeopleActions {
@@ -78,28 +80,8 @@ fn PeopleView(list: Vec<Person>, actions: PeopleActions) -> impl IntoView {
     let typed_role = kept_value(path, "role").unwrap_or_default();
     let (password, confirm) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     // Checked as typed, with the rules the server applies.
-    let name_error = Signal::derive(move || {
-        create_error
-            .get()
-            .and_then(|e| e.message_for("name"))
-            .or_else(|| {
-                let n = name.get();
-                (!n.is_empty())
-                    .then(|| PersonName::parse(&n).err().map(|e| e.to_string()))
-                    .flatten()
-            })
-    });
-    let email_error = Signal::derive(move || {
-        create_error
-            .get()
-            .and_then(|e| e.message_for("email"))
-            .or_else(|| {
-                let e = email.get();
-                (e.contains('@') && !e.ends_with('@'))
-                    .then(|| Email::parse(&e).err().map(|e| e.to_string()))
-                    .flatten()
-            })
-    });
+    let name_error = live_message(create_error, "name", name, name_problem);
+    let email_error = live_message(create_error, "email", email, email_problem);
     let role_error = message_at(create_error, "role");
     let form_message = message_outside(
         create_error,

@@ -209,6 +209,22 @@ impl NewPassword {
     }
 }
 
+/// What is wrong with a name as typed so far (None while empty or fine): the check a
+/// form runs as the person types, with the server's rule.
+pub fn name_problem(typed: &str) -> Option<String> {
+    (!typed.is_empty())
+        .then(|| PersonName::parse(typed).err().map(|e| e.to_string()))
+        .flatten()
+}
+
+/// What is wrong with an email as typed so far: said only once it looks like an
+/// address (an `@` with something after it), with the server's rule.
+pub fn email_problem(typed: &str) -> Option<String> {
+    (typed.contains('@') && !typed.ends_with('@'))
+        .then(|| Email::parse(typed).err().map(|e| e.to_string()))
+        .flatten()
+}
+
 /// What is wrong with a new password, if anything (used live while typing).
 pub fn password_problem(password: &str) -> Option<String> {
     let n = password.chars().count();

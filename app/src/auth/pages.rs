@@ -7,12 +7,12 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use super::api::{Login, SetupAdmin};
-use super::model::{confirm_problem, password_problem, Email, PersonName, SessionInfo};
+use super::model::{confirm_problem, email_problem, name_problem, password_problem, SessionInfo};
 use super::policy::Access;
 use super::CurrentUser;
 use crate::error::AppError;
 use crate::ui::{
-    encode_query_value, load_page, set_status, AppShell, AuthCard, ErrorPanel, Field,
+    encode_query_value, live_message, load_page, set_status, AppShell, AuthCard, ErrorPanel, Field,
     ForbiddenPage, FormError, NotFoundPage,
 };
 
@@ -257,23 +257,9 @@ fn SetupForm(customer: bool) -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
-    let name_error = Signal::derive(move || {
-        server_message(value.get(), "name").or_else(|| {
-            let n = name.get();
-            (!n.is_empty())
-                .then(|| PersonName::parse(&n).err().map(|e| e.to_string()))
-                .flatten()
-        })
-    });
-    let email_error = Signal::derive(move || {
-        server_message(value.get(), "email").or_else(|| {
-            let e = email.get();
-            (e.contains('@') && !e.ends_with('@'))
-                .then(|| Email::parse(&e).err().map(|e| e.to_string()))
-                .flatten()
-        })
-    });
     let error = Signal::derive(move || server_error(value.get()));
+    let name_error = live_message(error, "name", name, name_problem);
+    let email_error = live_message(error, "email", email, email_problem);
     let (page_title, title, lead, button) = if customer {
         (
             "Create an account · Grip",

@@ -11,11 +11,11 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::api::{ForgotPassword, ResetPassword};
-use super::model::Email;
+use super::model::email_problem;
 use super::pages::{NewPasswordFields, ProtectedWith};
 use super::policy::Access;
 use crate::error::AppError;
-use crate::ui::{failure, kept_value, load_page, message_outside, on_success, Field};
+use crate::ui::{failure, kept_value, live_message, load_page, message_outside, on_success, Field};
 
 /// The card every account page sits in: the brand, the heading, the content.
 #[component]
@@ -53,17 +53,7 @@ fn ForgotForm() -> impl IntoView {
     let sent = move || sent_in_address || matches!(forgot.value().get(), Some(Ok(_)));
     let email = RwSignal::new(kept_value(ForgotPassword::PATH, "email").unwrap_or_default());
     let error = failure(forgot.value());
-    let email_error = Signal::derive(move || {
-        error
-            .get()
-            .and_then(|e| e.message_for("email"))
-            .or_else(|| {
-                let e = email.get();
-                (e.contains('@') && !e.ends_with('@'))
-                    .then(|| Email::parse(&e).err().map(|e| e.to_string()))
-                    .flatten()
-            })
-    });
+    let email_error = live_message(error, "email", email, email_problem);
     let other_error = message_outside(error, &["email"]);
     view! {
         <AccountCard title="Forgot your password?">

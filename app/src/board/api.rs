@@ -90,11 +90,10 @@ pub async fn get_board(
     more: Option<i64>,
     view: Option<String>,
 ) -> Result<Board, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let teams = super::store::visible_teams(&state.db, &user).await?;
             let team = super::store::choose_team(
                 &teams,
@@ -183,12 +182,11 @@ pub async fn move_card(
     after: Option<i64>,
     before: Option<i64>,
 ) -> Result<(), AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     use crate::tickets::store::{move_ticket_for, Placement};
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             // A ticket on a board the user may not open is answered like one that
             // does not exist: learn nothing.
             move_ticket_for(

@@ -36,11 +36,10 @@ pub async fn portal_home(
     after: String,
 ) -> Result<PortalHomeData, AppError> {
     use super::model::{PortalSort, StatusFilter};
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Portal).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Portal).await?;
             let db = &state.db;
             let viewer = super::store::viewer(db, &user).await?;
             let after = after
@@ -80,11 +79,10 @@ pub struct PortalNewData {
 
 #[server(prefix = "/api", endpoint = "portal/new-form")]
 pub async fn portal_new_form() -> Result<PortalNewData, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Portal).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Portal).await?;
             Ok(PortalNewData {
                 viewer: super::store::viewer(&state.db, &user).await?,
                 teams: super::store::portal_teams(&state.db).await?,
@@ -138,9 +136,8 @@ async fn viewer_and_ticket(
     ),
     AppError,
 > {
-    use crate::auth::policy::{require_user, Access};
-    let user = require_user(Access::Portal).await?;
-    let state = crate::state::app_state()?;
+    use crate::auth::policy::Access;
+    let (user, state) = crate::api::start(Access::Portal).await?;
     let viewer = super::store::viewer(&state.db, &user).await?;
     let ticket = super::store::ticket(&state.db, &viewer, number)
         .await?
@@ -207,11 +204,10 @@ pub async fn set_customer_company(
     company: String,
     manager: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             let manager = manager.is_some_and(|m| m == "on" || m == "true" || m == "yes");
             match super::store::set_company(&state.db, admin.id, customer_id, &company, manager)
                 .await

@@ -8,7 +8,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_query_map};
 
 use super::api::{
     portal_home, portal_new_form, portal_ticket, PortalHomeData, PortalNewData, PortalTicketData,
@@ -172,13 +172,7 @@ pub fn PortalNewPage() -> impl IntoView {
 /// and reopening.
 #[component]
 pub fn PortalTicketRoutePage() -> impl IntoView {
-    let params = use_params_map();
-    let number = move || {
-        params
-            .read()
-            .get("number")
-            .and_then(|n| n.trim_start_matches('#').parse::<i64>().ok())
-    };
+    let number = crate::ui::number_param();
     let data = Resource::new(number, |number| async move {
         match number {
             Some(n) => portal_ticket(n).await,

@@ -80,11 +80,10 @@ pub async fn list_teams() -> Result<TeamsOverview, AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/teams/create")]
 pub async fn create_team(name: String) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             let id = crate::tickets::store::create_team(&state.db, &name).await?;
             crate::audit::record(&state.db, admin.id, "team", id, "created", name.trim()).await?;
             Ok(crate::api::finish_form("/admin/teams"))
@@ -95,11 +94,10 @@ pub async fn create_team(name: String) -> Result<String, AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/teams/rename")]
 pub async fn rename_team(team_id: i64, name: String) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             super::store::rename_team(&state.db, admin.id, team_id, &name).await?;
             Ok(crate::api::finish_form("/admin/teams"))
         }
@@ -109,11 +107,10 @@ pub async fn rename_team(team_id: i64, name: String) -> Result<String, AppError>
 
 #[server(prefix = "/api", endpoint = "admin/teams/archive")]
 pub async fn set_team_archived(team_id: i64, archived: bool) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             super::store::set_team_archived(&state.db, admin.id, team_id, archived).await?;
             Ok(crate::api::finish_form("/admin/teams"))
         }
@@ -124,11 +121,10 @@ pub async fn set_team_archived(team_id: i64, archived: bool) -> Result<String, A
 /// Whether customers may choose the team in the portal ("What do you need help with?").
 #[server(prefix = "/api", endpoint = "admin/teams/portal")]
 pub async fn set_team_portal(team_id: i64, accepts: bool) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             super::store::set_team_portal(&state.db, admin.id, team_id, accepts).await?;
             Ok(crate::api::finish_form("/admin/teams"))
         }
@@ -139,11 +135,10 @@ pub async fn set_team_portal(team_id: i64, accepts: bool) -> Result<String, AppE
 /// Adds (`add` = true) or removes a staff member from a team.
 #[server(prefix = "/api", endpoint = "admin/teams/member")]
 pub async fn set_team_member(team_id: i64, user_id: i64, add: bool) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let admin = require_user(Access::Admin).await?;
-            let state = crate::state::app_state()?;
+            let (admin, state) = crate::api::start(Access::Admin).await?;
             if add {
                 super::store::add_team_member(&state.db, admin.id, team_id, user_id).await?;
             } else {
@@ -219,11 +214,10 @@ async fn stage_team(
 
 #[server(prefix = "/api", endpoint = "team/settings")]
 pub async fn team_settings(team: Option<i64>) -> Result<TeamPipeline, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Lead).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Lead).await?;
             let db = &state.db;
             let teams = manageable(db, &user).await?;
             let team = crate::board::store::choose_team(
@@ -282,12 +276,11 @@ pub async fn add_stage(
     kind: String,
     wip_limit: String,
 ) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     use crate::tickets::model::StageKind;
     crate::api::respond(
         async {
-            let user = require_user(Access::Lead).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Lead).await?;
             let db = &state.db;
             if !manageable(db, &user).await?.iter().any(|t| t.id == team_id) {
                 return Err(AppError::Forbidden);
@@ -310,12 +303,11 @@ pub async fn update_stage(
     wip_limit: String,
     customer_label: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     use crate::tickets::model::StageKind;
     crate::api::respond(
         async {
-            let user = require_user(Access::Lead).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Lead).await?;
             let db = &state.db;
             let team = stage_team(db, &user, stage_id).await?;
             let kind = StageKind::parse(&kind)?;
@@ -331,11 +323,10 @@ pub async fn update_stage(
 /// Moves a stage one place: `direction` is `up` or `down`.
 #[server(prefix = "/api", endpoint = "team/stages/move")]
 pub async fn move_stage(stage_id: i64, direction: String) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Lead).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Lead).await?;
             let db = &state.db;
             let team = stage_team(db, &user, stage_id).await?;
             super::store::move_stage(db, user.id, stage_id, direction == "up").await?;
@@ -348,11 +339,10 @@ pub async fn move_stage(stage_id: i64, direction: String) -> Result<String, AppE
 /// Removes a stage; its tickets (if any) move to the stage `move_to`.
 #[server(prefix = "/api", endpoint = "team/stages/remove")]
 pub async fn remove_stage(stage_id: i64, move_to: Option<String>) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Lead).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Lead).await?;
             let db = &state.db;
             let team = stage_team(db, &user, stage_id).await?;
             let stages = crate::tickets::store::team_stages(db, team).await?;

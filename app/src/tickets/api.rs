@@ -37,11 +37,10 @@ pub struct CustomerHit {
 /// Teams the user may file tickets for, and who can be assigned in each.
 #[server(prefix = "/api", endpoint = "tickets/options")]
 pub async fn new_ticket_options() -> Result<TicketFormOptions, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let teams = crate::board::store::visible_teams(&state.db, &user).await?;
             let mut members = Vec::new();
             for t in &teams {
@@ -105,11 +104,10 @@ pub async fn create_ticket(
 ) -> Result<String, AppError> {
     use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
     use crate::auth::model::Email;
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let title = TicketTitle::parse(&title)?;
             check_description(&description)?;
             let email = Email::parse(&customer_email)
@@ -201,11 +199,10 @@ impl TicketDetail {
 pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
     use super::conversation::store::{last_kind_used, thread, Audience};
     use super::model::Priority;
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
             let t = super::store::find_ticket_by_number(db, number)
                 .await?
@@ -284,11 +281,10 @@ pub async fn update_ticket(
     due: String,
 ) -> Result<String, AppError> {
     use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
             let ticket = super::store::find_ticket(db, ticket_id)
                 .await?
@@ -387,11 +383,10 @@ pub async fn list_tickets(
     use super::filter::TicketFilter;
     use super::model::Priority;
     use super::store::{list_cursor, ListSort};
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
             let teams = crate::board::store::visible_teams(db, &user).await?;
             let team = crate::board::store::choose_team(
@@ -467,11 +462,10 @@ pub async fn bulk_update(
 ) -> Result<String, AppError> {
     use super::model::Priority;
     use super::store::BulkChange;
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
             let teams = crate::board::store::visible_teams(db, &user).await?;
             if !teams.iter().any(|t| t.id == team) {

@@ -108,11 +108,10 @@ pub fn parse_canned(title: &str, body: &str) -> Result<(String, String), AppErro
 /// The canned replies of a team, for its members (and admins).
 #[server(prefix = "/api", endpoint = "canned/list")]
 pub async fn list_canned(team: i64) -> Result<Vec<CannedReply>, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let teams = crate::board::store::visible_teams(&state.db, &user).await?;
             if !teams.iter().any(|t| t.id == team) {
                 return Err(AppError::NotFound);
@@ -126,11 +125,10 @@ pub async fn list_canned(team: i64) -> Result<Vec<CannedReply>, AppError> {
 /// A canned reply with its placeholders filled for one ticket, as the composer inserts it.
 #[server(prefix = "/api", endpoint = "canned/fill")]
 pub async fn fill_canned(id: i64, ticket_id: i64) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
             let reply = store::find(db, id).await?.ok_or(AppError::NotFound)?;
             let ticket = crate::tickets::store::find_ticket(db, ticket_id)
@@ -219,9 +217,8 @@ pub async fn delete_canned(id: i64) -> Result<String, AppError> {
 async fn manager_of(
     team: i64,
 ) -> Result<(crate::auth::CurrentUser, crate::state::AppState), AppError> {
-    use crate::auth::policy::{require_user, Access};
-    let user = require_user(Access::Lead).await?;
-    let state = crate::state::app_state()?;
+    use crate::auth::policy::Access;
+    let (user, state) = crate::api::start(Access::Lead).await?;
     let allowed = if user.role == crate::auth::Role::Admin {
         crate::teams::store::find_team(&state.db, team)
             .await?

@@ -181,11 +181,10 @@ impl Scope {
 /// typed (the browser's clock); an older draft never replaces a newer one.
 #[server(prefix = "/api", endpoint = "drafts/save")]
 pub async fn save_draft(scope: String, content: String, saved_at: i64) -> Result<(), AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let scope = Scope::parse(&scope)?;
             if content.chars().count() > MAX_CHARS {
                 return Err(AppError::validation(
@@ -207,11 +206,10 @@ pub async fn save_draft(scope: String, content: String, saved_at: i64) -> Result
 /// Throws away the signed-in staff member's draft for `scope`.
 #[server(prefix = "/api", endpoint = "drafts/discard")]
 pub async fn discard_draft(scope: String) -> Result<(), AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let scope = Scope::parse(&scope)?;
             store::discard(&state.db, user.id, &scope.key()).await
         }

@@ -75,10 +75,9 @@ pub async fn merge_ticket(
     into: String,
     confirm: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     let result = async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
             let number = parse_number(&into, "into")?;
             let target = crate::tickets::store::find_ticket_by_number(db, number)
@@ -134,10 +133,9 @@ pub async fn link_ticket(
     other: String,
     relation: String,
 ) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     let result = async {
-        let user = require_user(Access::Staff).await?;
-        let state = crate::state::app_state()?;
+        let (user, state) = crate::api::start(Access::Staff).await?;
         let db = &state.db;
         let relation = Relation::parse(&relation)?;
         let number = parse_number(&other, "other")?;
@@ -186,11 +184,10 @@ pub async fn link_ticket(
 /// Removes the link between this ticket and another.
 #[server(prefix = "/api", endpoint = "tickets/unlink")]
 pub async fn unlink_ticket(ticket_id: i64, other_id: i64) -> Result<String, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
             let this = crate::tickets::store::find_ticket(db, ticket_id)
                 .await?

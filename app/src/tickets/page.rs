@@ -5,7 +5,6 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_params_map;
 
 use super::api::{get_ticket, HistoryEntry, TicketDetail, UpdateTicket};
 use super::conversation::view::ConversationPanel;
@@ -19,13 +18,7 @@ use crate::ui::{Field, FormError};
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
-    let params = use_params_map();
-    let number = move || {
-        params
-            .read()
-            .get("number")
-            .and_then(|n| n.trim_start_matches('#').parse::<i64>().ok())
-    };
+    let number = crate::ui::number_param();
     let update = ServerAction::<UpdateTicket>::new();
     // Reloaded after a successful save only: a failed save keeps what was typed.
     let saved = RwSignal::new(0u32);

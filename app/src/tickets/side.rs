@@ -32,14 +32,9 @@ pub struct SideData {
 /// The side panels of a ticket, for staff who may see it (anyone else: not found).
 #[server(prefix = "/api", endpoint = "tickets/side")]
 pub async fn ticket_side(ticket_id: i64) -> Result<SideData, AppError> {
-    use crate::auth::policy::{require_user, Access};
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
-            if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
-                return Err(AppError::NotFound);
-            }
+            let (user, state) = crate::api::start_on_ticket(ticket_id).await?;
             load(&state.db, ticket_id, user.id).await
         }
         .await,

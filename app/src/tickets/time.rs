@@ -90,14 +90,9 @@ pub fn parse_minutes(raw: &str) -> Result<i64, AppError> {
 /// first.
 #[server(prefix = "/api", endpoint = "time/start")]
 pub async fn start_timer(ticket_id: i64, confirm: Option<String>) -> Result<TimeSheet, AppError> {
-    use crate::auth::policy::{require_user, Access};
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
-            if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
-                return Err(AppError::NotFound);
-            }
+            let (user, state) = crate::api::start_on_ticket(ticket_id).await?;
             store::start(
                 &state.db,
                 user.id,
@@ -114,14 +109,9 @@ pub async fn start_timer(ticket_id: i64, confirm: Option<String>) -> Result<Time
 /// Stops the signed-in agent's timer on a ticket and logs the time.
 #[server(prefix = "/api", endpoint = "time/stop")]
 pub async fn stop_timer(ticket_id: i64) -> Result<TimeSheet, AppError> {
-    use crate::auth::policy::{require_user, Access};
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
-            if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
-                return Err(AppError::NotFound);
-            }
+            let (user, state) = crate::api::start_on_ticket(ticket_id).await?;
             store::stop(&state.db, user.id, Some(ticket_id)).await?;
             store::sheet(&state.db, ticket_id, user.id).await
         }
@@ -137,10 +127,9 @@ pub async fn add_time(
     day: String,
     note: String,
 ) -> Result<TimeSheet, AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     let result = async {
-        let user = require_user(Access::Staff).await?;
-        let state = crate::state::app_state()?;
+        let (user, state) = crate::api::start(Access::Staff).await?;
         let minutes = parse_minutes(&minutes)?;
         let day = match day.trim() {
             "" => crate::ui::time::date(crate::store::now_ms()),

@@ -49,11 +49,10 @@ pub async fn post_message(
 #[server(prefix = "/api", endpoint = "tickets/messages/delete")]
 pub async fn delete_note(message_id: i64) -> Result<Message, AppError> {
     use super::store::Audience;
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             let (ticket_id, _) =
                 super::store::find_message(&state.db, message_id, Audience::Staff, user.id)
                     .await?
@@ -76,11 +75,10 @@ pub async fn delete_note(message_id: i64) -> Result<Message, AppError> {
 /// Removes a file the signed-in person uploaded for a message they have not sent.
 #[server(prefix = "/api", endpoint = "tickets/attachments/discard")]
 pub async fn discard_upload(attachment_id: i64) -> Result<(), AppError> {
-    use crate::auth::policy::{require_user, Access};
+    use crate::auth::policy::Access;
     crate::api::respond(
         async {
-            let user = require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(Access::Staff).await?;
             super::files::discard_pending(
                 &state.db,
                 &state.settings.attachments_dir,
