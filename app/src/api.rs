@@ -26,7 +26,7 @@ mod server {
         ticket_id: i64,
     ) -> Result<(crate::auth::CurrentUser, crate::state::AppState), AppError> {
         let (user, state) = start(crate::auth::policy::Access::Staff).await?;
-        if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
+        if !crate::auth::policy::ticket_visible(&state.db, &user, ticket_id).await? {
             return Err(AppError::NotFound);
         }
         Ok((user, state))

@@ -100,7 +100,7 @@ pub async fn upload(
         // The portal's uploads come with the portal (its own rule for its tickets).
         return app_error(AppError::NotFound);
     }
-    match app::board::store::ticket_visible(&state.db, &user, q.ticket).await {
+    match app::auth::policy::ticket_visible(&state.db, &user, q.ticket).await {
         Ok(true) => {}
         Ok(false) => return app_error(AppError::NotFound),
         Err(e) => return app_error(e),
@@ -211,7 +211,7 @@ async fn may_download(
                 && app::portal::store::visible_ticket(&state.db, &viewer, a.ticket_id).await?,
         );
     }
-    if !app::board::store::ticket_visible(&state.db, user, a.ticket_id).await? {
+    if !app::auth::policy::ticket_visible(&state.db, user, a.ticket_id).await? {
         return Ok(false);
     }
     Ok(a.message_id.is_some() || a.uploader_id == Some(user.id))

@@ -1,8 +1,19 @@
 //! Who may do what: the one place that decides. Every page names an [`Access`] and
 //! every server function calls [`require`] (server side) with one, so a list and the
-//! record it links to are always guarded by the same rule.
+//! record it links to are always guarded by the same rule. Which teams a staff member
+//! works in, and so which tickets they may open, is decided here too
+//! ([`visible_teams`], [`ticket_visible`]: one SQL rule, [`STAFF_TEAM`]).
+
+use serde::{Deserialize, Serialize};
 
 use super::model::Role;
+
+/// A team as the visibility rules list it (the board's and the lists' team choice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSummary {
+    pub id: i64,
+    pub name: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -93,9 +104,11 @@ pub use server::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::Access;
-    use crate::auth::model::CurrentUser;
+    use super::{Access, TeamSummary};
+    use crate::auth::model::{CurrentUser, Role};
+    use crate::db;
     use crate::error::AppError;
+    use crate::store::Db;
 
     /// The signed-in user if `access` admits them: `Unauthorized` when nobody is
     /// signed in, `Forbidden` when their role is not enough.
@@ -112,6 +125,70 @@ mod server {
     /// Like [`require`] for any access that needs a signed-in user.
     pub async fn require_user(access: Access) -> Result<CurrentUser, AppError> {
         require(access).await?.ok_or(AppError::Unauthorized)
+    }
+
+    /// The staff rule, as SQL over `tm` (teams), with `$1` whether the user is an
+    /// admin and `$2` their id: an active team that is an admin's or one they are a
+    /// member of. Written once; every staff list and single-record check uses it.
+    pub const STAFF_TEAM: &str = "tm.archived = FALSE AND ($1 OR EXISTS (
+        SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $2))";
+
+    #[derive(sqlx::FromRow)]
+    struct TeamRow {
+        id: i64,
+        name: String,
+    }
+
+    /// The teams whose boards `user` may open: every active team for admins, their own
+    /// teams for everyone else.
+    pub async fn visible_teams(db: &Db, user: &CurrentUser) -> Result<Vec<TeamSummary>, AppError> {
+        let sql = format!("SELECT tm.id, tm.name FROM teams tm WHERE {STAFF_TEAM} ORDER BY tm.id");
+        let rows = db!(db, pool => sqlx::query_as::<_, TeamRow>(&sql)
+            .bind(user.role == Role::Admin).bind(user.id).fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TeamSummary {
+                id: r.id,
+                name: r.name,
+            })
+            .collect())
+    }
+
+    /// The team a page opens among `teams` (those the user may see): the `requested`
+    /// one, or when none is named the first. A team not among them is Forbidden; no team
+    /// at all is a message saying `none` (e.g. "You are not in any team yet…").
+    pub fn choose_team(
+        teams: &[TeamSummary],
+        requested: Option<i64>,
+        none: &'static str,
+    ) -> Result<TeamSummary, AppError> {
+        match requested {
+            Some(id) => teams
+                .iter()
+                .find(|t| t.id == id)
+                .cloned()
+                .ok_or(AppError::Forbidden),
+            None => teams
+                .first()
+                .cloned()
+                .ok_or_else(|| AppError::validation("team", none)),
+        }
+    }
+
+    /// Whether `ticket_id` exists on a board `user` may open (the same rule as
+    /// [`visible_teams`], in one query for the hot path of moves).
+    pub async fn ticket_visible(
+        db: &Db,
+        user: &CurrentUser,
+        ticket_id: i64,
+    ) -> Result<bool, AppError> {
+        let sql = format!(
+            "SELECT t.id FROM tickets t WHERE t.id = $3 AND EXISTS (
+                SELECT 1 FROM teams tm WHERE tm.id = t.team_id AND {STAFF_TEAM})"
+        );
+        let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
+            .bind(user.role == Role::Admin).bind(user.id).bind(ticket_id).fetch_optional(pool).await)?;
+        Ok(found.is_some())
     }
 }
 

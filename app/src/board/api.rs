@@ -10,11 +10,7 @@ use crate::tickets::api::Member;
 use crate::tickets::filter::TicketFilter;
 use crate::tickets::model::{Priority, Stage};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamSummary {
-    pub id: i64,
-    pub name: String,
-}
+pub use crate::auth::policy::TeamSummary;
 
 /// One card as the board shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,8 +90,8 @@ pub async fn get_board(
     crate::api::respond(
         async {
             let (user, state) = crate::api::start(Access::Staff).await?;
-            let teams = super::store::visible_teams(&state.db, &user).await?;
-            let team = super::store::choose_team(
+            let teams = crate::auth::policy::visible_teams(&state.db, &user).await?;
+            let team = crate::auth::policy::choose_team(
                 &teams,
                 team,
                 "You are not in any team yet. Ask an admin to add you to one.",

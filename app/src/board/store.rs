@@ -1,73 +1,12 @@
 //! SQL for the board.
 
-use super::api::{BoardCard, BoardColumn, TeamSummary, DONE_COUNT_CAP};
-use crate::auth::{CurrentUser, Role};
+use super::api::{BoardCard, BoardColumn, DONE_COUNT_CAP};
 use crate::error::AppError;
 use crate::store::Db;
 use crate::tickets::filter::TicketFilter;
 use crate::tickets::model::{Priority, StageKind};
 use crate::tickets::store::{filter_conditions, Bind};
 use crate::{bind_all, db};
-
-#[derive(sqlx::FromRow)]
-struct TeamRow {
-    id: i64,
-    name: String,
-}
-
-/// The teams whose boards `user` may open: every active team for admins, their own
-/// teams for everyone else.
-pub async fn visible_teams(db: &Db, user: &CurrentUser) -> Result<Vec<TeamSummary>, AppError> {
-    let rows = if user.role == Role::Admin {
-        db!(db, pool => sqlx::query_as::<_, TeamRow>(
-            "SELECT id, name FROM teams WHERE archived = FALSE ORDER BY id"
-        ).fetch_all(pool).await)?
-    } else {
-        db!(db, pool => sqlx::query_as::<_, TeamRow>(
-            "SELECT t.id, t.name FROM teams t JOIN team_members m ON m.team_id = t.id
-             WHERE m.user_id = $1 AND t.archived = FALSE ORDER BY t.id"
-        ).bind(user.id).fetch_all(pool).await)?
-    };
-    Ok(rows
-        .into_iter()
-        .map(|r| TeamSummary {
-            id: r.id,
-            name: r.name,
-        })
-        .collect())
-}
-
-/// The team a page opens among `teams` (those the user may see): the `requested`
-/// one, or when none is named the first. A team not among them is Forbidden; no team
-/// at all is a message saying `none` (e.g. "You are not in any team yet…").
-pub fn choose_team(
-    teams: &[TeamSummary],
-    requested: Option<i64>,
-    none: &'static str,
-) -> Result<TeamSummary, AppError> {
-    match requested {
-        Some(id) => teams
-            .iter()
-            .find(|t| t.id == id)
-            .cloned()
-            .ok_or(AppError::Forbidden),
-        None => teams
-            .first()
-            .cloned()
-            .ok_or_else(|| AppError::validation("team", none)),
-    }
-}
-
-/// Whether `ticket_id` exists on a board `user` may open (the same rule as
-/// [`visible_teams`], in one query for the hot path of moves).
-pub async fn ticket_visible(db: &Db, user: &CurrentUser, ticket_id: i64) -> Result<bool, AppError> {
-    let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT t.id FROM tickets t WHERE t.id = $1 AND EXISTS (
-            SELECT 1 FROM teams tm WHERE tm.id = t.team_id AND tm.archived = FALSE
-               AND ($2 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $3)))"
-    ).bind(ticket_id).bind(user.role == Role::Admin).bind(user.id).fetch_optional(pool).await)?;
-    Ok(found.is_some())
-}
 
 #[derive(sqlx::FromRow)]
 struct CardRow {

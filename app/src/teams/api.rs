@@ -220,7 +220,7 @@ pub async fn team_settings(team: Option<i64>) -> Result<TeamPipeline, AppError> 
             let (user, state) = crate::api::start(Access::Lead).await?;
             let db = &state.db;
             let teams = manageable(db, &user).await?;
-            let team = crate::board::store::choose_team(
+            let team = crate::auth::policy::choose_team(
                 &teams,
                 team,
                 "You lead no team yet. Ask an admin to add you to one.",

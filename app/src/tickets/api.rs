@@ -41,7 +41,7 @@ pub async fn new_ticket_options() -> Result<TicketFormOptions, AppError> {
     crate::api::respond(
         async {
             let (user, state) = crate::api::start(Access::Staff).await?;
-            let teams = crate::board::store::visible_teams(&state.db, &user).await?;
+            let teams = crate::auth::policy::visible_teams(&state.db, &user).await?;
             let mut members = Vec::new();
             for t in &teams {
                 for (id, name) in super::store::team_members(&state.db, t.id).await? {
@@ -207,7 +207,7 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
             let t = super::store::find_ticket_by_number(db, number)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let teams = crate::board::store::visible_teams(db, &user).await?;
+            let teams = crate::auth::policy::visible_teams(db, &user).await?;
             let team = teams
                 .into_iter()
                 .find(|x| x.id == t.team_id)
@@ -289,7 +289,7 @@ pub async fn update_ticket(
             let ticket = super::store::find_ticket(db, ticket_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let teams = crate::board::store::visible_teams(db, &user).await?;
+            let teams = crate::auth::policy::visible_teams(db, &user).await?;
             if !teams.iter().any(|t| t.id == ticket.team_id) {
                 return Err(AppError::NotFound);
             }
@@ -388,8 +388,8 @@ pub async fn list_tickets(
         async {
             let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
-            let teams = crate::board::store::visible_teams(db, &user).await?;
-            let team = crate::board::store::choose_team(
+            let teams = crate::auth::policy::visible_teams(db, &user).await?;
+            let team = crate::auth::policy::choose_team(
                 &teams,
                 team,
                 "You are not in any team yet. Ask an admin to add you to one.",
@@ -467,7 +467,7 @@ pub async fn bulk_update(
         async {
             let (user, state) = crate::api::start(Access::Staff).await?;
             let db = &state.db;
-            let teams = crate::board::store::visible_teams(db, &user).await?;
+            let teams = crate::auth::policy::visible_teams(db, &user).await?;
             if !teams.iter().any(|t| t.id == team) {
                 return Err(AppError::Forbidden);
             }

@@ -112,7 +112,7 @@ pub async fn list_canned(team: i64) -> Result<Vec<CannedReply>, AppError> {
     crate::api::respond(
         async {
             let (user, state) = crate::api::start(Access::Staff).await?;
-            let teams = crate::board::store::visible_teams(&state.db, &user).await?;
+            let teams = crate::auth::policy::visible_teams(&state.db, &user).await?;
             if !teams.iter().any(|t| t.id == team) {
                 return Err(AppError::NotFound);
             }
@@ -136,7 +136,7 @@ pub async fn fill_canned(id: i64, ticket_id: i64) -> Result<String, AppError> {
                 .ok_or(AppError::NotFound)?;
             // Only a reply of the ticket's own team, on a ticket the user may see.
             if reply.team_id != ticket.team_id
-                || !crate::board::store::ticket_visible(db, &user, ticket_id).await?
+                || !crate::auth::policy::ticket_visible(db, &user, ticket_id).await?
             {
                 return Err(AppError::NotFound);
             }

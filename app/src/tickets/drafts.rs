@@ -193,7 +193,7 @@ pub async fn save_draft(scope: String, content: String, saved_at: i64) -> Result
                 ));
             }
             if let Scope::Ticket(id) = scope {
-                if !crate::board::store::ticket_visible(&state.db, &user, id).await? {
+                if !crate::auth::policy::ticket_visible(&state.db, &user, id).await? {
                     return Err(AppError::NotFound);
                 }
             }

@@ -86,7 +86,7 @@ pub async fn merge_ticket(
             let source = crate::tickets::store::find_ticket(db, ticket_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let visible = |id| crate::board::store::ticket_visible(db, &user, id);
+            let visible = |id| crate::auth::policy::ticket_visible(db, &user, id);
             if !visible(source.id).await? {
                 return Err(AppError::NotFound);
             }
@@ -142,14 +142,14 @@ pub async fn link_ticket(
         let this = crate::tickets::store::find_ticket(db, ticket_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        if !crate::board::store::ticket_visible(db, &user, this.id).await? {
+        if !crate::auth::policy::ticket_visible(db, &user, this.id).await? {
             return Err(AppError::NotFound);
         }
         let missing = || AppError::validation("other", format!("There is no ticket #{number}."));
         let other = crate::tickets::store::find_ticket_by_number(db, number)
             .await?
             .ok_or_else(missing)?;
-        if !crate::board::store::ticket_visible(db, &user, other.id).await? {
+        if !crate::auth::policy::ticket_visible(db, &user, other.id).await? {
             return Err(missing());
         }
         if other.id == this.id {
@@ -192,7 +192,7 @@ pub async fn unlink_ticket(ticket_id: i64, other_id: i64) -> Result<String, AppE
             let this = crate::tickets::store::find_ticket(db, ticket_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if !crate::board::store::ticket_visible(db, &user, this.id).await? {
+            if !crate::auth::policy::ticket_visible(db, &user, this.id).await? {
                 return Err(AppError::NotFound);
             }
             store::unlink(db, user.id, this.id, other_id).await?;

@@ -146,7 +146,7 @@ pub async fn add_time(
                 "Keep the note to 500 characters.",
             ));
         }
-        if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
+        if !crate::auth::policy::ticket_visible(&state.db, &user, ticket_id).await? {
             return Err(AppError::NotFound);
         }
         store::add(&state.db, user.id, ticket_id, minutes, &day, note).await?;

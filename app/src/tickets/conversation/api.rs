@@ -25,7 +25,7 @@ pub async fn post_message(
             let kind = MessageKind::parse(&kind)?;
             let body = MessageBody::parse(&body)?;
             let state = crate::state::app_state()?;
-            if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
+            if !crate::auth::policy::ticket_visible(&state.db, &user, ticket_id).await? {
                 return Err(AppError::NotFound);
             }
             let files = attachment_ids.unwrap_or_default();
@@ -57,7 +57,7 @@ pub async fn delete_note(message_id: i64) -> Result<Message, AppError> {
                 super::store::find_message(&state.db, message_id, Audience::Staff, user.id)
                     .await?
                     .ok_or(AppError::NotFound)?;
-            if !crate::board::store::ticket_visible(&state.db, &user, ticket_id).await? {
+            if !crate::auth::policy::ticket_visible(&state.db, &user, ticket_id).await? {
                 return Err(AppError::NotFound);
             }
             super::store::delete_note(
