@@ -495,6 +495,16 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "portal",
         include_str!("../../migrations/sqlite/0010_portal.sql"),
     ),
+    (
+        11,
+        "request_uploads",
+        include_str!("../../migrations/sqlite/0011_request_uploads.sql"),
+    ),
+    (
+        12,
+        "time_zones",
+        include_str!("../../migrations/sqlite/0012_time_zones.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -546,6 +556,16 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         10,
         "portal",
         include_str!("../../migrations/postgres/0010_portal.sql"),
+    ),
+    (
+        11,
+        "request_uploads",
+        include_str!("../../migrations/postgres/0011_request_uploads.sql"),
+    ),
+    (
+        12,
+        "time_zones",
+        include_str!("../../migrations/postgres/0012_time_zones.sql"),
     ),
 ];
 

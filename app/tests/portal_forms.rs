@@ -1,81 +1,92 @@
-//! The portal forms' browser-side behaviour in a real browser (headless Chromium
-//! through wasm-bindgen-test), on markup shaped like the server renders it: a field
-//! is checked as it is typed with the server's rules, the draft is kept in local
-//! storage and put back on the next visit, and a form with a problem is not sent.
+//! The portal's New request form as a component in a real browser (headless
+//! Chromium through wasm-bindgen-test): a field is checked as it is typed with the
+//! server's rules, a form with a problem is not sent, what is typed is kept as a draft
+//! in the one draft format under the person's key and put back on their next visit,
+//! and the file control becomes the upload tray.
 
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
+use app::portal::forms::RequestForm;
+use app::portal::model::PortalTeam;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Event, EventInit, HtmlElement, HtmlFormElement, HtmlInputElement};
+use web_sys::{Event, EventInit, HtmlElement, HtmlFormElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const FORM: &str = r#"
-<form method="post" action="/portal/new" class="portal-form" data-draft-key="grip.draft.7.portal-new">
-  <input id="field-title" name="title">
-  <p class="field-error" id="field-title-error"></p>
-  <textarea id="field-description" name="description"></textarea>
-  <p class="field-error" id="field-description-error"></p>
-  <select id="field-priority" name="priority"><option value="low">Low</option><option value="normal" selected>Normal</option><option value="high">High</option></select>
-  <div class="form-actions"><button type="submit">Submit request</button></div>
-</form>"#;
-
-fn page() -> HtmlElement {
-    page_of(FORM)
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
 }
 
-fn page_of(markup: &str) -> HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let div: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    div.set_inner_html(markup);
-    document.body().unwrap().append_child(&div).unwrap();
-    div
+/// The form, mounted for the person whose draft key is `key`.
+fn mount(key: &str) -> (HtmlElement, Box<dyn std::any::Any>) {
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let key = key.to_string();
+    let teams = vec![
+        PortalTeam {
+            id: 1,
+            name: "Billing".into(),
+        },
+        PortalTeam {
+            id: 2,
+            name: "Hardware".into(),
+        },
+    ];
+    let mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <RequestForm draft_key=key teams upload_limit=10 * 1024 * 1024/> }
+    });
+    (root, Box::new(mounted))
 }
 
-fn by_id<T: JsCast>(id: &str) -> T {
-    web_sys::window()
+fn control(root: &HtmlElement, id: &str) -> web_sys::Element {
+    root.query_selector(&format!("#{id}"))
         .unwrap()
-        .document()
-        .unwrap()
-        .get_element_by_id(id)
-        .unwrap()
-        .unchecked_into()
+        .unwrap_or_else(|| panic!("#{id} is on the form"))
 }
 
-fn set(id: &str, value: &str) {
-    let el: web_sys::Element = by_id(id);
+fn value(root: &HtmlElement, id: &str) -> String {
+    js_sys::Reflect::get(&control(root, id), &"value".into())
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+fn set(root: &HtmlElement, id: &str, value: &str, event: &str) {
+    let el = control(root, id);
     js_sys::Reflect::set(&el, &"value".into(), &value.into()).unwrap();
     let init = EventInit::new();
     init.set_bubbles(true);
-    el.dispatch_event(&Event::new_with_event_init_dict("input", &init).unwrap())
+    el.dispatch_event(&Event::new_with_event_init_dict(event, &init).unwrap())
         .unwrap();
 }
 
-fn text(id: &str) -> String {
-    by_id::<web_sys::Element>(id)
-        .text_content()
-        .unwrap_or_default()
+fn text(root: &HtmlElement, id: &str) -> String {
+    control(root, id).text_content().unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
-fn fields_are_checked_kept_as_a_draft_and_a_bad_form_is_not_sent() {
+async fn fields_are_checked_kept_as_a_draft_and_a_bad_form_is_not_sent() {
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     storage.clear().unwrap();
-    let root = page();
-    app::portal::enhance::on_page();
+    let (root, mounted) = mount("grip.draft.7.portal-new");
+    leptos::task::tick().await;
 
-    // Checked as typed, with the server's words.
-    set("field-title", "");
-    assert_eq!(text("field-title-error"), "Give the ticket a title.");
+    // Nothing is said before typing; then checked as typed, with the server's words.
+    assert_eq!(text(&root, "field-title-error"), "");
+    set(&root, "field-title", "", "input");
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "field-title-error"), "Give the ticket a title.");
     assert_eq!(
-        by_id::<web_sys::Element>("field-title")
+        control(&root, "field-title")
             .get_attribute("aria-invalid")
             .as_deref(),
         Some("true")
     );
-    set("field-title", "Scanner jams");
-    assert_eq!(text("field-title-error"), "");
+    set(&root, "field-title", "Scanner jams", "input");
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "field-title-error"), "");
 
     // A form with a problem is not sent: the submit event is cancelled.
     let form: HtmlFormElement = root
@@ -88,18 +99,28 @@ fn fields_are_checked_kept_as_a_draft_and_a_bad_form_is_not_sent() {
     init.set_cancelable(true);
     let submit = Event::new_with_event_init_dict("submit", &init).unwrap();
     form.dispatch_event(&submit).unwrap();
+    leptos::task::tick().await;
     assert!(
         submit.default_prevented(),
         "an empty description stops the form"
     );
     assert_eq!(
-        text("field-description-error"),
+        text(&root, "field-description-error"),
         "Describe what you need help with."
     );
 
+    // Once live, files go through the upload tray, not the plain file input.
+    assert!(root.query_selector("#field-attachments").unwrap().is_none());
+    assert!(root
+        .query_selector("[aria-label='Attached files']")
+        .unwrap()
+        .is_some());
+
     // What was typed is kept, in the one draft format under the person's key.
-    set("field-description", "Every second page.");
-    set("field-priority", "high");
+    set(&root, "field-description", "Every second page.", "input");
+    set(&root, "field-priority", "high", "change");
+    set(&root, "field-team", "2", "change");
+    leptos::task::tick().await;
     let kept = storage
         .get_item("grip.draft.7.portal-new")
         .unwrap()
@@ -109,37 +130,25 @@ fn fields_are_checked_kept_as_a_draft_and_a_bad_form_is_not_sent() {
         app::tickets::drafts::field_of(&draft.content, "title").as_deref(),
         Some("Scanner jams")
     );
+    drop(mounted);
     root.remove();
 
     // Someone else signed in on the same browser gets an empty form.
-    let other = page_of(&FORM.replace("grip.draft.7.", "grip.draft.8."));
-    app::portal::enhance::on_page();
-    assert_eq!(by_id::<HtmlInputElement>("field-title").value(), "");
+    let (other, mounted) = mount("grip.draft.8.portal-new");
+    leptos::task::tick().await;
+    assert_eq!(value(&other, "field-title"), "");
+    drop(mounted);
     other.remove();
 
     // The person's next visit puts it back.
-    let again = page();
-    app::portal::enhance::on_page();
-    assert_eq!(
-        by_id::<HtmlInputElement>("field-title").value(),
-        "Scanner jams"
-    );
-    let description: web_sys::Element = by_id("field-description");
-    assert_eq!(
-        js_sys::Reflect::get(&description, &"value".into())
-            .unwrap()
-            .as_string()
-            .unwrap(),
-        "Every second page."
-    );
-    let priority: web_sys::Element = by_id("field-priority");
-    assert_eq!(
-        js_sys::Reflect::get(&priority, &"value".into())
-            .unwrap()
-            .as_string()
-            .unwrap(),
-        "high"
-    );
+    let (again, mounted) = mount("grip.draft.7.portal-new");
+    leptos::task::tick().await;
+    leptos::task::tick().await;
+    assert_eq!(value(&again, "field-title"), "Scanner jams");
+    assert_eq!(value(&again, "field-description"), "Every second page.");
+    assert_eq!(value(&again, "field-priority"), "high");
+    assert_eq!(value(&again, "field-team"), "2");
+    drop(mounted);
     again.remove();
     storage.clear().unwrap();
 }

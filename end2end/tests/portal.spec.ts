@@ -16,6 +16,25 @@ async function hydrated(page: Page, js: boolean) {
   if (js) await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }
 
+type FileSpec = { name: string; mimeType: string; buffer: Buffer };
+
+/// Attaches files to a portal form: without JavaScript they go with the form; with
+/// it they are uploaded at once through the upload tray, each with its progress,
+/// and the form waits for them.
+async function attach(page: Page, js: boolean, files: FileSpec[]) {
+  if (!js) {
+    // A file input's role is "button" (the thread's list of files is also labelled
+    // "Attachments").
+    await page.getByRole("button", { name: "Attachments", exact: true }).setInputFiles(files);
+    return;
+  }
+  await page.getByLabel("Attach files").setInputFiles(files);
+  const tray = page.getByRole("list", { name: "Attached files" });
+  for (const f of files) {
+    await expect(tray.getByRole("listitem").filter({ hasText: f.name }).getByText("Ready")).toBeVisible();
+  }
+}
+
 async function signIn(page: Page, js: boolean, email: string, pass: string) {
   await page.goto("/login");
   await hydrated(page, js);
@@ -76,7 +95,7 @@ test("register, confirm the email, submit a ticket with a file, and follow it to
   await page.getByLabel("Title").fill(`Invoice shows the wrong VAT (${js ? "js" : "no-js"})`);
   await page.getByLabel("Description").fill("The **VAT** on invoice 2291 is 19% instead of 7%.");
   await page.getByLabel("Priority").selectOption("high");
-  await page.getByLabel("Attachments").setInputFiles([
+  await attach(page, js, [
     { name: "invoice-2291.txt", mimeType: "text/plain", buffer: Buffer.from("VAT 19%\n") },
   ]);
   await page.getByRole("button", { name: "Submit request" }).click();
@@ -115,9 +134,11 @@ test("register, confirm the email, submit a ticket with a file, and follow it to
   await expect(page.getByText("We are correcting the invoice today.")).toBeVisible();
   await expect(page.getByText("SECRET")).toHaveCount(0);
   await page.getByLabel("Your reply").fill("Thank you! Please send the corrected copy.");
+  await attach(page, js, [{ name: "old-copy.txt", mimeType: "text/plain", buffer: Buffer.from("old\n") }]);
   await page.getByRole("button", { name: "Send reply" }).click();
   await expect(page.getByText("Your reply was sent.")).toBeVisible();
   await expect(page.getByText("Please send the corrected copy.")).toBeVisible();
+  await expect(page.getByRole("link", { name: /Download old-copy.txt/ })).toBeVisible();
   await page.getByRole("button", { name: "This is solved: close the ticket" }).click();
   await expect(page.getByRole("button", { name: "Reopen this ticket" })).toBeVisible();
   await page.goto("/portal?status=closed");
@@ -187,7 +208,7 @@ test("the new-request form checks as you type, keeps a draft across a reload, an
   await hydrated(page, js);
   await expect(page.getByLabel("Title")).toHaveValue("Scanner jams on page two");
   await expect(page.getByLabel("Description")).toHaveValue("Every second page comes out crumpled.");
-  await page.getByLabel("Attachments").setInputFiles([
+  await attach(page, js, [
     { name: "scan.txt", mimeType: "text/plain", buffer: Buffer.alloc(300_000, "x") },
   ]);
   await page.getByRole("button", { name: "Submit request" }).click();

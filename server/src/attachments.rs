@@ -5,9 +5,13 @@
 //!   `X-File-Name` (percent-encoded) and its type in `Content-Type`. Streams to a
 //!   temporary file while hashing and counting, refuses anything over the configured
 //!   limit (413, naming the limit), and answers the pending attachment as JSON.
+//!   Staff upload to a ticket they see; a customer to a ticket the portal shows
+//!   them, or with no `ticket` for a request they are writing. Nobody has more than
+//!   `files::MAX_PENDING` files waiting.
 //! - `GET /attachments/{id}/{name}`: the file, to people allowed to see its message
 //!   only (anyone else gets 404, whatever id they try). Always
-//!   `Content-Disposition: attachment` unless `?inline=1` asks for a raster image.
+//!   `Content-Disposition: attachment` unless `?inline=1` asks for a raster image;
+//!   `?preview=1` answers a raster image's small preview (`previews`) instead.
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -47,7 +51,7 @@ async fn signed_in(state: &AppState, session: &Session) -> Result<CurrentUser, R
 
 #[derive(Deserialize)]
 pub struct UploadQuery {
-    ticket: i64,
+    ticket: Option<i64>,
 }
 
 /// Percent-decodes the `X-File-Name` header (browsers send header values as Latin-1,
@@ -96,14 +100,13 @@ pub async fn upload(
         Ok(u) => u,
         Err(r) => return r,
     };
-    if !user.role.is_staff() {
-        // The portal's uploads come with the portal (its own rule for its tickets).
-        return app_error(AppError::NotFound);
-    }
-    match app::auth::policy::ticket_visible(&state.db, &user, q.ticket).await {
+    match may_upload(&state, &user, q.ticket).await {
         Ok(true) => {}
         Ok(false) => return app_error(AppError::NotFound),
         Err(e) => return app_error(e),
+    }
+    if let Err(e) = files::pending_allowance(&state.db, user.id).await {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, e.to_string());
     }
     let limit = state.settings.upload_limit_bytes;
     let name = decoded_name(req.headers());
@@ -154,8 +157,35 @@ pub async fn upload(
     )
     .await
     {
-        Ok(a) => (StatusCode::OK, Json(a)).into_response(),
+        Ok(a) => {
+            crate::previews::make(&dir, &spooled.sha256, &content_type).await;
+            (StatusCode::OK, Json(a)).into_response()
+        }
         Err(e) => app_error(e),
+    }
+}
+
+/// Whether `user` may upload for `ticket`: staff to a ticket of their teams; a
+/// customer (verified, with a customer record) to a ticket the portal shows them, or
+/// to no ticket yet (a new request). Anything else looks like a missing ticket.
+async fn may_upload(
+    state: &AppState,
+    user: &CurrentUser,
+    ticket: Option<i64>,
+) -> Result<bool, AppError> {
+    if user.role.is_staff() {
+        return match ticket {
+            Some(id) => app::auth::policy::ticket_visible(&state.db, user, id).await,
+            None => Ok(false),
+        };
+    }
+    let viewer = app::portal::store::viewer(&state.db, user).await?;
+    if viewer.active_customer().is_none() {
+        return Ok(false);
+    }
+    match ticket {
+        Some(id) => app::portal::store::visible_ticket(&state.db, &viewer, id).await,
+        None => Ok(true),
     }
 }
 
@@ -187,6 +217,7 @@ async fn receive(
 #[derive(Deserialize)]
 pub struct DownloadQuery {
     inline: Option<String>,
+    preview: Option<String>,
 }
 
 /// Whether `user` may see this attachment: staff of the ticket's team see the files
@@ -206,12 +237,18 @@ async fn may_download(
             return Ok(false);
         };
         let viewer = app::portal::store::viewer(&state.db, user).await?;
+        let Some(ticket) = a.ticket_id else {
+            return Ok(false);
+        };
         return Ok(
             app::portal::store::public_message(&state.db, message).await?
-                && app::portal::store::visible_ticket(&state.db, &viewer, a.ticket_id).await?,
+                && app::portal::store::visible_ticket(&state.db, &viewer, ticket).await?,
         );
     }
-    if !app::auth::policy::ticket_visible(&state.db, user, a.ticket_id).await? {
+    let Some(ticket) = a.ticket_id else {
+        return Ok(false);
+    };
+    if !app::auth::policy::ticket_visible(&state.db, user, ticket).await? {
         return Ok(false);
     }
     Ok(a.message_id.is_some() || a.uploader_id == Some(user.id))
@@ -239,6 +276,14 @@ pub async fn download(
         Ok(false) => return app_error(AppError::NotFound),
         Err(e) => return app_error(e),
     }
+    if q.preview.is_some() && is_inline_image(&a.content_type) {
+        let path = files::preview_path(&state.settings.attachments_dir, &a.sha256);
+        // An image stored before previews existed, or one too large to decode, has
+        // none: the image itself is shown then.
+        if let Ok(bytes) = tokio::fs::read(&path).await {
+            return preview_response(bytes);
+        }
+    }
     let path = files::path_for(&state.settings.attachments_dir, &a.sha256);
     let file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
@@ -250,7 +295,7 @@ pub async fn download(
             )))
         }
     };
-    let inline = q.inline.is_some() && is_inline_image(&a.content_type);
+    let inline = (q.inline.is_some() || q.preview.is_some()) && is_inline_image(&a.content_type);
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     let mut res = Response::new(body);
     let h = res.headers_mut();
@@ -281,6 +326,31 @@ pub async fn download(
         ),
     );
     (StatusCode::OK, res).into_response()
+}
+
+/// A preview's bytes, shown inline, with the same protections as the files.
+fn preview_response(bytes: Vec<u8>) -> Response {
+    let ctype = crate::previews::content_type(&bytes);
+    let mut res = Response::new(Body::from(bytes));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    res
 }
 
 /// `attachment; filename="report.pdf"; filename*=UTF-8''report.pdf` (the plain form

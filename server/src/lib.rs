@@ -7,6 +7,7 @@ pub mod config;
 pub mod mail;
 pub mod middleware;
 pub mod portal;
+pub mod previews;
 pub mod seed;
 pub mod sessions;
 pub mod spool;

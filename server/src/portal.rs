@@ -73,10 +73,12 @@ struct FormFile {
     content_type: String,
 }
 
-/// A multipart form: its text fields and its files.
+/// A multipart form: its text fields, its files, and the ids of files uploaded
+/// before it was sent (`attachment_ids[]`, from the page's upload tray).
 struct Form {
     fields: HashMap<String, String>,
     files: Vec<FormFile>,
+    uploaded: Vec<i64>,
 }
 
 impl Form {
@@ -94,6 +96,7 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
     let mut form = Form {
         fields: HashMap::new(),
         files: Vec::new(),
+        uploaded: Vec::new(),
     };
     let result =
         async {
@@ -107,7 +110,7 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
                         while field.chunk().await.ok().flatten().is_some() {}
                         continue;
                     }
-                    if form.files.len() >= MAX_FILES {
+                    if form.files.len() + form.uploaded.len() >= MAX_FILES {
                         return Err(AppError::validation(
                             "attachments",
                             format!("Attach at most {MAX_FILES} files at a time."),
@@ -143,6 +146,21 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
                         name,
                         content_type,
                     });
+                } else if name == "attachment_ids[]" {
+                    if form.files.len() + form.uploaded.len() >= MAX_FILES {
+                        return Err(AppError::validation(
+                            "attachments",
+                            format!("Attach at most {MAX_FILES} files at a time."),
+                        ));
+                    }
+                    let text = field.text().await.unwrap_or_default();
+                    let id = text.trim().parse::<i64>().map_err(|_| {
+                        AppError::validation(
+                            "attachments",
+                            "One of the attached files is no longer available: remove it and attach it again.",
+                        )
+                    })?;
+                    form.uploaded.push(id);
                 } else {
                     if form.fields.len() >= MAX_FIELDS {
                         return Err(AppError::validation(
@@ -191,11 +209,12 @@ async fn portal_viewer(
     }
 }
 
-/// Stores the spooled files as pending attachments of `ticket_id` by `uploader`.
+/// Stores the spooled files as pending attachments of `ticket_id` (none: a request
+/// not sent yet) by `uploader`.
 async fn store_files(
     state: &AppState,
     files: Vec<FormFile>,
-    ticket_id: i64,
+    ticket_id: Option<i64>,
     uploader: i64,
 ) -> Result<Vec<i64>, AppError> {
     let mut ids = Vec::new();
@@ -212,6 +231,12 @@ async fn store_files(
             &f.content_type,
         )
         .await?;
+        crate::previews::make(
+            &state.settings.attachments_dir,
+            &f.spooled.sha256,
+            &f.content_type,
+        )
+        .await;
         ids.push(a.id);
     }
     Ok(ids)
@@ -225,8 +250,10 @@ async fn customer_message(
     ticket_id: i64,
     body: &MessageBody,
     files: Vec<FormFile>,
+    uploaded: &[i64],
 ) -> Result<app::tickets::conversation::model::Message, AppError> {
-    let ids = store_files(state, files, ticket_id, viewer.user_id).await?;
+    let mut ids = store_files(state, files, Some(ticket_id), viewer.user_id).await?;
+    ids.extend_from_slice(uploaded);
     app::tickets::conversation::store::post_message(
         &state.db,
         ticket_id,
@@ -242,20 +269,18 @@ async fn customer_message(
     .await
 }
 
-fn file_list(form: &Form) -> String {
-    let names: Vec<&str> = form.files.iter().map(|f| f.name.as_str()).collect();
-    format!("Attached: {}", names.join(", "))
-}
-
 /// The checked fields of a new request.
 struct NewRequest {
     title: TicketTitle,
     description: String,
     priority: Priority,
     team_id: i64,
+    /// The names of the files that come with it (sent with the form, or uploaded
+    /// before and waiting), for the message that carries them.
+    attached: Vec<String>,
 }
 
-async fn check_new(state: &AppState, form: &Form) -> Result<NewRequest, AppError> {
+async fn check_new(state: &AppState, form: &Form, uploader: i64) -> Result<NewRequest, AppError> {
     let title = TicketTitle::parse(form.text("title"))?;
     let description = app::portal::model::request_description(form.text("description"))?;
     let priority = match Priority::parse(form.text("priority")) {
@@ -276,11 +301,14 @@ async fn check_new(state: &AppState, form: &Form) -> Result<NewRequest, AppError
         .filter(|id| teams.iter().any(|t| t.id == *id))
         .or_else(|| (teams.len() == 1).then(|| teams[0].id))
         .ok_or_else(|| AppError::validation("team", "Choose what you need help with."))?;
+    let mut attached: Vec<String> = form.files.iter().map(|f| f.name.clone()).collect();
+    attached.extend(files::waiting_names(&state.db, uploader, &form.uploaded).await?);
     Ok(NewRequest {
         title,
         description: description.as_str().to_string(),
         priority,
         team_id,
+        attached,
     })
 }
 
@@ -294,17 +322,42 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
         return see_other("/portal/new");
     };
     let page = "/portal/new";
-    let form = match read_form(&state, req).await {
+    let mut form = match read_form(&state, req).await {
         Ok(f) => f,
         Err(e) => return refuse(&session, page, page, &e, None, &NEW_FIELDS).await,
     };
-    let new = match check_new(&state, &form).await {
+    let new = match check_new(&state, &form, viewer.user_id).await {
         Ok(n) => n,
         Err(e) => {
             return refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
         }
     };
-    let created = app::tickets::store::create_ticket(
+    // The files sent with the form wait (with no ticket) next to those uploaded
+    // before; the ticket, the message carrying them all and the confirmation email
+    // are then one transaction.
+    let sent = form.files.len();
+    let mut ids = match store_files(
+        &state,
+        std::mem::take(&mut form.files),
+        None,
+        viewer.user_id,
+    )
+    .await
+    {
+        Ok(ids) => ids,
+        Err(e) => return refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await,
+    };
+    ids.extend_from_slice(&form.uploaded);
+    let files_body = format!("Attached: {}", new.attached.join(", "));
+    let mail = |number: i64| {
+        portal::confirmation_mail(
+            &viewer,
+            number,
+            new.title.as_str(),
+            &state.settings.site_url,
+        )
+    };
+    let created = app::tickets::store::create_portal_request(
         &state.db,
         viewer.user_id,
         app::tickets::store::NewTicket {
@@ -318,36 +371,33 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
             due_at: None,
             from_portal: true,
         },
+        app::tickets::store::RequestExtras {
+            files: &ids,
+            files_body: &files_body,
+            mail_to: &viewer.email,
+            mail: &mail,
+        },
     )
     .await;
     let ticket = match created {
         Ok(t) => t,
         Err(e) => {
+            // What came with this form goes; what was uploaded before still waits.
+            for id in &ids[..sent] {
+                if let Err(not_removed) = files::discard_pending(
+                    &state.db,
+                    &state.settings.attachments_dir,
+                    *id,
+                    viewer.user_id,
+                )
+                .await
+                {
+                    tracing::warn!(error = %not_removed, "a refused request's file was left for the sweep");
+                }
+            }
             return refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
         }
     };
-    if !form.files.is_empty() {
-        let body = file_list(&form);
-        let stored = async {
-            let body = MessageBody::parse(&body)?;
-            customer_message(&state, &viewer, customer, ticket.id, &body, form.files).await
-        }
-        .await;
-        if let Err(e) = stored {
-            tracing::error!(ticket = ticket.number, error = %e, "attachments of a new portal ticket were not stored");
-        }
-    }
-    if let Err(e) = portal::confirm_submission(
-        &state.db,
-        &viewer,
-        ticket.number,
-        new.title.as_str(),
-        &state.settings.site_url,
-    )
-    .await
-    {
-        tracing::warn!(ticket = ticket.number, error = %e, "the confirmation email was not queued");
-    }
     tracing::info!(ticket = ticket.number, "portal ticket submitted");
     see_other(&format!("/portal/tickets/{}?submitted=1", ticket.number))
 }
@@ -395,7 +445,16 @@ pub async fn reply(
     };
     let typed_body = form.text("body").to_string();
     let posted = async {
-        customer_message(&state, &viewer, customer, ticket.id, &body, form.files).await?;
+        customer_message(
+            &state,
+            &viewer,
+            customer,
+            ticket.id,
+            &body,
+            form.files,
+            &form.uploaded,
+        )
+        .await?;
         portal::wake_if_waiting(&state.db, &viewer, &ticket).await
     }
     .await;

@@ -14,11 +14,32 @@ pub async fn get_session_info() -> Result<SessionInfo, AppError> {
             let needs_setup = super::store::needs_setup(&state.db).await?;
             let user = super::session::current_user().await?;
             let kept = super::session::kept_form().await?;
+            let time_zone = match &user {
+                Some(u) => super::store::time_zone(&state.db, u.id).await?,
+                None => None,
+            };
             Ok(SessionInfo {
                 user,
                 needs_setup,
                 kept,
+                time_zone,
             })
+        }
+        .await,
+    )
+}
+
+/// Remembers the time zone the signed-in person's browser reports, so pages
+/// rendered on the server show times in it. An unknown zone is refused.
+#[server(prefix = "/api", endpoint = "account/time-zone")]
+pub async fn remember_time_zone(zone: String) -> Result<(), AppError> {
+    crate::api::respond(
+        async {
+            let (user, state) = crate::api::start(crate::auth::policy::Access::SignedIn).await?;
+            if !crate::ui::time::known_zone(&zone) {
+                return Err(AppError::validation("zone", "This time zone is not known."));
+            }
+            super::store::set_time_zone(&state.db, user.id, &zone).await
         }
         .await,
     )

@@ -87,6 +87,9 @@ pub struct SessionInfo {
     pub needs_setup: bool,
     /// What was typed in the last form refused without JavaScript (see [`KeptForm`]).
     pub kept: Option<KeptForm>,
+    /// The signed-in person's time zone as their browser last reported it (an IANA
+    /// name), in which pages show times (`ui::time`).
+    pub time_zone: Option<String>,
 }
 
 /// What was typed in a form posted without JavaScript that the server refused. Leptos

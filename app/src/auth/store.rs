@@ -70,6 +70,23 @@ pub async fn needs_setup(db: &Db) -> Result<bool, AppError> {
     Ok(done.is_none())
 }
 
+/// The time zone `user`'s browser last reported (see `ui::time`).
+pub async fn time_zone(db: &Db, user: i64) -> Result<Option<String>, AppError> {
+    Ok(db!(db, pool => sqlx::query_scalar::<_, Option<String>>(
+        "SELECT time_zone FROM users WHERE id = $1"
+    ).bind(user).fetch_optional(pool).await)?
+    .flatten())
+}
+
+/// Remembers `user`'s time zone (checked by the caller: `ui::time::known_zone`).
+pub async fn set_time_zone(db: &Db, user: i64, zone: &str) -> Result<(), AppError> {
+    crate::write_tx!(db, tx => async {
+        let sql = tx.opening("UPDATE users SET time_zone = $1 WHERE id = $2");
+        sqlx::query(&tx.closing(&sql)).bind(zone).bind(user).execute(&mut *tx).await?;
+        Ok(())
+    }.await)
+}
+
 pub struct NewUser<'a> {
     pub name: &'a PersonName,
     pub email: &'a Email,

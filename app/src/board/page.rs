@@ -15,7 +15,7 @@ use crate::auth::policy::Access;
 use crate::tickets::filter::TicketFilter;
 use crate::tickets::filter_bar::{FilterBar, ViewToggle};
 use crate::tickets::model::{Stage, StageKind};
-use crate::ui::time::{age, date};
+use crate::ui::time::{age, day};
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
@@ -343,7 +343,7 @@ fn Card(
                 <span class="age" title="Age">{age(now - card.created_at)}</span>
                 {card.due_at.map(|d| view! {
                     <span class="due" class:overdue=overdue>
-                        {if overdue { format!("Overdue · due {}", date(d)) } else { format!("Due {}", date(d)) }}
+                        {if overdue { format!("Overdue · due {}", day(d)) } else { format!("Due {}", day(d)) }}
                     </span>
                 })}
             </div>

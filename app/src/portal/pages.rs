@@ -1,10 +1,10 @@
 //! The portal's pages (`/portal`, `/portal/new`, `/portal/tickets/{number}`):
-//! components rendered on the server and hydrated like every page. Their forms post
-//! as they are (a reply or a request carries files, and goes to a route of the
-//! server), with or without JavaScript; a refusal comes back with the error in the
-//! address (`__path`/`__err`, as Leptos puts it) and what was typed kept in the
-//! session (`KeptForm`), and the page shows the message next to its field, tied
-//! with `aria-describedby`.
+//! components rendered on the server and hydrated like every page. Their forms
+//! (`portal::forms`) post as they are (a reply or a request carries files, and goes
+//! to a route of the server), with or without JavaScript; a refusal comes back with
+//! the error in the address (`__path`/`__err`, as Leptos puts it) and what was typed
+//! kept in the session (`KeptForm`), and the page shows the message next to its
+//! field, tied with `aria-describedby`.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,6 +13,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 use super::api::{
     portal_home, portal_new_form, portal_ticket, PortalHomeData, PortalNewData, PortalTicketData,
 };
+use super::forms::{ReplyForm, RequestForm};
 use super::model::{PortalSort, StatusFilter, Viewer};
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
@@ -71,64 +72,10 @@ impl Query {
     }
 }
 
-/// A labelled input with its hint and error tied to it (`aria-describedby`).
-#[allow(clippy::too_many_arguments)]
-pub fn input(
-    label: &'static str,
-    name: &'static str,
-    kind: &'static str,
-    value: String,
-    error: Option<String>,
-    hint: Option<&'static str>,
-    required: bool,
-    autocomplete: &'static str,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let mut described = Vec::new();
-    if hint.is_some() {
-        described.push(hint_id.clone());
-    }
-    if error.is_some() {
-        described.push(error_id.clone());
-    }
-    let invalid = error.is_some();
-    view! {
-        <div class="field" class:has-error=invalid>
-            <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
-            <input id=id name=name type=kind value=value required=required autocomplete=autocomplete
-                aria-invalid=if invalid { "true" } else { "false" }
-                aria-describedby=(!described.is_empty()).then(|| described.join(" "))/>
-            <p class="field-error" id=error_id>{error}</p>
-        </div>
-    }
-}
-
-/// The message of an error that belongs to none of `fields`, as a form-level alert.
-fn form_alert(error: &Option<AppError>, fields: &[&str]) -> Option<impl IntoView> {
-    error
-        .as_ref()
-        .filter(|e| e.field().is_none_or(|f| !fields.contains(&f)))
-        .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
-}
-
-fn message_for(error: &Option<AppError>, field: &str) -> Option<String> {
-    error.as_ref().and_then(|e| e.message_for(field))
-}
-
 /// A page: its title and its content.
 fn page(title: impl Into<String>, body: impl IntoView + 'static) -> AnyView {
     let title = title.into();
     view! { <Title text=title/>{body} }.into_any()
-}
-
-/// Starts the portal forms' browser behaviour (checks as typed, drafts, upload
-/// progress) once the page is in place (called as the page renders).
-fn enhance_forms() {
-    #[cfg(feature = "hydrate")]
-    request_animation_frame(super::enhance::on_page);
 }
 
 /// `/portal`: the customer's tickets (a company manager's: their company's), filtered
@@ -162,7 +109,6 @@ pub fn PortalNewPage() -> impl IntoView {
     view! {
         <ProtectedWith access=Access::Portal data
             render=|form: PortalNewData| {
-                enhance_forms();
                 new_ticket_page(&form.viewer, &Query::current(), form.teams, form.upload_limit)
             }/>
     }
@@ -181,10 +127,7 @@ pub fn PortalTicketRoutePage() -> impl IntoView {
     });
     view! {
         <ProtectedWith access=Access::Portal data
-            render=|p: PortalTicketData| {
-                enhance_forms();
-                ticket_page(p, &Query::current())
-            }/>
+            render=|p: PortalTicketData| ticket_page(p, &Query::current())/>
     }
 }
 
@@ -328,67 +271,17 @@ fn new_ticket_page(
             },
         );
     }
-    let error = q.error_for("portal/new");
-    let priority = q.typed("priority");
-    let team = q.typed("team");
-    let limit_mb = upload_limit / (1024 * 1024);
-    let several_teams = teams.len() > 1;
+    let refused = q.error_for("portal/new");
+    let typed = ["title", "description", "priority", "team"]
+        .into_iter()
+        .map(|n| (n.to_string(), q.typed(n)))
+        .collect();
+    let draft_key = crate::tickets::drafts::storage_key(viewer.user_id, "portal-new");
     page(
         "New request · Grip",
         view! {
             <div class="page-head"><h1>"New request"</h1></div>
-            <form method="post" action="/portal/new" enctype="multipart/form-data" class="card portal-form"
-                aria-label="New request" data-upload-limit=upload_limit.to_string()
-                data-draft-key=crate::tickets::drafts::storage_key(viewer.user_id, "portal-new")>
-                {input("Title", "title", "text", q.typed("title"), message_for(&error, "title"),
-                    Some("A few words that say what it is about."), true, "off")}
-                <div class="field" class:has-error=message_for(&error, "description").is_some()>
-                    <label for="field-description">"Description"</label>
-                    <p class="hint" id="field-description-hint">"What happened, what you expected, and anything that helps us help you."</p>
-                    <textarea id="field-description" name="description" rows="8"
-                        aria-describedby="field-description-hint field-description-error">{q.typed("description")}</textarea>
-                    <p class="field-error" id="field-description-error">{message_for(&error, "description")}</p>
-                </div>
-                <div class="field-row">
-                    <div class="field">
-                        <label for="field-priority">"Priority"</label>
-                        <select id="field-priority" name="priority" aria-describedby="field-priority-error">
-                            <option value="low" selected=priority == "low">"Low"</option>
-                            <option value="normal" selected=priority.is_empty() || priority == "normal">"Normal"</option>
-                            <option value="high" selected=priority == "high">"High"</option>
-                        </select>
-                        <p class="field-error" id="field-priority-error">{message_for(&error, "priority")}</p>
-                    </div>
-                    {if several_teams {
-                        view! {
-                            <div class="field">
-                                <label for="field-team">"What do you need help with?"</label>
-                                <select id="field-team" name="team" aria-describedby="field-team-error">
-                                    {teams.iter().map(|t| view! {
-                                        <option value=t.id selected=team == t.id.to_string()>{t.name.clone()}</option>
-                                    }).collect_view()}
-                                </select>
-                                <p class="field-error" id="field-team-error">{message_for(&error, "team")}</p>
-                            </div>
-                        }.into_any()
-                    } else {
-                        view! { <input type="hidden" name="team" value=teams.first().map(|t| t.id).unwrap_or_default()/> }.into_any()
-                    }}
-                </div>
-                <div class="field" class:has-error=message_for(&error, "attachments").is_some()>
-                    <label for="field-attachments">"Attachments"</label>
-                    <p class="hint" id="field-attachments-hint">{format!("Optional. Up to {limit_mb} MB per file.")}</p>
-                    <input id="field-attachments" name="attachments" type="file" multiple=true
-                        aria-describedby="field-attachments-hint field-attachments-error"/>
-                    <p class="field-error" id="field-attachments-error">{message_for(&error, "attachments")}</p>
-                </div>
-                {form_alert(&error, &["title", "description", "priority", "team", "attachments"])}
-                <progress class="upload-progress" max="100" value="0" hidden=true aria-label="Sending"></progress>
-                <div class="form-actions">
-                    <button type="submit" class="button primary">"Submit request"</button>
-                    <a href="/portal" class="button secondary">"Cancel"</a>
-                </div>
-            </form>
+            <RequestForm draft_key teams upload_limit typed refused/>
         },
     )
 }
@@ -411,7 +304,7 @@ fn ticket_page(p: PortalTicketData, q: &Query) -> AnyView {
     let number = t.number;
     let closed = t.closed();
     let reopenable = t.reopenable(now);
-    let limit_mb = upload_limit / (1024 * 1024);
+    let ticket_id = t.id;
     let description = t.description_html.clone();
     let has_description = !t.description.trim().is_empty();
     let messages = t.messages.clone();
@@ -443,7 +336,7 @@ fn ticket_page(p: PortalTicketData, q: &Query) -> AnyView {
                                 <header class="message-head">
                                     <span class="message-kind">"Request"</span>
                                     <span class="message-author">{t.customer.clone()}</span>
-                                    <time class="muted">{datetime(t.created_at)}</time>
+                                    <time class="muted" datetime=crate::ui::time::iso(t.created_at)>{datetime(t.created_at)}</time>
                                 </header>
                                 <div class="message-body" inner_html=description></div>
                             </article>
@@ -480,28 +373,8 @@ fn ticket_page(p: PortalTicketData, q: &Query) -> AnyView {
                     }.into_any()
                 } else {
                     view! {
-                        <form method="post" action=format!("/portal/tickets/{number}/reply") enctype="multipart/form-data"
-                            class="composer portal-form" aria-label="Reply" data-upload-limit=upload_limit.to_string()
-                            data-draft-key=draft_key>
-                            <div class="field" class:has-error=message_for(&reply_error, "body").is_some()>
-                                <label for="field-body">"Your reply"</label>
-                                <textarea id="field-body" name="body" rows="5" required=true
-                                    aria-describedby="field-body-error">{q.typed("body")}</textarea>
-                                <p class="field-error" id="field-body-error">{message_for(&reply_error, "body")}</p>
-                            </div>
-                            <div class="field" class:has-error=message_for(&reply_error, "attachments").is_some()>
-                                <label for="field-attachments">"Attachments"</label>
-                                <p class="hint" id="field-attachments-hint">{format!("Optional. Up to {limit_mb} MB per file.")}</p>
-                                <input id="field-attachments" name="attachments" type="file" multiple=true
-                                    aria-describedby="field-attachments-hint field-attachments-error"/>
-                                <p class="field-error" id="field-attachments-error">{message_for(&reply_error, "attachments")}</p>
-                            </div>
-                            {form_alert(&reply_error, &["body", "attachments"])}
-                            <progress class="upload-progress" max="100" value="0" hidden=true aria-label="Sending"></progress>
-                            <div class="form-actions">
-                                <button type="submit" class="button primary">"Send reply"</button>
-                            </div>
-                        </form>
+                        <ReplyForm number ticket_id draft_key upload_limit typed=q.typed("body")
+                            refused=reply_error/>
                         <form method="post" action="/api/portal/close" class="solved-form">
                             <input type="hidden" name="number" value=number/>
                             <button type="submit" class="button secondary">"This is solved: close the ticket"</button>

@@ -278,23 +278,20 @@ pub async fn reopen(db: &Db, viewer: &Viewer, t: &PortalTicket) -> Result<(), Ap
     Ok(())
 }
 
-/// The email that confirms a submitted request: its number and a link.
-pub async fn confirm_submission(
-    db: &Db,
+/// The email that confirms a submitted request, its number and a link: (subject,
+/// body). Queued in the request's own transaction (`create_portal_request`).
+pub fn confirmation_mail(
     viewer: &Viewer,
     number: i64,
     title: &str,
     site_url: &str,
-) -> Result<(), AppError> {
+) -> (String, String) {
     let subject = format!("[#{number}] We have received your request");
     let body = format!(
         "Hello {},\n\nthank you: your request “{title}” has the number #{number}. We will answer you there and by email.\n\nFollow it here:\n{site_url}/portal/tickets/{number}\n",
         viewer.name
     );
-    let now = now_ms();
-    db!(db, pool => crate::enqueue_mail!(pool, viewer.email.as_str(), &subject, &body, now).await.map(|_| ()))?;
-    crate::mail::wake();
-    Ok(())
+    (subject, body)
 }
 
 // ---- Admin → Customers: portal accounts, their company and manager flag -------------

@@ -14,7 +14,7 @@ use super::filter_bar::{FilterBar, ViewToggle};
 use super::model::Priority;
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
-use crate::ui::time::{age, date};
+use crate::ui::time::{age, date, day};
 use crate::ui::FormError;
 
 #[component]
@@ -234,7 +234,7 @@ fn Row(row: ListRow, now: i64, selected: RwSignal<BTreeSet<i64>>) -> impl IntoVi
             <td>{row.assignee.unwrap_or_else(|| "Unassigned".into())}</td>
             <td title=date(row.updated_at)>{format!("{} ago", age(now - row.updated_at))}</td>
             <td class:overdue=overdue>
-                {row.due_at.map(|d| if overdue { format!("Overdue · {}", date(d)) } else { date(d) })}
+                {row.due_at.map(|d| if overdue { format!("Overdue · {}", day(d)) } else { day(d) })}
             </td>
         </tr>
     }

@@ -92,7 +92,7 @@ pub fn SidePanels(ticket_id: i64, number: i64, initial: SideData) -> impl IntoVi
                         <li class="history-line">
                             <span class="history-who">{who}</span>" "
                             <span class="history-what">{text}</span>
-                            <time class="history-when muted">{datetime(h.at)}</time>
+                            <time class="history-when muted" datetime=crate::ui::time::iso(h.at)>{datetime(h.at)}</time>
                         </li>
                     }
                 }).collect_view()}

@@ -433,7 +433,35 @@ pub struct NewTicket<'a> {
 /// Creates a ticket at the top of its team's first stage, with its number, tags and
 /// the "created" audit row, in one transaction.
 pub async fn create_ticket(db: &Db, actor: i64, new: NewTicket<'_>) -> Result<TicketRow, AppError> {
-    create_ticket_checked(db, actor, None, None, new).await
+    create_ticket_checked(db, actor, None, None, new, None).await
+}
+
+/// What a customer's portal request writes with its ticket, in the same transaction,
+/// so a request is all there or not at all: the message carrying the files uploaded
+/// for it (pending uploads of the customer with no ticket yet, tied to the new
+/// ticket; one that is no longer waiting refuses the whole request), and the
+/// confirmation email.
+pub struct RequestExtras<'a> {
+    /// Ids of the customer's pending uploads; none: no message.
+    pub files: &'a [i64],
+    /// The text of the message that carries them.
+    pub files_body: &'a str,
+    /// Where the confirmation goes, and its subject and body for the new number.
+    pub mail_to: &'a str,
+    pub mail: &'a (dyn Fn(i64) -> (String, String) + Sync),
+}
+
+/// A ticket from a customer's portal request, with its [`RequestExtras`], as one
+/// transaction (`actor` is the customer's account).
+pub async fn create_portal_request(
+    db: &Db,
+    actor: i64,
+    new: NewTicket<'_>,
+    extras: RequestExtras<'_>,
+) -> Result<TicketRow, AppError> {
+    let created = create_ticket_checked(db, actor, None, None, new, Some(&extras)).await?;
+    crate::mail::wake();
+    Ok(created)
 }
 
 /// [`create_ticket`] by a person, for one of the teams whose board they may open
@@ -447,7 +475,7 @@ pub async fn create_ticket_for(
     new: NewTicket<'_>,
 ) -> Result<TicketRow, AppError> {
     let admin = viewer.role == crate::auth::model::Role::Admin;
-    create_ticket_checked(db, viewer.id, Some((admin, viewer.id)), None, new).await
+    create_ticket_checked(db, viewer.id, Some((admin, viewer.id)), None, new, None).await
 }
 
 /// The customer a "New ticket" form adds when its email is not known yet.
@@ -483,10 +511,10 @@ pub async fn create_ticket_for_email(
     };
     let (actor, check) = (viewer.id, Some((admin, viewer.id)));
     let by_email = Some((email, customer));
-    match create_ticket_checked(db, actor, check, by_email, new).await {
+    match create_ticket_checked(db, actor, check, by_email, new, None).await {
         // The other request's customer is there now: the first read finds it.
         Err(e) if e.field() == Some(CUSTOMER_RACE) => {
-            create_ticket_checked(db, actor, check, by_email, new).await
+            create_ticket_checked(db, actor, check, by_email, new, None).await
         }
         r => r,
     }
@@ -548,6 +576,8 @@ async fn create_ticket_checked(
     // who to add when no customer has it.
     by_email: Option<(&Email, NewCustomer<'_>)>,
     new: NewTicket<'_>,
+    // A portal request's message with its files, and its confirmation email.
+    extras: Option<&RequestExtras<'_>>,
 ) -> Result<TicketRow, AppError> {
     let (unchecked, admin, viewer_id) = match viewer {
         None => (true, false, 0),
@@ -603,14 +633,47 @@ async fn create_ticket_checked(
             (None, None) => return Err(AppError::internal("a ticket without a customer got past its check")),
         };
         let r = rank::between(None, top.as_deref()).unwrap_or_else(rank::first);
-        // The last statement, so the one that commits: `fetch_all` runs every part.
-        let mut rows = sqlx::query_as::<_, TicketRow>(&tx.closing(write_sql))
+        // Without extras the last statement, so the one that commits: `fetch_all`
+        // runs every part.
+        let sql = match extras {
+            None => tx.closing(write_sql),
+            Some(_) => write_sql.to_string(),
+        };
+        let mut rows = sqlx::query_as::<_, TicketRow>(&sql)
             .bind(new.title.as_str()).bind(new.description.trim()).bind(customer_id)
             .bind(new.team_id).bind(stage_id).bind(&r).bind(new.priority.as_str())
             .bind(new.assignee_id).bind(new.due_at).bind(actor).bind(now).bind(source)
             .bind(&tags_json).bind(draft).bind(super::drafts::NEW_TICKET_KEY)
             .fetch_all(&mut *tx).await?;
-        rows.pop().ok_or_else(|| AppError::internal("a ticket just created is missing"))
+        let ticket = rows.pop().ok_or_else(|| AppError::internal("a ticket just created is missing"))?;
+        if let Some(extras) = extras {
+            if !extras.files.is_empty() {
+                let message: i64 = sqlx::query_scalar(
+                    "INSERT INTO messages (ticket_id, author_id, customer_id, internal, body, created_at)
+                     VALUES ($1, $2, $3, FALSE, $4, $5) RETURNING id",
+                )
+                .bind(ticket.id).bind(actor).bind(customer_id).bind(extras.files_body).bind(now)
+                .fetch_one(&mut *tx).await?;
+                for file in extras.files {
+                    let tied = sqlx::query(
+                        "UPDATE attachments SET message_id = $1, ticket_id = $2
+                         WHERE id = $3 AND ticket_id IS NULL AND uploader_id = $4 AND message_id IS NULL",
+                    )
+                    .bind(message).bind(ticket.id).bind(file).bind(actor)
+                    .execute(&mut *tx).await?.rows_affected();
+                    if tied != 1 {
+                        return Err(AppError::conflict(
+                            "attachments",
+                            "One of the attached files is no longer available: remove it and attach it again.",
+                        ));
+                    }
+                }
+                insert_audit!(&mut *tx, actor, "ticket", ticket.id, "customer_replied", Some("message"), None::<&str>, Some(extras.files_body), now).await?;
+            }
+            let (subject, body) = (extras.mail)(ticket.number);
+            crate::enqueue_mail!(&mut *tx, extras.mail_to, &subject, &body, now).await?;
+        }
+        Ok(ticket)
     }.await)
 }
 
@@ -863,7 +926,7 @@ pub async fn find_ticket_by_number(db: &Db, number: i64) -> Result<Option<Ticket
 }
 
 fn due_text(due: Option<i64>) -> Option<String> {
-    due.map(crate::ui::time::date)
+    due.map(crate::ui::time::day)
 }
 
 fn tags_text(tags: &[String]) -> Option<String> {

@@ -132,7 +132,7 @@ pub async fn add_time(
         let (user, state) = crate::api::start(Access::Staff).await?;
         let minutes = parse_minutes(&minutes)?;
         let day = match day.trim() {
-            "" => crate::ui::time::date(crate::store::now_ms()),
+            "" => crate::ui::time::day(crate::store::now_ms()),
             d => {
                 crate::tickets::model::parse_due_date(d)
                     .map_err(|_| AppError::validation("day", "Enter the date as YYYY-MM-DD."))?;

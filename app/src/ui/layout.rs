@@ -12,6 +12,7 @@ use crate::auth::CurrentUser;
 pub fn AppShell(user: CurrentUser, children: Children) -> impl IntoView {
     let nav = nav_for(user.role);
     let home = user.role.home();
+    crate::ui::time::remember_browser_zone();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">

@@ -32,6 +32,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as it came (`body` is it as text).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -165,6 +167,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -192,7 +195,26 @@ impl TestApp {
         bytes: Vec<u8>,
         cookie: Option<&str>,
     ) -> Reply {
-        let mut b = Request::post(format!("/attachments?ticket={ticket}"))
+        self.upload_at(
+            &format!("/attachments?ticket={ticket}"),
+            name,
+            content_type,
+            bytes,
+            cookie,
+        )
+        .await
+    }
+
+    /// Uploads a file to `path` (`/attachments`, with or without `?ticket=`).
+    pub async fn upload_at(
+        &self,
+        path: &str,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        cookie: Option<&str>,
+    ) -> Reply {
+        let mut b = Request::post(path)
             .header(header::CONTENT_TYPE, content_type)
             .header("x-file-name", enc(name))
             .header(header::HOST, "grip.test")

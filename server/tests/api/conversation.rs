@@ -32,6 +32,7 @@ on_both_backends!(
     one_timer_runs_per_agent_and_time_is_logged_and_audited,
     a_failed_side_form_shows_its_error_next_to_the_field,
     the_new_ticket_draft_comes_back_with_the_form_and_goes_with_the_ticket,
+    an_image_gets_a_small_preview_and_a_bomb_gets_none,
 );
 
 struct Seeded {
@@ -387,11 +388,27 @@ async fn no_server_function_or_page_gives_a_customer_an_internal_note(app: &Test
             Some(&customer),
         )
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::NOT_FOUND,
-        "customers upload through the portal only"
-    );
+    // A customer may upload for their own ticket (the portal's reply form does), but
+    // the file never goes through the staff composer, let alone into a note.
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let theirs = r.json()["id"].as_i64().unwrap().to_string();
+    let sneaked = app
+        .call(
+            "/api/tickets/messages/post",
+            &[
+                ("ticket_id", id.as_str()),
+                ("kind", "note"),
+                ("body", "x"),
+                ("attachment_ids[]", theirs.as_str()),
+            ],
+            Some(&customer),
+        )
+        .await;
+    assert!(sneaked.status.is_client_error(), "{}", sneaked.status);
+    let tied: Option<i64> = app::db!(&app.db, pool => sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT message_id FROM attachments WHERE name = 'x.txt'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(tied, None);
     let mut paths: Vec<&'static str> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path)
         .collect();
@@ -502,8 +519,8 @@ async fn attachments_go_with_a_message_and_are_served_only_to_those_who_may_see_
         "{page}"
     );
     assert!(
-        page.contains(&format!("/attachments/{img}/screen.png?inline=1")),
-        "thumbnail"
+        page.contains(&format!("/attachments/{img}/screen.png?preview=1")),
+        "preview"
     );
 
     let dl = app
@@ -1417,4 +1434,126 @@ async fn the_new_ticket_draft_comes_back_with_the_form_and_goes_with_the_ticket(
         .await
         .unwrap();
     assert_eq!(left, None, "creating the ticket cleared the draft");
+}
+
+/// A photo-like image (no transparency) of `w`×`h` pixels, as PNG bytes.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    // Noise, as a photo is to a compressor (a smooth gradient would shrink as PNG).
+    let noise = |x: u32, y: u32, k: u32| {
+        (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503).wrapping_add(k)).rotate_left(13)
+            as u8
+    };
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([noise(x, y, 1), noise(x, y, 2), noise(x, y, 3)])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+async fn an_image_gets_a_small_preview_and_a_bomb_gets_none(app: &TestApp) {
+    let s = seeded(app).await;
+    let full = png(1600, 1000);
+    let id = app
+        .upload(
+            s.ticket.id,
+            "site.png",
+            "image/png",
+            full.clone(),
+            Some(&s.admin),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    // An image wider than any preview is made for: stored, never decoded (the
+    // decoder's limits refuse it before it allocates).
+    let bomb = png(server::previews::MAX_SIDE + 1, 1);
+    let bomb_id = app
+        .upload(
+            s.ticket.id,
+            "bomb.png",
+            "image/png",
+            bomb.clone(),
+            Some(&s.admin),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .call(
+            "/api/tickets/messages/post",
+            &[
+                ("ticket_id", &s.ticket.id.to_string()),
+                ("kind", "reply"),
+                ("body", "Screenshots"),
+                ("attachment_ids[]", &id.to_string()),
+                ("attachment_ids[]", &bomb_id.to_string()),
+            ],
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // The thread shows the preview, scaled to fit 320 pixels with its shape kept.
+    let page = app
+        .get(&format!("/tickets/{}", s.ticket.number), Some(&s.admin))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("/attachments/{id}/site.png?preview=1")),
+        "{}",
+        page.body
+    );
+    let preview = app
+        .get(
+            &format!("/attachments/{id}/site.png?preview=1"),
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert_eq!(preview.headers[http::header::CONTENT_TYPE], "image/jpeg");
+    let small = image::load_from_memory(&preview.bytes).unwrap();
+    assert_eq!((small.width(), small.height()), (320, 200));
+    assert!(
+        preview.bytes.len() * 10 < full.len(),
+        "{} bytes",
+        preview.bytes.len()
+    );
+    // The full file is still the file.
+    let opened = app
+        .get(&format!("/attachments/{id}/site.png"), Some(&s.admin))
+        .await;
+    assert_eq!(opened.bytes, full);
+    // The bomb has no preview: asking for one gets the file as it is.
+    let bomb_preview = app
+        .get(
+            &format!("/attachments/{bomb_id}/bomb.png?preview=1"),
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(bomb_preview.bytes, bomb);
+    // The preview goes with the file's last reference.
+    let sha: String = app::db!(&app.db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT sha256 FROM attachments WHERE id = $1").bind(id).fetch_one(pool).await)
+    .unwrap();
+    let preview_file =
+        app::tickets::conversation::files::preview_path(&app.attachments_dir(), &sha);
+    assert!(preview_file.exists());
+    app::tickets::conversation::files::release(
+        &app.db,
+        &app.attachments_dir(),
+        std::slice::from_ref(&sha),
+    )
+    .await
+    .unwrap();
+    assert!(preview_file.exists(), "still referenced");
+    app::db!(&app.db, pool => sqlx::query("DELETE FROM attachments WHERE id = $1").bind(id).execute(pool).await.map(|_| ())).unwrap();
+    app::tickets::conversation::files::release(&app.db, &app.attachments_dir(), &[sha])
+        .await
+        .unwrap();
+    assert!(!preview_file.exists(), "removed with the file");
 }

@@ -27,6 +27,8 @@ on_both_backends!(
     a_refused_submission_writes_nothing_and_keeps_what_was_typed,
     the_list_filters_sorts_searches_and_pages,
     customers_choose_among_the_teams_that_take_portal_requests,
+    files_uploaded_before_a_request_is_sent_go_with_it_and_with_nothing_else,
+    a_request_whose_confirmation_cannot_be_queued_leaves_nothing_behind,
 );
 
 const PASSWORD: &str = "customer password is long";
@@ -1017,4 +1019,260 @@ async fn customers_choose_among_the_teams_that_take_portal_requests(app: &TestAp
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// The id of a pending upload answered by `/attachments`.
+fn upload_id(r: &Reply) -> String {
+    assert_eq!(r.status, StatusCode::OK, "upload refused: {}", r.body);
+    r.json()["id"]
+        .as_i64()
+        .expect("an attachment id")
+        .to_string()
+}
+
+async fn files_uploaded_before_a_request_is_sent_go_with_it_and_with_nothing_else(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let cora = verified_customer(app, "Cora Customer", "cora@example.com").await;
+    let mallory = verified_customer(app, "Mallory", "mallory@example.com").await;
+    let plan = upload_id(
+        &app.upload_at(
+            "/attachments",
+            "plan.pdf",
+            "application/pdf",
+            b"%PDF plan".to_vec(),
+            Some(&cora),
+        )
+        .await,
+    );
+    // Someone else's waiting file cannot ride on their request: refused, nothing
+    // written, the file still waits for its owner.
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Steal a file"),
+            ("description", "mine now"),
+            ("priority", "low"),
+            ("attachment_ids[]", &plan),
+        ],
+        &[],
+        Some(&mallory),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let back = r.location().unwrap();
+    assert!(back.starts_with("/portal/new?"), "{back}");
+    let page = app.get(&back, Some(&mallory)).await;
+    assert!(page.body.contains("no longer available"), "{}", page.body);
+    let tickets: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tickets").fetch_one(pool).await).unwrap();
+    assert_eq!(tickets, 0);
+
+    // Its owner sends it with the request, next to a file sent with the form.
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Plan attached"),
+            ("description", "See the plan."),
+            ("priority", "normal"),
+            ("attachment_ids[]", &plan),
+        ],
+        &[("attachments", "photo.txt", "text/plain", b"photo")],
+        Some(&cora),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.location().unwrap();
+    let number: i64 = to
+        .trim_start_matches("/portal/tickets/")
+        .trim_end_matches("?submitted=1")
+        .parse()
+        .unwrap_or_else(|_| panic!("went to {to}"));
+    let id = ticket_id(app, number).await;
+    let tied: Vec<(String, Option<i64>, bool)> = app::db!(&app.db, pool => sqlx::query_as(
+        "SELECT name, ticket_id, message_id IS NOT NULL FROM attachments ORDER BY name").fetch_all(pool).await).unwrap();
+    assert_eq!(
+        tied,
+        vec![
+            ("photo.txt".to_string(), Some(id), true),
+            ("plan.pdf".to_string(), Some(id), true)
+        ]
+    );
+    let page = app
+        .get(&format!("/portal/tickets/{number}"), Some(&cora))
+        .await;
+    assert!(
+        page.body.contains("Attached: photo.txt, plan.pdf"),
+        "{}",
+        page.body
+    );
+    let file = app
+        .get(&format!("/attachments/{plan}/plan.pdf"), Some(&cora))
+        .await;
+    assert_eq!(file.body.as_bytes(), b"%PDF plan");
+    let stolen = app
+        .get(&format!("/attachments/{plan}/plan.pdf"), Some(&mallory))
+        .await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+    // Sent once: it cannot go with a second request.
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Again"),
+            ("description", "Same plan"),
+            ("priority", "low"),
+            ("attachment_ids[]", &plan),
+        ],
+        &[],
+        Some(&cora),
+    )
+    .await;
+    assert!(r.location().unwrap().starts_with("/portal/new?"));
+
+    // A reply's files go up to the ticket first, by its owner only.
+    let note = upload_id(
+        &app.upload_at(
+            &format!("/attachments?ticket={id}"),
+            "note.txt",
+            "text/plain",
+            b"more".to_vec(),
+            Some(&cora),
+        )
+        .await,
+    );
+    let other = app
+        .upload_at(
+            &format!("/attachments?ticket={id}"),
+            "x.txt",
+            "text/plain",
+            b"x".to_vec(),
+            Some(&mallory),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
+    let r = post_multipart(
+        app,
+        &format!("/portal/tickets/{number}/reply"),
+        &[("body", "Here is more."), ("attachment_ids[]", &note)],
+        &[],
+        Some(&cora),
+    )
+    .await;
+    assert_eq!(
+        r.location().unwrap(),
+        format!("/portal/tickets/{number}?sent=1")
+    );
+    let on_reply: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM attachments a JOIN messages m ON m.id = a.message_id
+         WHERE a.name = 'note.txt' AND m.body = 'Here is more.'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(on_reply, 1);
+
+    // Staff upload to tickets only; an unconfirmed account not at all.
+    let staff = app
+        .upload_at(
+            "/attachments",
+            "s.txt",
+            "text/plain",
+            b"s".to_vec(),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(staff.status, StatusCode::NOT_FOUND);
+    let una = register(app, "Una Verified", "una@example.com").await;
+    let unverified = app
+        .upload_at(
+            "/attachments",
+            "u.txt",
+            "text/plain",
+            b"u".to_vec(),
+            Some(&una),
+        )
+        .await;
+    assert_eq!(unverified.status, StatusCode::NOT_FOUND);
+
+    // Nobody keeps more than a set number of files waiting.
+    let max = app::tickets::conversation::files::MAX_PENDING;
+    for i in 0..max {
+        upload_id(
+            &app.upload_at(
+                "/attachments",
+                &format!("f{i}.txt"),
+                "text/plain",
+                vec![b'a'; 3],
+                Some(&mallory),
+            )
+            .await,
+        );
+    }
+    let over = app
+        .upload_at(
+            "/attachments",
+            "one-more.txt",
+            "text/plain",
+            b"z".to_vec(),
+            Some(&mallory),
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{}", over.body);
+    assert!(over.body.contains("waiting to be sent"), "{}", over.body);
+}
+
+async fn a_request_whose_confirmation_cannot_be_queued_leaves_nothing_behind(app: &TestApp) {
+    app.setup_admin().await;
+    let cora = verified_customer(app, "Cora Customer", "cora@example.com").await;
+    let waiting = upload_id(
+        &app.upload_at(
+            "/attachments",
+            "plan.pdf",
+            "application/pdf",
+            b"%PDF plan".to_vec(),
+            Some(&cora),
+        )
+        .await,
+    );
+    // The outbox refuses every row from now on (a broken mail queue).
+    match &app.db {
+        app::store::Db::Sqlite(pool, _) => {
+            sqlx::query("CREATE TRIGGER no_mail BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox broken'); END")
+                .execute(pool).await.unwrap();
+        }
+        app::store::Db::Postgres(pool) => {
+            sqlx::query("CREATE FUNCTION no_mail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outbox broken'; END $$ LANGUAGE plpgsql")
+                .execute(pool).await.unwrap();
+            sqlx::query("CREATE TRIGGER no_mail BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION no_mail()")
+                .execute(pool).await.unwrap();
+        }
+    }
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "All or nothing"),
+            ("description", "With two files."),
+            ("priority", "normal"),
+            ("attachment_ids[]", &waiting),
+        ],
+        &[("attachments", "photo.txt", "text/plain", b"photo")],
+        Some(&cora),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.location().unwrap().starts_with("/portal/new?"),
+        "{:?}",
+        r.location()
+    );
+    // No ticket, no message, no audit row; the file sent with the form is gone, the
+    // one uploaded before still waits for the customer's next try.
+    let (tickets, messages, audit): (i64, i64, i64) = app::db!(&app.db, pool => sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM messages),
+                (SELECT COUNT(*) FROM audit_log WHERE entity = 'ticket')").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!((tickets, messages, audit), (0, 0, 0));
+    let left: Vec<(String, Option<i64>)> = app::db!(&app.db, pool => sqlx::query_as(
+        "SELECT name, ticket_id FROM attachments ORDER BY name").fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(left, vec![("plan.pdf".to_string(), None)]);
 }

@@ -30,9 +30,16 @@ pub fn path_for(dir: &Path, sha256: &str) -> PathBuf {
     dir.join(&sha256[..2.min(sha256.len())]).join(sha256)
 }
 
+/// Where the small preview of an image with this content hash lives (made once
+/// when it is stored, by the server; removed with the file).
+pub fn preview_path(dir: &Path, sha256: &str) -> PathBuf {
+    path_for(dir, sha256).with_extension("preview")
+}
+
 /// An upload received in full into `temp` (hashed and measured while it arrived):
 /// moves it into place under its hash, unless that content is stored already, and
-/// records it as a pending attachment of `ticket_id` by `uploader`.
+/// records it as a pending attachment of `ticket_id` by `uploader` (no ticket: a file
+/// for a portal request not sent yet).
 #[allow(clippy::too_many_arguments)]
 pub async fn store_upload(
     db: &Db,
@@ -40,7 +47,7 @@ pub async fn store_upload(
     temp: &Path,
     sha256: &str,
     size: i64,
-    ticket_id: i64,
+    ticket_id: Option<i64>,
     uploader: i64,
     name: &str,
     content_type: &str,
@@ -94,9 +101,11 @@ pub async fn release(db: &Db, dir: &Path, hashes: &[String]) -> Result<(), AppEr
                AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1) RETURNING sha256"
         ).bind(sha).fetch_optional(pool).await)?;
         if gone.is_some() {
-            if let Err(e) = tokio::fs::remove_file(path_for(dir, sha)).await {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    tracing::warn!(sha, error = %e, "could not remove an attachment file");
+            for path in [path_for(dir, sha), preview_path(dir, sha)] {
+                if let Err(e) = tokio::fs::remove_file(&path).await {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        tracing::warn!(sha, error = %e, "could not remove an attachment file");
+                    }
                 }
             }
         }
@@ -108,7 +117,8 @@ pub async fn release(db: &Db, dir: &Path, hashes: &[String]) -> Result<(), AppEr
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredAttachment {
     pub id: i64,
-    pub ticket_id: i64,
+    /// None for an upload waiting for its portal request to be sent.
+    pub ticket_id: Option<i64>,
     pub message_id: Option<i64>,
     /// The message's visibility (None while the upload is pending).
     pub internal: Option<bool>,
@@ -126,6 +136,44 @@ pub async fn find_attachment(db: &Db, id: i64) -> Result<Option<StoredAttachment
                 a.name, a.content_type, a.size
          FROM attachments a LEFT JOIN messages m ON m.id = a.message_id WHERE a.id = $1"
     ).bind(id).fetch_optional(pool).await)?)
+}
+
+/// How many files may wait, uploaded by one person and not sent yet: past that,
+/// uploads are refused until some are sent or removed (a day's sweep removes the
+/// rest), so nobody fills the disk with files that never go anywhere.
+pub const MAX_PENDING: i64 = 30;
+
+/// The refusal of an upload past [`MAX_PENDING`], or nothing.
+pub async fn pending_allowance(db: &Db, user: i64) -> Result<(), AppError> {
+    let waiting: i64 = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM attachments WHERE uploader_id = $1 AND message_id IS NULL"
+    ).bind(user).fetch_one(pool).await)?;
+    if waiting >= MAX_PENDING {
+        return Err(AppError::conflict(
+            "attachments",
+            format!("{waiting} of your files are waiting to be sent: send or remove some before attaching more."),
+        ));
+    }
+    Ok(())
+}
+
+/// The names of `user`'s uploads `ids`, still waiting to be sent with no ticket (for
+/// a portal request), in the order given; refused when one of them is not.
+pub async fn waiting_names(db: &Db, user: i64, ids: &[i64]) -> Result<Vec<String>, AppError> {
+    let mut names = Vec::with_capacity(ids.len());
+    for id in ids {
+        let name: Option<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
+            "SELECT name FROM attachments
+             WHERE id = $1 AND uploader_id = $2 AND message_id IS NULL AND ticket_id IS NULL"
+        ).bind(id).bind(user).fetch_optional(pool).await)?;
+        names.push(name.ok_or_else(|| {
+            AppError::conflict(
+                "attachments",
+                "One of the attached files is no longer available: remove it and attach it again.",
+            )
+        })?);
+    }
+    Ok(names)
 }
 
 /// Removes `user`'s own upload that was never sent.

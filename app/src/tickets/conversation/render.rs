@@ -9,7 +9,7 @@ use leptos::server_fn::ServerFn;
 
 use super::api::DeleteNote;
 use super::model::{human_size, Attachment, Author, Message};
-use crate::ui::time::datetime;
+use crate::ui::time::{datetime, iso};
 
 /// A message of a thread. "Delete note" is offered while `deletable_until` is set
 /// (the server clears it once the time is over, so both renders agree).
@@ -24,6 +24,7 @@ pub fn MessageArticle(message: Message) -> impl IntoView {
     };
     let author = message.author.name().to_string();
     let when = datetime(message.created_at);
+    let when_iso = iso(message.created_at);
     let deletable = message.deleted.is_none() && message.deletable_until.is_some();
     let id = message.id;
     let content = match message.deleted {
@@ -43,7 +44,7 @@ pub fn MessageArticle(message: Message) -> impl IntoView {
             <header class="message-head">
                 <span class="message-kind">{label}</span>
                 <span class="message-author">{author}</span>
-                <time class="muted">{when}</time>
+                <time class="muted" datetime=when_iso>{when}</time>
                 {deletable.then(|| view! {
                     // A plain form: the page comes back without the note.
                     <form method="post" action=DeleteNote::PATH class="inline-form">
@@ -57,7 +58,8 @@ pub fn MessageArticle(message: Message) -> impl IntoView {
     }
 }
 
-/// A message's files: each a download link, raster images with a thumbnail.
+/// A message's files: each a download link, raster images with their small preview
+/// (made by the server when the file was stored; the full image only on opening).
 #[component]
 fn AttachmentList(files: Vec<Attachment>) -> impl IntoView {
     (!files.is_empty()).then(|| {
@@ -65,7 +67,7 @@ fn AttachmentList(files: Vec<Attachment>) -> impl IntoView {
             <ul class="attachments" aria-label="Attachments">
                 {files.into_iter().map(|a| {
                     let url = a.url();
-                    let thumb = a.is_image().then(|| format!("{url}?inline=1"));
+                    let thumb = a.is_image().then(|| format!("{url}?preview=1"));
                     let size = human_size(a.size);
                     let label = format!("Download {} ({size})", a.name);
                     view! {

@@ -243,8 +243,11 @@ pub async fn post_message(
         let id = id.ok_or(AppError::NotFound)?;
         for file in attachments {
             let tied = sqlx::query(
-                "UPDATE attachments SET message_id = $1
-                 WHERE id = $2 AND ticket_id = $3 AND uploader_id = $4 AND message_id IS NULL",
+                // A file uploaded for a portal request before it existed has no
+                // ticket yet: it joins this one (its uploader's own file either way).
+                "UPDATE attachments SET message_id = $1, ticket_id = $3
+                 WHERE id = $2 AND (ticket_id = $3 OR ticket_id IS NULL) AND uploader_id = $4
+                   AND message_id IS NULL",
             )
             .bind(id).bind(file).bind(ticket_id).bind(author).execute(&mut *tx).await?.rows_affected();
             if tied != 1 {

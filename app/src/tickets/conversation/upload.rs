@@ -1,6 +1,9 @@
-//! Files chosen or dropped on the composer, uploaded one request each with a progress
-//! bar, before the message is sent. Only the browser uploads (`hydrate`); the server
-//! renders no file controls, since a page without JavaScript cannot use them.
+//! Files chosen or dropped on a form, uploaded one request each with a progress bar
+//! before the form is sent, which then carries their ids (`attachment_ids[]`): the
+//! one upload component of the staff composer and the portal's forms (a reply, a
+//! new request). Only the browser uploads (`hydrate`); the server renders no tray,
+//! and a page without JavaScript sends its files with the form where it can (the
+//! portal) or not at all (the composer).
 
 use leptos::prelude::*;
 
@@ -29,17 +32,18 @@ impl Upload {
     }
 }
 
-/// The files of the composer and what starts their uploads.
+/// The files of a form and what starts their uploads.
 #[derive(Clone, Copy)]
 pub struct Tray {
-    pub ticket_id: i64,
+    /// The ticket they are for; none for a portal request not sent yet.
+    pub ticket_id: Option<i64>,
     pub limit: u64,
     pub uploads: RwSignal<Vec<Upload>>,
     next: StoredValue<u32>,
 }
 
 impl Tray {
-    pub fn new(ticket_id: i64, limit: u64) -> Tray {
+    pub fn new(ticket_id: Option<i64>, limit: u64) -> Tray {
         Tray {
             ticket_id,
             limit,
@@ -107,7 +111,7 @@ impl Tray {
 
 /// Sends one file with `XMLHttpRequest` (fetch reports no upload progress).
 #[cfg(feature = "hydrate")]
-fn send(ticket_id: i64, file: web_sys::File, state: RwSignal<UploadState>) {
+fn send(ticket_id: Option<i64>, file: web_sys::File, state: RwSignal<UploadState>) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
@@ -115,10 +119,11 @@ fn send(ticket_id: i64, file: web_sys::File, state: RwSignal<UploadState>) {
     let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
         return fail("This browser cannot upload files.");
     };
-    if xhr
-        .open("POST", &format!("/attachments?ticket={ticket_id}"))
-        .is_err()
-    {
+    let url = match ticket_id {
+        Some(id) => format!("/attachments?ticket={id}"),
+        None => "/attachments".to_string(),
+    };
+    if xhr.open("POST", &url).is_err() {
         return fail("The upload could not start.");
     }
     let name = crate::ui::encode_query_value(&file.name());
@@ -181,5 +186,86 @@ pub fn add_files(tray: Tray, files: web_sys::FileList) {
         if let Some(f) = files.get(i) {
             tray.add(f.name(), f.size() as i64, Some(f));
         }
+    }
+}
+
+/// The files picked or dropped for the form being written: a progress bar each, a
+/// way to remove each, and the ids of the finished ones as form fields. Rendered in
+/// the browser only (nothing on the server, so hydration matches): without
+/// JavaScript there is no uploading.
+#[component]
+pub fn FileTray(tray: Tray) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let on_pick = move |ev: web_sys::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                if let Some(files) = input.files() {
+                    add_files(tray, files);
+                }
+                input.set_value("");
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    move || {
+        hydrated.get().then(|| {
+            view! {
+                <div class="attach">
+                    <label class="button secondary small attach-button">
+                        "Attach files"
+                        <input type="file" multiple class="visually-hidden" on:change=on_pick/>
+                    </label>
+                    <span class="hint">"or drop files here · up to "{tray.limit / (1024 * 1024)}" MB each"</span>
+                    <ul class="uploads" aria-label="Attached files">
+                        <For each=move || tray.uploads.get() key=|u| u.key let:u>
+                            {
+                                let name = u.name.clone();
+                                let size = u.size_text();
+                                let state = u.state;
+                                let key = u.key;
+                                let remove_label = format!("Remove {name}");
+                                let progress_label = format!("Uploading {name}");
+                                view! {
+                                    <li class="upload" class:failed=move || matches!(state.get(), UploadState::Failed(_))>
+                                        <span class="file-name">{name.clone()}</span>
+                                        <span class="muted">{size}</span>
+                                        {move || match state.get() {
+                                            UploadState::Sending(pct) => view! {
+                                                <progress max="100" value=pct aria-label=progress_label.clone()></progress>
+                                            }.into_any(),
+                                            UploadState::Done(a) => view! {
+                                                <span class="upload-ok">"Ready"</span>
+                                                <input type="hidden" name="attachment_ids[]" value=a.id/>
+                                            }.into_any(),
+                                            UploadState::Failed(m) => view! {
+                                                <span class="field-error" role="alert">{m}</span>
+                                            }.into_any(),
+                                        }}
+                                        <button type="button" class="button link" aria-label=remove_label
+                                            on:click=move |_| {
+                                                if let UploadState::Done(a) = state.get_untracked() {
+                                                    let id = a.id;
+                                                    leptos::task::spawn_local(async move {
+                                                        let _ = super::api::discard_upload(id).await;
+                                                    });
+                                                }
+                                                tray.remove(key);
+                                            }>"Remove"</button>
+                                    </li>
+                                }
+                            }
+                        </For>
+                    </ul>
+                </div>
+            }
+        })
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::api::PostMessage;
 use super::model::{Author, Conversation, MessageBody, MessageKind};
-use super::upload::{Tray, UploadState};
+use super::upload::{FileTray, Tray};
 use crate::tickets::drafts::{Drafts, Scope};
 use crate::ui::FormError;
 
@@ -16,7 +16,7 @@ pub fn ConversationPanel(ticket_id: i64, conversation: Conversation) -> impl Int
     let messages = RwSignal::new(conversation.messages);
     let post = ServerAction::<PostMessage>::new();
     let body = RwSignal::new(String::new());
-    let tray = Tray::new(ticket_id, conversation.upload_limit);
+    let tray = Tray::new(Some(ticket_id), conversation.upload_limit);
     let drafts = Drafts::new(
         conversation.viewer_id,
         Scope::Ticket(ticket_id),
@@ -169,7 +169,7 @@ pub fn ConversationPanel(ticket_id: i64, conversation: Conversation) -> impl Int
                     <p class="field-error" id="compose-body-error" aria-live="polite">{body_error}</p>
                 </div>
                 <CannedMenu replies=canned open=menu_open query=menu_query on_choose=insert/>
-                <AttachmentTray tray/>
+                <FileTray tray/>
                 <FormError error=post_error/>
                 <div class="form-actions">
                     <button type="submit" name="kind" value="reply" class="button primary send-reply"
@@ -187,86 +187,6 @@ pub fn ConversationPanel(ticket_id: i64, conversation: Conversation) -> impl Int
                 </div>
             </ActionForm>
         </section>
-    }
-}
-
-/// The files picked or dropped for the message being written: a progress bar each,
-/// a way to remove each, and the ids of the finished ones as form fields. Rendered
-/// in the browser only: without JavaScript there is no uploading.
-#[component]
-fn AttachmentTray(tray: Tray) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let on_pick = move |ev: web_sys::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            {
-                if let Some(files) = input.files() {
-                    super::upload::add_files(tray, files);
-                }
-                input.set_value("");
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
-
-    move || {
-        hydrated.get().then(|| {
-            view! {
-                <div class="attach">
-                    <label class="button secondary small attach-button">
-                        "Attach files"
-                        <input type="file" multiple class="visually-hidden" on:change=on_pick/>
-                    </label>
-                    <span class="hint">"or drop files here · up to "{tray.limit / (1024 * 1024)}" MB each"</span>
-                    <ul class="uploads" aria-label="Attached files">
-                        <For each=move || tray.uploads.get() key=|u| u.key let:u>
-                            {
-                                let name = u.name.clone();
-                                let size = u.size_text();
-                                let state = u.state;
-                                let key = u.key;
-                                let remove_label = format!("Remove {name}");
-                                let progress_label = format!("Uploading {name}");
-                                view! {
-                                    <li class="upload" class:failed=move || matches!(state.get(), UploadState::Failed(_))>
-                                        <span class="file-name">{name.clone()}</span>
-                                        <span class="muted">{size}</span>
-                                        {move || match state.get() {
-                                            UploadState::Sending(pct) => view! {
-                                                <progress max="100" value=pct aria-label=progress_label.clone()></progress>
-                                            }.into_any(),
-                                            UploadState::Done(a) => view! {
-                                                <span class="upload-ok">"Ready"</span>
-                                                <input type="hidden" name="attachment_ids[]" value=a.id/>
-                                            }.into_any(),
-                                            UploadState::Failed(m) => view! {
-                                                <span class="field-error" role="alert">{m}</span>
-                                            }.into_any(),
-                                        }}
-                                        <button type="button" class="button link" aria-label=remove_label
-                                            on:click=move |_| {
-                                                if let UploadState::Done(a) = state.get_untracked() {
-                                                    let id = a.id;
-                                                    leptos::task::spawn_local(async move {
-                                                        let _ = super::api::discard_upload(id).await;
-                                                    });
-                                                }
-                                                tray.remove(key);
-                                            }>"Remove"</button>
-                                    </li>
-                                }
-                            }
-                        </For>
-                    </ul>
-                </div>
-            }
-        })
     }
 }
 
