@@ -8,6 +8,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod customers;
 pub mod error;
 pub mod mail;
 pub mod pages;

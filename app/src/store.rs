@@ -592,6 +592,16 @@ fn migrator(files: MigrationFiles) -> Migrator {
     }
 }
 
+/// `%text%` for LIKE, with LIKE's own wildcards in `text` escaped (use `ESCAPE '\\'`).
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Milliseconds since the Unix epoch, UTC: how Grip stores every time, identically on
 /// both backends.
 pub fn now_ms() -> i64 {

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use app::auth::model::{Email, PersonName, Role};
+use app::customers::store as customers;
 use app::db;
 use app::error::AppError;
 use app::store::{now_ms, BeginWrite, Db};
@@ -232,7 +233,7 @@ pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
             COMPANY_B[i / COMPANY_A.len() % COMPANY_B.len()]
         );
         companies.push((
-            tickets::find_or_create_company(db, &name)
+            customers::find_or_create_company(db, &name)
                 .await
                 .map_err(err)?,
             name,
@@ -244,12 +245,12 @@ pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
         let (company, company_name) = rng.pick(&companies).clone();
         let domain: String = company_name.to_lowercase().replace(' ', "");
         let email = Email::parse(&format!("{handle}{i}@{domain}.example")).map_err(err)?;
-        let id = match tickets::find_customer_by_email(db, &email)
+        let id = match customers::find_customer_by_email(db, &email)
             .await
             .map_err(err)?
         {
             Some(id) => id,
-            None => tickets::create_customer(
+            None => customers::create_customer(
                 db,
                 &PersonName::parse(&name).map_err(err)?,
                 &email,

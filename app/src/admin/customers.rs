@@ -10,8 +10,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
-use crate::portal::api::{customer_accounts, SetCustomerCompany, CUSTOMERS_PAGE};
-use crate::portal::model::AccountRow;
+use crate::customers::api::{customer_accounts, SetCustomerCompany, CUSTOMERS_PAGE};
+use crate::customers::model::AccountRow;
 use crate::teams::pages::AdminNav;
 use crate::ui::{encode_query_value, failure, kept_value, on_success};
 

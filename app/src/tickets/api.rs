@@ -27,13 +27,6 @@ pub struct TicketFormOptions {
     pub draft: Option<super::drafts::ServerDraft>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerHit {
-    pub email: String,
-    pub name: String,
-    pub company: Option<String>,
-}
-
 /// Teams the user may file tickets for, and who can be assigned in each.
 #[server(prefix = "/api", endpoint = "tickets/options")]
 pub async fn new_ticket_options() -> Result<TicketFormOptions, AppError> {
@@ -64,24 +57,6 @@ pub async fn new_ticket_options() -> Result<TicketFormOptions, AppError> {
                 viewer_id: user.id,
                 draft,
             })
-        }
-        .await,
-    )
-}
-
-/// Customers whose name or email starts with `q` (at most 8), for search as you type.
-#[server(prefix = "/api", endpoint = "customers/search")]
-pub async fn search_customers(q: String) -> Result<Vec<CustomerHit>, AppError> {
-    use crate::auth::policy::{require_user, Access};
-    crate::api::respond(
-        async {
-            require_user(Access::Staff).await?;
-            let state = crate::state::app_state()?;
-            let q = q.trim().to_lowercase();
-            if q.is_empty() || q.chars().count() > 100 {
-                return Ok(Vec::new());
-            }
-            super::store::search_customers(&state.db, &q, 8).await
         }
         .await,
     )

@@ -5,12 +5,13 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::{new_ticket_options, search_customers, CreateTicket, TicketFormOptions};
+use super::api::{new_ticket_options, CreateTicket, TicketFormOptions};
 use super::drafts::{encode_fields, field_of, Drafts, Scope};
 use super::model::{parse_due_date, parse_tags, Priority, TicketTitle};
 use crate::auth::model::Email;
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
+use crate::customers::api::search_customers;
 use crate::error::AppError;
 use crate::ui::{load_page, Field, FormError};
 

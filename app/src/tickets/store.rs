@@ -6,6 +6,7 @@ use super::model::{Priority, Stage, StageKind, TicketTitle};
 use super::rank;
 use crate::auth::model::{Email, PersonName};
 use crate::error::AppError;
+pub use crate::store::like_pattern;
 use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
 use crate::tickets::links::store::children_open;
 use crate::{db, insert_audit, open_children, write_tx};
@@ -200,104 +201,6 @@ fn completed_at_in(stage_kind: &str, current: Option<i64>, now: i64) -> Option<i
     }
 }
 
-// ---- customers and companies ------------------------------------------------------
-
-/// A company name as typed, trimmed, or a field error on `company`.
-fn company_name(name: &str) -> Result<&str, AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(AppError::validation(
-            "company",
-            "A company name has 1 to 120 characters.",
-        ));
-    }
-    Ok(name)
-}
-
-pub async fn create_company(db: &Db, name: &str) -> Result<i64, AppError> {
-    let name = company_name(name)?;
-    let r = db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id"
-    ).bind(name).bind(now_ms()).fetch_one(pool).await);
-    r.map_err(|e| {
-        if is_unique_violation(&e, "companies_name_key") {
-            AppError::conflict("company", "A company with this name already exists.")
-        } else {
-            e.into()
-        }
-    })
-}
-
-pub async fn create_customer(
-    db: &Db,
-    name: &PersonName,
-    email: &Email,
-    company_id: Option<i64>,
-) -> Result<i64, AppError> {
-    let r = db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
-    ).bind(name.as_str()).bind(email.as_str()).bind(company_id).bind(now_ms()).fetch_one(pool).await);
-    r.map_err(|e| {
-        if is_unique_violation(&e, "customers_email_key") {
-            AppError::conflict("email", "A customer with this email already exists.")
-        } else {
-            e.into()
-        }
-    })
-}
-
-pub async fn find_customer_by_email(db: &Db, email: &Email) -> Result<Option<i64>, AppError> {
-    Ok(
-        db!(db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM customers WHERE email = $1")
-        .bind(email.as_str()).fetch_optional(pool).await)?,
-    )
-}
-
-pub async fn find_or_create_company(db: &Db, name: &str) -> Result<i64, AppError> {
-    let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM companies WHERE lower(name) = lower($1)"
-    ).bind(name.trim()).fetch_optional(pool).await)?;
-    match found {
-        Some(id) => Ok(id),
-        None => create_company(db, name).await,
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct CustomerHitRow {
-    email: String,
-    name: String,
-    company: Option<String>,
-}
-
-/// Customers whose email or name starts with `prefix` (lower-case).
-pub async fn search_customers(
-    db: &Db,
-    prefix: &str,
-    limit: i64,
-) -> Result<Vec<super::api::CustomerHit>, AppError> {
-    // Escape LIKE's wildcards in what was typed.
-    let pattern = format!(
-        "{}%",
-        prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let rows = db!(db, pool => sqlx::query_as::<_, CustomerHitRow>(
-        "SELECT c.email, c.name, co.name AS company FROM customers c LEFT JOIN companies co ON co.id = c.company_id
-         WHERE c.email LIKE $1 ESCAPE '\\' OR lower(c.name) LIKE $1 ESCAPE '\\' ORDER BY c.name, c.id LIMIT $2"
-    ).bind(&pattern).bind(limit).fetch_all(pool).await)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| super::api::CustomerHit {
-            email: r.email,
-            name: r.name,
-            company: r.company,
-        })
-        .collect())
-}
-
 /// Active staff of a team, by name.
 pub async fn team_members(db: &Db, team_id: i64) -> Result<Vec<(i64, String)>, AppError> {
     Ok(db!(db, pool => sqlx::query_as::<_, (i64, String)>(
@@ -328,16 +231,6 @@ macro_rules! bind_all {
         }
         q
     }};
-}
-
-/// `%text%` for LIKE, with LIKE's own wildcards in `text` escaped (use `ESCAPE '\\'`).
-pub fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 /// The SQL conditions of `filter`, each as ` AND …`, for a query over `tickets t`
@@ -537,21 +430,13 @@ macro_rules! insert_new_customer {
             let company_id = if customer.company.trim().is_empty() {
                 None
             } else {
-                let company = company_name(customer.company)?;
-                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
-                    .bind(company).fetch_optional(&mut *$tx).await?;
-                match found {
-                    Some(id) => Some(id),
-                    None => Some(
-                        sqlx::query_scalar::<_, i64>("INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id")
-                            .bind(company).bind($now).fetch_one(&mut *$tx).await
-                            .map_err(|e| if is_unique_violation(&e, "companies_name_key") {
-                                AppError::validation(CUSTOMER_RACE, "")
-                            } else {
-                                e.into()
-                            })?,
-                    ),
-                }
+                let company = crate::customers::store::company_name(customer.company)?;
+                Some(crate::company_in_tx!($tx, company, $now).await
+                    .map_err(|e| if is_unique_violation(&e, "companies_name_key") {
+                        AppError::validation(CUSTOMER_RACE, "")
+                    } else {
+                        e.into()
+                    })?)
             };
             sqlx::query_scalar::<_, i64>(
                 "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",

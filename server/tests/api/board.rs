@@ -2,6 +2,7 @@
 //! form that works without JavaScript.
 
 use app::auth::model::{Email, PersonName};
+use app::customers::store as customers;
 use app::tickets::model::{Priority, TicketTitle};
 use app::tickets::store::{self, NewTicket};
 use http::StatusCode;
@@ -141,8 +142,8 @@ async fn a_ticket_form_error_names_its_field_and_creates_nothing(app: &TestApp) 
 /// A signed-in admin and one ticket for a customer of a company, on the Support team.
 async fn seeded(app: &TestApp) -> (String, i64) {
     let admin = app.setup_admin().await;
-    let company = store::create_company(&app.db, "Initech").await.unwrap();
-    let customer = store::create_customer(
+    let company = customers::create_company(&app.db, "Initech").await.unwrap();
+    let customer = customers::create_customer(
         &app.db,
         &PersonName::parse("Cora Customer").unwrap(),
         &Email::parse("cora@initech.example").unwrap(),

@@ -4,6 +4,7 @@
 
 use app::audit::audit_for;
 use app::auth::model::{Email, PersonName};
+use app::customers::store as customers;
 use app::tickets::conversation::model::MessageKind;
 use app::tickets::conversation::store::{self as conversation, Audience};
 use app::tickets::model::{Priority, TicketTitle};
@@ -43,7 +44,7 @@ struct Seeded {
 
 async fn seeded(app: &TestApp) -> Seeded {
     let admin = app.setup_admin().await;
-    let customer = store::create_customer(
+    let customer = customers::create_customer(
         &app.db,
         &PersonName::parse("Cora Customer").unwrap(),
         &Email::parse("cora@initech.example").unwrap(),
@@ -961,12 +962,12 @@ async fn canned_replies_are_kept_by_leads_and_filled_for_the_ticket(app: &TestAp
 
 async fn second_ticket(app: &TestApp, s: &Seeded, title: &str, customer_email: &str) -> TicketRow {
     let customer =
-        match store::find_customer_by_email(&app.db, &Email::parse(customer_email).unwrap())
+        match customers::find_customer_by_email(&app.db, &Email::parse(customer_email).unwrap())
             .await
             .unwrap()
         {
             Some(c) => c,
-            None => store::create_customer(
+            None => customers::create_customer(
                 &app.db,
                 &PersonName::parse("Dan Other").unwrap(),
                 &Email::parse(customer_email).unwrap(),

@@ -5,6 +5,7 @@
 //! with a file, follow, reply, close and reopen, company managers.
 
 use app::auth::model::{Email, PersonName};
+use app::customers::store as customers;
 use app::tickets::conversation::model::{MessageBody, MessageKind};
 use app::tickets::conversation::store::{self as conversation, Writer};
 use app::tickets::model::{Priority, TicketTitle};
@@ -757,7 +758,7 @@ async fn a_company_manager_sees_company_tickets_and_a_plain_member_does_not(app:
 
 async fn a_registered_customer_takes_over_the_record_an_agent_created(app: &TestApp) {
     app.setup_admin().await;
-    let customer = store::create_customer(
+    let customer = customers::create_customer(
         &app.db,
         &PersonName::parse("Dana Doe").unwrap(),
         &Email::parse("dana@example.com").unwrap(),

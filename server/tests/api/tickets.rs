@@ -5,6 +5,7 @@
 use app::audit::audit_for;
 use app::auth::model::{Email, PersonName};
 use app::auth::Role;
+use app::customers::store as customers;
 use app::error::AppError;
 use app::store::Db;
 use app::tickets::model::{Priority, Stage, StageKind, TicketTitle};
@@ -51,8 +52,8 @@ async fn person(db: &Db, name: &str, email: &str, role: Role) -> i64 {
 async fn fixture(app: &TestApp) -> Fixture {
     let db = &app.db;
     let actor = person(db, "Alan Agent", "alan@example.com", Role::Agent).await;
-    let company = store::create_company(db, "Initech").await.unwrap();
-    let customer = store::create_customer(
+    let company = customers::create_company(db, "Initech").await.unwrap();
+    let customer = customers::create_customer(
         db,
         &PersonName::parse("Cora Customer").unwrap(),
         &Email::parse("cora@initech.example").unwrap(),
@@ -436,7 +437,7 @@ async fn an_assignee_must_be_an_active_member_of_the_team(app: &TestApp) {
 
 async fn a_customer_email_is_unique_whatever_its_case(app: &TestApp) {
     fixture(app).await;
-    let e = store::create_customer(
+    let e = customers::create_customer(
         &app.db,
         &PersonName::parse("Cora Two").unwrap(),
         &Email::parse("CORA@Initech.example").unwrap(),

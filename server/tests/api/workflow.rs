@@ -4,6 +4,7 @@
 
 use app::audit::audit_for;
 use app::auth::model::{Email, PersonName};
+use app::customers::store as customers;
 use app::tickets::model::{Priority, TicketTitle};
 use app::tickets::store::{self, NewTicket, TicketRow};
 use http::StatusCode;
@@ -34,8 +35,8 @@ struct Seeded {
 
 async fn seeded(app: &TestApp) -> Seeded {
     let admin = app.setup_admin().await;
-    let company = store::create_company(&app.db, "Initech").await.unwrap();
-    let customer = store::create_customer(
+    let company = customers::create_company(&app.db, "Initech").await.unwrap();
+    let customer = customers::create_customer(
         &app.db,
         &PersonName::parse("Cora Customer").unwrap(),
         &Email::parse("cora@initech.example").unwrap(),
@@ -257,10 +258,10 @@ async fn board_filters_in_the_url_narrow_the_cards(app: &TestApp) {
         );
     }
     // The customer filter also matches the name of the customer's company alone.
-    let propane = store::create_company(&app.db, "Strickland Propane")
+    let propane = customers::create_company(&app.db, "Strickland Propane")
         .await
         .unwrap();
-    let hank = store::create_customer(
+    let hank = customers::create_customer(
         &app.db,
         &PersonName::parse("Hank Hill").unwrap(),
         &Email::parse("hank@example.com").unwrap(),
