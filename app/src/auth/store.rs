@@ -282,3 +282,34 @@ pub async fn set_preference(
     ).bind(user_id).bind(name).bind(value).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
+
+/// The board or the list: the one a person chose last opens for them next time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketView {
+    Board,
+    List,
+}
+
+/// Saves `chosen` ("board" or "list", from a `view=` link) as the user's choice, and
+/// returns the choice in force.
+pub async fn remember_view(
+    db: &Db,
+    user_id: i64,
+    chosen: Option<&str>,
+) -> Result<TicketView, AppError> {
+    const KEY: &str = "ticket_view";
+    match chosen {
+        Some("board") => {
+            set_preference(db, user_id, KEY, "board").await?;
+            Ok(TicketView::Board)
+        }
+        Some("list") => {
+            set_preference(db, user_id, KEY, "list").await?;
+            Ok(TicketView::List)
+        }
+        _ => Ok(match preference(db, user_id, KEY).await?.as_deref() {
+            Some("list") => TicketView::List,
+            _ => TicketView::Board,
+        }),
+    }
+}

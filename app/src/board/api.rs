@@ -99,7 +99,8 @@ pub async fn get_board(
             let filter = TicketFilter::from_query(filter.as_deref().unwrap_or_default());
             let now = crate::store::now_ms();
             let prefers_list =
-                remember_view(&state.db, user.id, view.as_deref()).await? == TicketView::List;
+                crate::auth::store::remember_view(&state.db, user.id, view.as_deref()).await?
+                    == crate::auth::store::TicketView::List;
             if prefers_list {
                 return Ok(Board {
                     team,
@@ -137,38 +138,6 @@ pub async fn get_board(
     )
 }
 
-/// The board or the list: the one a person chose last opens for them next time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TicketView {
-    Board,
-    List,
-}
-
-/// Saves `chosen` ("board" or "list", from a `view=` link) as the user's choice, and
-/// returns the choice in force.
-#[cfg(feature = "ssr")]
-pub async fn remember_view(
-    db: &crate::store::Db,
-    user_id: i64,
-    chosen: Option<&str>,
-) -> Result<TicketView, AppError> {
-    use crate::auth::store::{preference, set_preference};
-    const KEY: &str = "ticket_view";
-    match chosen {
-        Some("board") => {
-            set_preference(db, user_id, KEY, "board").await?;
-            Ok(TicketView::Board)
-        }
-        Some("list") => {
-            set_preference(db, user_id, KEY, "list").await?;
-            Ok(TicketView::List)
-        }
-        _ => Ok(match preference(db, user_id, KEY).await?.as_deref() {
-            Some("list") => TicketView::List,
-            _ => TicketView::Board,
-        }),
-    }
-}
 
 /// Moves a card to a stage, below the card `after` and above the card `before`.
 #[server(prefix = "/api", endpoint = "board/move")]

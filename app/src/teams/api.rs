@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
-use crate::board::api::TeamSummary;
+use crate::auth::policy::TeamSummary;
 use crate::error::AppError;
 use crate::tickets::model::Stage;
 

@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::board::api::TeamSummary;
+use crate::auth::policy::TeamSummary;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -370,7 +370,7 @@ pub async fn list_tickets(
                 "You are not in any team yet. Ask an admin to add you to one.",
             )?;
             if view.as_deref() == Some("list") {
-                crate::board::api::remember_view(db, user.id, Some("list")).await?;
+                crate::auth::store::remember_view(db, user.id, Some("list")).await?;
             }
             let filter = TicketFilter::from_query(filter.as_deref().unwrap_or_default());
             let sort = ListSort::parse(sort.as_deref().unwrap_or_default());
