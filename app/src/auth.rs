@@ -11,6 +11,7 @@ pub mod policy;
 pub mod recovery;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod store;
 

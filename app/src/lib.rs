@@ -13,6 +13,7 @@ pub mod error;
 pub mod mail;
 pub mod pages;
 pub mod portal;
+pub mod rank;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod state;

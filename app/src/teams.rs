@@ -2,6 +2,8 @@
 //! team's pipeline of stages, for its leads and for admins).
 
 pub mod api;
+pub mod canned;
+pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;

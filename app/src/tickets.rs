@@ -2,7 +2,6 @@
 //! trail of every change.
 
 pub mod api;
-pub mod canned;
 pub mod conversation;
 pub mod drafts;
 pub mod filter;
@@ -12,7 +11,7 @@ pub mod list;
 pub mod model;
 pub mod new;
 pub mod page;
-pub mod rank;
+pub use crate::rank;
 pub mod side;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -9,7 +9,7 @@ pub mod time;
 
 pub use field::{Field, FormError};
 
-pub use layout::{AppShell, AuthCard};
+pub use layout::AuthCard;
 use leptos::prelude::*;
 pub use status::{set_status, ErrorPanel, ForbiddenPage, NotFoundPage};
 
@@ -40,8 +40,42 @@ pub fn kept_value(path: &str, name: &str) -> Option<String> {
     if !refused_here {
         return None;
     }
-    let auth = use_context::<crate::auth::pages::AuthContext>()?;
-    auth.session.get_untracked()?.ok()?.kept?.value(path, name)
+    use_context::<RefusedForm>()?
+        .0
+        .with_untracked(|kept| kept.as_ref()?.value(path, name))
+}
+
+/// The form the session kept after a refusal without JavaScript, provided with the
+/// session (`auth::pages::provide_auth`) for [`kept_value`].
+#[derive(Clone, Copy)]
+pub struct RefusedForm(pub Signal<Option<KeptForm>>);
+
+/// What was typed in a form posted without JavaScript that the server refused. Leptos
+/// sends the browser back to the page with the error in the address (`__path`,
+/// `__err`); the typed text stays out of the address: it is kept in the server-side
+/// session for a few minutes, and the page puts it back in the form posted to
+/// `path` while the address names that refusal. Passwords are never kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeptForm {
+    /// The endpoint the form posted to (a server function's path, or a portal route).
+    pub path: String,
+    /// Field name and typed value.
+    pub fields: Vec<(String, String)>,
+    /// When it was kept (epoch ms).
+    pub at: i64,
+}
+
+impl KeptForm {
+    /// How long a kept form is offered back: long enough to come back from a refusal.
+    pub const FRESH_MS: i64 = 10 * 60_000;
+
+    /// The value typed in `name` of the form posted to `path`, if this is that form.
+    pub fn value(&self, path: &str, name: &str) -> Option<String> {
+        (self.path == path)
+            .then(|| self.fields.iter().find(|(k, _)| k == name))
+            .flatten()
+            .map(|(_, v)| v.clone())
+    }
 }
 
 /// The error of an action's last run (its `value()`), if it failed: with

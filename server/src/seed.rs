@@ -9,6 +9,7 @@ use app::customers::store as customers;
 use app::db;
 use app::error::AppError;
 use app::store::{now_ms, BeginWrite, Db};
+use app::teams::store as teams;
 use app::tickets::model::{Priority, TicketTitle};
 use app::tickets::store as tickets;
 
@@ -157,7 +158,7 @@ async fn team_named(db: &Db, name: &str) -> Result<i64, AppError> {
     ).bind(name).fetch_optional(pool).await)?;
     match found {
         Some(id) => Ok(id),
-        None => tickets::create_team(db, name).await,
+        None => teams::create_team(db, name).await,
     }
 }
 
@@ -213,15 +214,11 @@ pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
             }
         };
         let team = i % 3;
-        tickets::add_member(db, teams[team], id)
-            .await
-            .map_err(err)?;
+        teams::add_member(db, teams[team], id).await.map_err(err)?;
         members[team].push(id);
         if (2..4).contains(&i) {
             let other = (team + 1) % 3;
-            tickets::add_member(db, teams[other], id)
-                .await
-                .map_err(err)?;
+            teams::add_member(db, teams[other], id).await.map_err(err)?;
             members[other].push(id);
         }
     }
@@ -288,7 +285,7 @@ pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
         };
         let t = tickets::create_ticket(db, actor, new).await.map_err(err)?;
         // History: move most tickets along the pipeline, some all the way to done.
-        let stages = tickets::team_stages(db, teams[team]).await.map_err(err)?;
+        let stages = teams::team_stages(db, teams[team]).await.map_err(err)?;
         let steps = rng.below(stages.len());
         for stage in stages.iter().skip(1).take(steps) {
             tickets::move_ticket(
@@ -353,7 +350,7 @@ pub async fn tickets_fast(
     let err = |e: AppError| e.to_string();
     let sql_err = |e: sqlx::Error| e.to_string();
     let team_id = team_named(db, team).await.map_err(err)?;
-    let stages = tickets::team_stages(db, team_id).await.map_err(err)?;
+    let stages = teams::team_stages(db, team_id).await.map_err(err)?;
     let open_stages: Vec<i64> = stages
         .iter()
         .filter(|s| s.kind != app::tickets::model::StageKind::Done)
@@ -367,7 +364,7 @@ pub async fn tickets_fast(
     if open_stages.is_empty() {
         return Err("the team has no open stage".into());
     }
-    let members: Vec<String> = tickets::team_members(db, team_id)
+    let members: Vec<String> = teams::team_members(db, team_id)
         .await
         .map_err(err)?
         .into_iter()

@@ -80,8 +80,8 @@ pub async fn create_person(
             };
             let id = crate::auth::store::create_user(&state.db, new, Some(admin.id), false).await?;
             // New staff join the default team until Admin → Teams places them elsewhere.
-            let team = crate::tickets::store::default_team_id(&state.db).await?;
-            crate::tickets::store::add_member(&state.db, team, id).await?;
+            let team = crate::teams::store::default_team_id(&state.db).await?;
+            crate::teams::store::add_member(&state.db, team, id).await?;
             tracing::info!(
                 actor = admin.id,
                 user_id = id,

@@ -92,33 +92,7 @@ pub struct SessionInfo {
     pub time_zone: Option<String>,
 }
 
-/// What was typed in a form posted without JavaScript that the server refused. Leptos
-/// sends the browser back to the page with the error in the address (`__path`,
-/// `__err`); the typed text stays out of the address: it is kept in the server-side
-/// session for a few minutes, and the page puts it back in the form posted to
-/// `path` while the address names that refusal. Passwords are never kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeptForm {
-    /// The endpoint the form posted to (a server function's path, or a portal route).
-    pub path: String,
-    /// Field name and typed value.
-    pub fields: Vec<(String, String)>,
-    /// When it was kept (epoch ms).
-    pub at: i64,
-}
-
-impl KeptForm {
-    /// How long a kept form is offered back: long enough to come back from a refusal.
-    pub const FRESH_MS: i64 = 10 * 60_000;
-
-    /// The value typed in `name` of the form posted to `path`, if this is that form.
-    pub fn value(&self, path: &str, name: &str) -> Option<String> {
-        (self.path == path)
-            .then(|| self.fields.iter().find(|(k, _)| k == name))
-            .flatten()
-            .map(|(_, v)| v.clone())
-    }
-}
+pub use crate::ui::KeptForm;
 
 /// An email address, trimmed and lower-cased (emails are unique case-insensitively).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,10 +9,11 @@ use leptos_router::hooks::{use_location, use_query_map};
 use super::api::{Login, SetupAdmin};
 use super::model::{confirm_problem, email_problem, name_problem, password_problem, SessionInfo};
 use super::policy::Access;
+use super::shell::AppShell;
 use super::CurrentUser;
 use crate::error::AppError;
 use crate::ui::{
-    encode_query_value, live_message, load_page, set_status, AppShell, AuthCard, ErrorPanel, Field,
+    encode_query_value, live_message, load_page, set_status, AuthCard, ErrorPanel, Field,
     ForbiddenPage, FormError, NotFoundPage,
 };
 
@@ -26,6 +27,22 @@ pub struct AuthContext {
 pub fn provide_auth() {
     let session = Resource::new_blocking(|| (), |_| super::api::get_session_info());
     provide_context(AuthContext { session });
+    // What a refused form kept (`ui::kept_value`).
+    provide_context(crate::ui::RefusedForm(Signal::derive(move || {
+        session.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.as_ref().ok())
+                .and_then(|info| info.kept.clone())
+        })
+    })));
+    // Times on the page are shown in the signed-in person's zone (`ui::time`).
+    provide_context(crate::ui::time::ViewerZone(Signal::derive(move || {
+        session.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.as_ref().ok())
+                .and_then(|info| info.time_zone.clone())
+        })
+    })));
 }
 
 fn use_auth() -> AuthContext {

@@ -138,7 +138,6 @@ pub async fn get_board(
     )
 }
 
-
 /// Moves a card to a stage, below the card `after` and above the card `before`.
 #[server(prefix = "/api", endpoint = "board/move")]
 pub async fn move_card(

@@ -45,7 +45,7 @@ pub async fn board_columns(
     open_shown: i64,
     done_shown: i64,
 ) -> Result<Vec<BoardColumn>, AppError> {
-    let stages = crate::tickets::store::team_stages(db, team_id).await?;
+    let stages = crate::teams::store::team_stages(db, team_id).await?;
     let mut binds = vec![Bind::Int(0)];
     let conditions = filter_conditions(filter, me, now, &mut binds);
     let limit_param = binds.len() + 1;

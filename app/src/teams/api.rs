@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Role;
+use super::model::Stage;
 use crate::auth::policy::TeamSummary;
+use crate::auth::Role;
 use crate::error::AppError;
-use crate::tickets::model::Stage;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMember {
@@ -84,7 +84,7 @@ pub async fn create_team(name: String) -> Result<String, AppError> {
     crate::api::respond(
         async {
             let (admin, state) = crate::api::start(Access::Admin).await?;
-            let id = crate::tickets::store::create_team(&state.db, &name).await?;
+            let id = crate::teams::store::create_team(&state.db, &name).await?;
             crate::audit::record(&state.db, admin.id, "team", id, "created", name.trim()).await?;
             Ok(crate::api::finish_form("/admin/teams"))
         }
@@ -166,7 +166,7 @@ pub struct TeamPipeline {
     /// The teams this person may configure.
     pub teams: Vec<TeamSummary>,
     pub stages: Vec<StageSettings>,
-    pub canned: Vec<crate::tickets::canned::CannedReply>,
+    pub canned: Vec<crate::teams::canned::CannedReply>,
 }
 
 /// The teams `user` may configure: every active team for admins, the teams a lead
@@ -227,7 +227,7 @@ pub async fn team_settings(team: Option<i64>) -> Result<TeamPipeline, AppError> 
             )?;
             let counts = super::store::stage_counts(db, team.id).await?;
             let labels = super::store::customer_labels(db, team.id).await?;
-            let stages = crate::tickets::store::team_stages(db, team.id)
+            let stages = crate::teams::store::team_stages(db, team.id)
                 .await?
                 .into_iter()
                 .map(|s| StageSettings {
@@ -239,7 +239,7 @@ pub async fn team_settings(team: Option<i64>) -> Result<TeamPipeline, AppError> 
                     stage: s,
                 })
                 .collect();
-            let canned = crate::tickets::canned::store::for_team(db, team.id).await?;
+            let canned = crate::teams::canned::store::for_team(db, team.id).await?;
             Ok(TeamPipeline {
                 team,
                 teams,
@@ -276,8 +276,8 @@ pub async fn add_stage(
     kind: String,
     wip_limit: String,
 ) -> Result<String, AppError> {
+    use super::model::StageKind;
     use crate::auth::policy::Access;
-    use crate::tickets::model::StageKind;
     crate::api::respond(
         async {
             let (user, state) = crate::api::start(Access::Lead).await?;
@@ -287,7 +287,7 @@ pub async fn add_stage(
             }
             let kind = StageKind::parse(&kind)?;
             let wip = parse_wip(&wip_limit)?;
-            let stage = crate::tickets::store::add_stage(db, team_id, &name, kind, wip).await?;
+            let stage = crate::teams::store::add_stage(db, team_id, &name, kind, wip).await?;
             crate::audit::record(db, user.id, "stage", stage.id, "created", &stage.name).await?;
             Ok(crate::api::finish_form(&format!("/team?team={team_id}")))
         }
@@ -303,8 +303,8 @@ pub async fn update_stage(
     wip_limit: String,
     customer_label: Option<String>,
 ) -> Result<String, AppError> {
+    use super::model::StageKind;
     use crate::auth::policy::Access;
-    use crate::tickets::model::StageKind;
     crate::api::respond(
         async {
             let (user, state) = crate::api::start(Access::Lead).await?;
@@ -345,7 +345,7 @@ pub async fn remove_stage(stage_id: i64, move_to: Option<String>) -> Result<Stri
             let (user, state) = crate::api::start(Access::Lead).await?;
             let db = &state.db;
             let team = stage_team(db, &user, stage_id).await?;
-            let stages = crate::tickets::store::team_stages(db, team).await?;
+            let stages = crate::teams::store::team_stages(db, team).await?;
             if stages.len() <= 1 {
                 return Err(AppError::validation(
                     "move_to",
@@ -361,7 +361,7 @@ pub async fn remove_stage(stage_id: i64, move_to: Option<String>) -> Result<Stri
                         .map_err(|_| AppError::validation("move_to", "Choose a stage."))
                 })
                 .transpose()?;
-            crate::tickets::store::remove_stage(db, user.id, stage_id, move_to).await?;
+            crate::teams::store::remove_stage(db, user.id, stage_id, move_to).await?;
             Ok(crate::api::finish_form(&format!("/team?team={team}")))
         }
         .await,

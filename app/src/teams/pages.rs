@@ -14,11 +14,11 @@ use super::api::{
     SetTeamArchived, SetTeamMember, SetTeamPortal, StageSettings, TeamAdmin, TeamPipeline,
     TeamsOverview, UpdateStage,
 };
+use super::model::StageKind;
 use crate::auth::pages::ProtectedWith;
 use crate::auth::policy::Access;
 use crate::error::AppError;
-use crate::tickets::canned::{CannedReply, CreateCanned, DeleteCanned, UpdateCanned, PLACEHOLDERS};
-use crate::tickets::model::StageKind;
+use crate::teams::canned::{CannedReply, CreateCanned, DeleteCanned, UpdateCanned, PLACEHOLDERS};
 use crate::ui::{failure, on_success, FormError};
 
 /// The newest error of any of a page's actions.

@@ -37,7 +37,7 @@ pub async fn new_ticket_options() -> Result<TicketFormOptions, AppError> {
             let teams = crate::auth::policy::visible_teams(&state.db, &user).await?;
             let mut members = Vec::new();
             for t in &teams {
-                for (id, name) in super::store::team_members(&state.db, t.id).await? {
+                for (id, name) in crate::teams::store::team_members(&state.db, t.id).await? {
                     members.push(Member {
                         id,
                         name,
@@ -189,7 +189,7 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                 .ok_or(AppError::NotFound)?;
             let (customer, customer_email, company) =
                 super::store::customer_of(db, t.customer_id).await?;
-            let placeholders = crate::tickets::canned::Placeholders {
+            let placeholders = crate::teams::canned::Placeholders {
                 customer_name: customer.clone(),
                 customer_email: customer_email.clone(),
                 company_name: company.clone().unwrap_or_default(),
@@ -209,7 +209,7 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                 company,
                 team,
                 stage_id: t.stage_id,
-                stages: super::store::team_stages(db, t.team_id).await?,
+                stages: crate::teams::store::team_stages(db, t.team_id).await?,
                 priority: Priority::parse(&t.priority).unwrap_or(Priority::Normal),
                 assignee_id: t.assignee_id,
                 members,
@@ -226,7 +226,7 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                     compose: last_kind_used(db, t.id, user.id).await?,
                     upload_limit: state.settings.upload_limit_bytes,
                     viewer_id: user.id,
-                    canned: crate::tickets::canned::store::for_team(db, t.team_id).await?,
+                    canned: crate::teams::canned::store::for_team(db, t.team_id).await?,
                     placeholders,
                     draft: crate::tickets::drafts::store::load(
                         db,
@@ -394,7 +394,7 @@ pub async fn list_tickets(
             });
             let members = crate::tickets::store::members_of(db, team.id).await?;
             Ok(TicketList {
-                stages: super::store::team_stages(db, team.id).await?,
+                stages: crate::teams::store::team_stages(db, team.id).await?,
                 team,
                 teams,
                 members,

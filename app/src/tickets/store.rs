@@ -1,41 +1,17 @@
-//! SQL for teams, stages, customers, companies and tickets. Every write that changes
-//! a ticket writes its audit rows in the same transaction.
+//! SQL for tickets: creation, moves, edits, the list and bulk changes. Every write
+//! that changes a ticket writes its audit rows in the same transaction. (Teams and
+//! stages are `teams::store`'s, customers and companies `customers::store`'s.)
 
 use super::filter::{AssigneeFilter, TicketFilter};
-use super::model::{Priority, Stage, StageKind, TicketTitle};
-use super::rank;
+use super::model::{Priority, TicketTitle};
 use crate::auth::model::{Email, PersonName};
 use crate::error::AppError;
+use crate::rank;
 pub use crate::store::like_pattern;
 use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
+use crate::teams::store::{completed_at_in, StageRow, STAGE_COLUMNS};
 use crate::tickets::links::store::children_open;
 use crate::{db, insert_audit, open_children, write_tx};
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct StageRow {
-    id: i64,
-    team_id: i64,
-    name: String,
-    kind: String,
-    position: i64,
-    wip_limit: Option<i64>,
-}
-
-impl From<StageRow> for Stage {
-    fn from(r: StageRow) -> Stage {
-        Stage {
-            id: r.id,
-            team_id: r.team_id,
-            // The column is CHECK-constrained to the three kinds.
-            kind: StageKind::parse(&r.kind).unwrap_or(StageKind::Open),
-            name: r.name,
-            position: r.position,
-            wip_limit: r.wip_limit,
-        }
-    }
-}
-
-const STAGE_COLUMNS: &str = "id, team_id, name, kind, position, wip_limit";
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TicketRow {
@@ -58,156 +34,6 @@ pub struct TicketRow {
 const TICKET_COLUMNS: &str =
     "id, number, title, description, customer_id, team_id, stage_id, rank, priority, \
      assignee_id, due_at, created_at, updated_at, completed_at";
-
-// ---- teams and stages -------------------------------------------------------------
-
-/// The team every installation starts with ("Support"), or the oldest active one.
-pub async fn default_team_id(db: &Db) -> Result<i64, AppError> {
-    let id: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM teams WHERE archived = FALSE ORDER BY id LIMIT 1"
-    ).fetch_optional(pool).await)?;
-    id.ok_or_else(|| AppError::internal("no active team"))
-}
-
-/// The pipeline a new team starts with.
-pub const DEFAULT_STAGES: [(&str, StageKind); 4] = [
-    ("New", StageKind::Open),
-    ("In Progress", StageKind::Open),
-    ("Waiting", StageKind::Waiting),
-    ("Completed", StageKind::Done),
-];
-
-/// Creates a team with the default pipeline, in one transaction.
-pub async fn create_team(db: &Db, name: &str) -> Result<i64, AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 60 {
-        return Err(AppError::validation(
-            "name",
-            "A team name has 1 to 60 characters.",
-        ));
-    }
-    let now = now_ms();
-    let _writing = db.write_lock().await;
-    let r: Result<i64, sqlx::Error> = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO teams (name, archived, created_at) VALUES ($1, FALSE, $2) RETURNING id")
-            .bind(name).bind(now).fetch_one(&mut *tx).await?;
-        for (position, (stage, kind)) in DEFAULT_STAGES.iter().enumerate() {
-            sqlx::query("INSERT INTO stages (team_id, name, kind, position, wip_limit) VALUES ($1, $2, $3, $4, NULL)")
-                .bind(id).bind(*stage).bind(kind.as_str()).bind(position as i64).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(id)
-    }.await);
-    r.map_err(|e| {
-        if is_unique_violation(&e, "teams_name_key") {
-            AppError::conflict("name", "A team with this name already exists.")
-        } else {
-            e.into()
-        }
-    })
-}
-
-pub async fn add_member(db: &Db, team_id: i64, user_id: i64) -> Result<(), AppError> {
-    db!(db, pool => sqlx::query(
-        "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-    ).bind(team_id).bind(user_id).execute(pool).await.map(|_| ()))?;
-    Ok(())
-}
-
-pub async fn team_stages(db: &Db, team_id: i64) -> Result<Vec<Stage>, AppError> {
-    let sql =
-        format!("SELECT {STAGE_COLUMNS} FROM stages WHERE team_id = $1 ORDER BY position, id");
-    let rows =
-        db!(db, pool => sqlx::query_as::<_, StageRow>(&sql).bind(team_id).fetch_all(pool).await)?;
-    Ok(rows.into_iter().map(Stage::from).collect())
-}
-
-/// Adds a stage at the end of a team's pipeline.
-pub async fn add_stage(
-    db: &Db,
-    team_id: i64,
-    name: &str,
-    kind: StageKind,
-    wip_limit: Option<i64>,
-) -> Result<Stage, AppError> {
-    let name = super::model::parse_stage_name(name)?;
-    if wip_limit.is_some_and(|w| w < 1) {
-        return Err(AppError::validation(
-            "wip_limit",
-            "A WIP limit is at least 1, or empty for none.",
-        ));
-    }
-    let sql = format!(
-        "INSERT INTO stages (team_id, name, kind, position, wip_limit)
-         VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), -1) + 1 FROM stages WHERE team_id = $1), $4)
-         RETURNING {STAGE_COLUMNS}"
-    );
-    let row = db!(db, pool => sqlx::query_as::<_, StageRow>(&sql)
-        .bind(team_id).bind(&name).bind(kind.as_str()).bind(wip_limit).fetch_one(pool).await)?;
-    Ok(row.into())
-}
-
-/// Removes a stage. A stage that holds tickets can only be removed by naming another
-/// stage of the same team to take them; each moved ticket's audit says so.
-pub async fn remove_stage(
-    db: &Db,
-    actor: i64,
-    stage_id: i64,
-    move_to: Option<i64>,
-) -> Result<(), AppError> {
-    let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
-        let sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
-        let stage = sqlx::query_as::<_, StageRow>(&sql).bind(stage_id).fetch_optional(&mut *tx).await?
-            .ok_or(AppError::NotFound)?;
-        let held: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, completed_at FROM tickets WHERE stage_id = $1 ORDER BY rank, id")
-            .bind(stage_id).fetch_all(&mut *tx).await?;
-        if !held.is_empty() {
-            let target_id = move_to.ok_or_else(|| AppError::validation(
-                "move_to",
-                format!("{} tickets are in {}: choose the stage they move to.", held.len(), stage.name),
-            ))?;
-            let target = sqlx::query_as::<_, StageRow>(&sql).bind(target_id).fetch_optional(&mut *tx).await?
-                .filter(|t| t.team_id == stage.team_id && t.id != stage.id)
-                .ok_or_else(|| AppError::validation("move_to", "Choose another stage of the same team."))?;
-            let mut last: Option<String> = sqlx::query_scalar("SELECT rank FROM tickets WHERE stage_id = $1 ORDER BY rank DESC, id DESC LIMIT 1")
-                .bind(target.id).fetch_optional(&mut *tx).await?;
-            for (ticket_id, completed_at) in held {
-                let r = rank::between(last.as_deref(), None).unwrap_or_else(rank::first);
-                let completed = completed_at_in(&target.kind, completed_at, now);
-                sqlx::query("UPDATE tickets SET stage_id = $1, rank = $2, completed_at = $3, updated_at = $4, activity_at = $4 WHERE id = $5")
-                    .bind(target.id).bind(&r).bind(completed).bind(now).bind(ticket_id).execute(&mut *tx).await?;
-                insert_audit!(&mut *tx, actor, "ticket", ticket_id, "moved", Some("stage"), Some(stage.name.as_str()), Some(target.name.as_str()), now).await?;
-                last = Some(r);
-            }
-        }
-        sqlx::query("DELETE FROM stages WHERE id = $1").bind(stage_id).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok::<(), AppError>(())
-    }.await)
-}
-
-/// A ticket's `completed_at` once it is in a stage of kind `stage_kind`: entering a
-/// `done` stage completes it now (moving between done stages keeps the first time);
-/// any other stage clears it. (Only tickets in done stages have a completion time.)
-fn completed_at_in(stage_kind: &str, current: Option<i64>, now: i64) -> Option<i64> {
-    if stage_kind == StageKind::Done.as_str() {
-        current.or(Some(now))
-    } else {
-        None
-    }
-}
-
-/// Active staff of a team, by name.
-pub async fn team_members(db: &Db, team_id: i64) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(db!(db, pool => sqlx::query_as::<_, (i64, String)>(
-        "SELECT u.id, u.name FROM users u JOIN team_members m ON m.user_id = u.id
-         WHERE m.team_id = $1 AND u.active = TRUE AND u.role IN ('agent', 'lead', 'admin') ORDER BY lower(u.name), u.id"
-    ).bind(team_id).fetch_all(pool).await)?)
-}
 
 // ---- filters ----------------------------------------------------------------------
 
@@ -299,7 +125,7 @@ pub fn filter_conditions(
 
 /// [`team_members`] as the assignee choices pages offer.
 pub async fn members_of(db: &Db, team_id: i64) -> Result<Vec<super::api::Member>, AppError> {
-    Ok(team_members(db, team_id)
+    Ok(crate::teams::store::team_members(db, team_id)
         .await?
         .into_iter()
         .map(|(id, name)| super::api::Member { id, name, team_id })

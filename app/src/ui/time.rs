@@ -2,8 +2,9 @@
 //! due date, a day of logged time). Calendar arithmetic is the `time` crate's.
 //!
 //! Moments (a message, a change, an email) are shown in the viewer's time zone: the
-//! browser's, remembered on the account (`users.time_zone`, saved by the layout once
-//! the page is live) so pages rendered on the server show what the browser will.
+//! browser's, remembered on the account (`users.time_zone`, saved by the signed-in
+//! frame, `auth::shell`, once the page is live) so pages rendered on the server show
+//! what the browser will; the session provides it to this module as [`ViewerZone`].
 //! The server converts with `jiff` and the tz database; the browser with its own
 //! `Intl` (no tz database in the WASM); both print the same digits, so hydration
 //! matches. Without a known zone (signed out, or not saved yet) times are UTC and
@@ -153,39 +154,20 @@ pub fn civil_in(_ms: i64, _name: &str) -> Option<Civil> {
     None
 }
 
-/// The time zone of the person looking at the page, if it is known (read from the
-/// session the page was rendered for; none outside a page).
-fn viewer_zone() -> Option<String> {
-    use leptos::prelude::*;
-    let auth = use_context::<crate::auth::pages::AuthContext>()?;
-    auth.session.with_untracked(|s| {
-        s.as_ref()
-            .and_then(|s| s.as_ref().ok())
-            .and_then(|i| i.time_zone.clone())
-    })
-}
+/// The time zone of the person the page is rendered for, provided with the session
+/// (`auth::pages::provide_auth`): an IANA name, or none while it is not known.
+#[derive(Clone, Copy)]
+pub struct ViewerZone(pub leptos::prelude::Signal<Option<String>>);
 
-/// Once a signed-in page is live: tells the server the browser's time zone when the
-/// account has another (or none), so the pages it renders next show the browser's
-/// times. Once per page load.
-pub fn remember_browser_zone() {
-    #[cfg(feature = "hydrate")]
-    leptos::prelude::Effect::new(move |_| {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        static SENT: AtomicBool = AtomicBool::new(false);
-        let Some(zone) = browser_zone() else { return };
-        if viewer_zone().as_deref() == Some(zone.as_str()) || SENT.swap(true, Ordering::Relaxed) {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let _ = crate::auth::api::remember_time_zone(zone).await;
-        });
-    });
+/// The viewer's time zone, if it is known (none outside a page).
+pub fn viewer_zone() -> Option<String> {
+    use leptos::prelude::*;
+    use_context::<ViewerZone>()?.0.get_untracked()
 }
 
 /// The browser's own time zone (`Intl`), e.g. "Europe/Berlin".
 #[cfg(feature = "hydrate")]
-fn browser_zone() -> Option<String> {
+pub fn browser_zone() -> Option<String> {
     let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
     js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
         .ok()?

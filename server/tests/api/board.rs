@@ -3,6 +3,7 @@
 
 use app::auth::model::{Email, PersonName};
 use app::customers::store as customers;
+use app::teams::store as teams;
 use app::tickets::model::{Priority, TicketTitle};
 use app::tickets::store::{self, NewTicket};
 use http::StatusCode;
@@ -43,7 +44,7 @@ fn ticket_form<'a>(
 
 async fn a_ticket_created_with_a_new_customer_lands_in_the_first_column(app: &TestApp) {
     let admin = app.setup_admin().await;
-    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let team = teams::default_team_id(&app.db).await.unwrap().to_string();
     let r = app
         .call(
             "/api/tickets/create",
@@ -87,7 +88,7 @@ async fn a_ticket_created_with_a_new_customer_lands_in_the_first_column(app: &Te
 
 async fn a_ticket_form_error_names_its_field_and_creates_nothing(app: &TestApp) {
     let admin = app.setup_admin().await;
-    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let team = teams::default_team_id(&app.db).await.unwrap().to_string();
     let cases = [
         (
             ticket_form(&team, "   ", "pat@initrode.example", "Pat"),
@@ -151,7 +152,7 @@ async fn seeded(app: &TestApp) -> (String, i64) {
     )
     .await
     .unwrap();
-    let team = store::default_team_id(&app.db).await.unwrap();
+    let team = teams::default_team_id(&app.db).await.unwrap();
     let title = TicketTitle::parse("Printer on fire").unwrap();
     let new = NewTicket {
         title: &title,
@@ -189,16 +190,16 @@ async fn the_board_shows_each_stage_as_a_named_list_of_cards(app: &TestApp) {
 
 async fn an_agent_of_another_team_cannot_open_this_teams_board_or_move_its_cards(app: &TestApp) {
     let (admin, ticket) = seeded(app).await;
-    let billing = store::create_team(&app.db, "Billing").await.unwrap();
+    let billing = teams::create_team(&app.db, "Billing").await.unwrap();
     app.create_person(&admin, "Bea Billing", "bea@example.com", "agent")
         .await;
     // Move Bea from the default team to Billing only.
     let bea: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'bea@example.com'").fetch_one(pool).await).unwrap();
     app::db!(&app.db, pool => sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(bea).execute(pool).await.map(|_| ())).unwrap();
-    store::add_member(&app.db, billing, bea).await.unwrap();
+    teams::add_member(&app.db, billing, bea).await.unwrap();
     let cookie = app.signed_in("bea@example.com", STAFF_PASSWORD).await;
 
-    let support = store::default_team_id(&app.db).await.unwrap();
+    let support = teams::default_team_id(&app.db).await.unwrap();
     assert_eq!(
         app.get(&format!("/board?team={support}"), Some(&cookie))
             .await
@@ -210,7 +211,7 @@ async fn an_agent_of_another_team_cannot_open_this_teams_board_or_move_its_cards
     assert!(own.body.contains("Billing board"));
     assert!(!own.body.contains("Printer on fire"));
 
-    let stages = store::team_stages(&app.db, support).await.unwrap();
+    let stages = teams::team_stages(&app.db, support).await.unwrap();
     let r = app
         .call(
             "/api/board/move",
@@ -234,8 +235,8 @@ async fn an_agent_of_another_team_cannot_open_this_teams_board_or_move_its_cards
 
 async fn a_card_moves_with_the_plain_form_and_stays_there_after_a_reload(app: &TestApp) {
     let (admin, ticket) = seeded(app).await;
-    let team = store::default_team_id(&app.db).await.unwrap();
-    let waiting = store::team_stages(&app.db, team).await.unwrap()[2].id;
+    let team = teams::default_team_id(&app.db).await.unwrap();
+    let waiting = teams::team_stages(&app.db, team).await.unwrap()[2].id;
     let r = app
         .post(
             "/api/board/move",
@@ -267,7 +268,7 @@ async fn a_card_moves_with_the_plain_form_and_stays_there_after_a_reload(app: &T
 async fn a_request_dropped_while_it_waits_to_write_leaves_later_writes_working(app: &TestApp) {
     use sqlx::Connection;
     let admin = app.setup_admin().await;
-    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let team = teams::default_team_id(&app.db).await.unwrap().to_string();
     let form = |title: &'static str| ticket_form(&team, title, "pat@initrode.example", "Pat");
     // Another process holds the database's write lock (SQLite) or the tickets table
     // (Postgres), so the request's transaction waits…
@@ -390,7 +391,7 @@ async fn customers_with_email(app: &TestApp, email: &str) -> i64 {
 /// by the database, and that creation is tried again and finds the customer).
 async fn tickets_for_one_new_customer_at_once_make_one_customer(app: &TestApp) {
     let admin = app.setup_admin().await;
-    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let team = teams::default_team_id(&app.db).await.unwrap().to_string();
     let form = |title: &'static str| ticket_form(&team, title, "new@initrode.example", "Nia New");
     let create = |title: &'static str| {
         let form = form(title);
@@ -427,7 +428,7 @@ async fn tickets_for_one_new_customer_at_once_make_one_customer(app: &TestApp) {
 /// at all: a ticket refused for any field leaves neither behind.
 async fn a_refused_ticket_for_a_new_customer_adds_no_customer_or_company(app: &TestApp) {
     let admin = app.setup_admin().await;
-    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let team = teams::default_team_id(&app.db).await.unwrap().to_string();
     let mut bad_assignee = ticket_form(&team, "Fine title", "new@initrode.example", "Nia New");
     bad_assignee[7] = ("assignee", "999999");
     let r = app

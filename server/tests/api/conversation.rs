@@ -5,6 +5,7 @@
 use app::audit::audit_for;
 use app::auth::model::{Email, PersonName};
 use app::customers::store as customers;
+use app::teams::store as teams;
 use app::tickets::conversation::model::MessageKind;
 use app::tickets::conversation::store::{self as conversation, Audience};
 use app::tickets::model::{Priority, TicketTitle};
@@ -52,9 +53,9 @@ async fn seeded(app: &TestApp) -> Seeded {
     )
     .await
     .unwrap();
-    let team = store::default_team_id(&app.db).await.unwrap();
+    let team = teams::default_team_id(&app.db).await.unwrap();
     let actor: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(pool).await).unwrap();
-    store::add_member(&app.db, team, actor).await.unwrap();
+    teams::add_member(&app.db, team, actor).await.unwrap();
     let title = TicketTitle::parse("Printer on fire").unwrap();
     let ticket = store::create_ticket(
         &app.db,
@@ -275,12 +276,12 @@ async fn an_agent_of_another_team_cannot_read_or_write_the_conversation(app: &Te
         .json()["id"]
         .as_i64()
         .unwrap();
-    let billing = store::create_team(&app.db, "Billing").await.unwrap();
+    let billing = teams::create_team(&app.db, "Billing").await.unwrap();
     app.create_person(&s.admin, "Bea Billing", "bea@example.com", "agent")
         .await;
     let bea: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'bea@example.com'").fetch_one(pool).await).unwrap();
     app::db!(&app.db, pool => sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(bea).execute(pool).await.map(|_| ())).unwrap();
-    store::add_member(&app.db, billing, bea).await.unwrap();
+    teams::add_member(&app.db, billing, bea).await.unwrap();
     let cookie = app.signed_in("bea@example.com", STAFF_PASSWORD).await;
     let r = post(app, &cookie, s.ticket.id, "reply", "Hi from billing").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -573,12 +574,12 @@ async fn attachments_go_with_a_message_and_are_served_only_to_those_who_may_see_
         app.get(&format!("/attachments/{log}/x"), None).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let billing = store::create_team(&app.db, "Billing").await.unwrap();
+    let billing = teams::create_team(&app.db, "Billing").await.unwrap();
     app.create_person(&s.admin, "Bea Billing", "bea@example.com", "agent")
         .await;
     let bea: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'bea@example.com'").fetch_one(pool).await).unwrap();
     app::db!(&app.db, pool => sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(bea).execute(pool).await.map(|_| ())).unwrap();
-    store::add_member(&app.db, billing, bea).await.unwrap();
+    teams::add_member(&app.db, billing, bea).await.unwrap();
     let bea = app.signed_in("bea@example.com", STAFF_PASSWORD).await;
     let r = app.get(&format!("/attachments/{log}/x"), Some(&bea)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -788,9 +789,9 @@ async fn a_draft_is_saved_restored_never_replaced_by_an_older_one_and_cleared_by
     app.create_person(&s.admin, "Bo Agent", "bo@example.com", "agent")
         .await;
     let bo = app.signed_in("bo@example.com", STAFF_PASSWORD).await;
-    let team = store::default_team_id(&app.db).await.unwrap();
+    let team = teams::default_team_id(&app.db).await.unwrap();
     let bo_id: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'bo@example.com'").fetch_one(pool).await).unwrap();
-    store::add_member(&app.db, team, bo_id).await.unwrap();
+    teams::add_member(&app.db, team, bo_id).await.unwrap();
     let r = app
         .call("/api/tickets/get", &[("number", "1001")], Some(&bo))
         .await;
@@ -841,7 +842,7 @@ async fn a_draft_is_saved_restored_never_replaced_by_an_older_one_and_cleared_by
 
 async fn canned_replies_are_kept_by_leads_and_filled_for_the_ticket(app: &TestApp) {
     let s = seeded(app).await;
-    let team = store::default_team_id(&app.db).await.unwrap();
+    let team = teams::default_team_id(&app.db).await.unwrap();
     let team_s = team.to_string();
     let body = "Hello {{customer.name}}, {{agent.name}} here about {{ticket.number}} ({{ticket.title}}). {{customer.age}}";
     let r = app
@@ -911,12 +912,12 @@ async fn canned_replies_are_kept_by_leads_and_filled_for_the_ticket(app: &TestAp
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let billing = store::create_team(&app.db, "Billing").await.unwrap();
+    let billing = teams::create_team(&app.db, "Billing").await.unwrap();
     app.create_person(&s.admin, "Lee Lead", "lee@example.com", "lead")
         .await;
     let lee: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'lee@example.com'").fetch_one(pool).await).unwrap();
     app::db!(&app.db, pool => sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(lee).execute(pool).await.map(|_| ())).unwrap();
-    store::add_member(&app.db, billing, lee).await.unwrap();
+    teams::add_member(&app.db, billing, lee).await.unwrap();
     let lee = app.signed_in("lee@example.com", STAFF_PASSWORD).await;
     let r = app
         .call("/api/canned/delete", &[("id", &id.to_string())], Some(&lee))
@@ -976,7 +977,7 @@ async fn second_ticket(app: &TestApp, s: &Seeded, title: &str, customer_email: &
             .await
             .unwrap(),
         };
-    let team = store::default_team_id(&app.db).await.unwrap();
+    let team = teams::default_team_id(&app.db).await.unwrap();
     let title = TicketTitle::parse(title).unwrap();
     store::create_ticket(
         &app.db,
@@ -1171,7 +1172,7 @@ async fn a_parent_cannot_be_completed_while_a_child_is_open(app: &TestApp) {
         "the child's page names its parent"
     );
 
-    let stages = store::team_stages(&app.db, s.ticket.team_id).await.unwrap();
+    let stages = teams::team_stages(&app.db, s.ticket.team_id).await.unwrap();
     let done = stages.iter().find(|st| st.kind.as_str() == "done").unwrap();
     let r = app
         .call(
@@ -1411,7 +1412,7 @@ async fn the_new_ticket_draft_comes_back_with_the_form_and_goes_with_the_ticket(
         page.contains(r#"value="Projector flickers""#),
         "the form is filled on the server"
     );
-    let team = store::default_team_id(&app.db).await.unwrap().to_string();
+    let team = teams::default_team_id(&app.db).await.unwrap().to_string();
     let r = app
         .call(
             "/api/tickets/create",

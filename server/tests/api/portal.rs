@@ -6,6 +6,7 @@
 
 use app::auth::model::{Email, PersonName};
 use app::customers::store as customers;
+use app::teams::store as teams;
 use app::tickets::conversation::model::{MessageBody, MessageKind};
 use app::tickets::conversation::store::{self as conversation, Writer};
 use app::tickets::model::{Priority, TicketTitle};
@@ -766,7 +767,7 @@ async fn a_registered_customer_takes_over_the_record_an_agent_created(app: &Test
     )
     .await
     .unwrap();
-    let team = store::default_team_id(&app.db).await.unwrap();
+    let team = teams::default_team_id(&app.db).await.unwrap();
     let title = TicketTitle::parse("Phoned in: broken hinge").unwrap();
     let t = store::create_ticket(
         &app.db,

@@ -8,6 +8,7 @@ use app::auth::Role;
 use app::customers::store as customers;
 use app::error::AppError;
 use app::store::Db;
+use app::teams::store as teams;
 use app::tickets::model::{Priority, Stage, StageKind, TicketTitle};
 use app::tickets::store::{self, NewTicket, Placement, TicketRow};
 
@@ -61,9 +62,9 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await
     .unwrap();
-    let team = store::default_team_id(db).await.unwrap();
-    store::add_member(db, team, actor).await.unwrap();
-    let stages = store::team_stages(db, team).await.unwrap();
+    let team = teams::default_team_id(db).await.unwrap();
+    teams::add_member(db, team, actor).await.unwrap();
+    let stages = teams::team_stages(db, team).await.unwrap();
     Fixture {
         actor,
         customer,
@@ -381,7 +382,7 @@ async fn two_concurrent_moves_of_one_ticket_both_apply_and_are_both_audited(app:
 
 async fn a_stage_holding_tickets_is_removed_only_by_moving_them(app: &TestApp) {
     let f = fixture(app).await;
-    let extra = store::add_stage(&app.db, f.team, "Escalated", StageKind::Open, Some(3))
+    let extra = teams::add_stage(&app.db, f.team, "Escalated", StageKind::Open, Some(3))
         .await
         .unwrap();
     assert_eq!(extra.position, 4);
@@ -389,18 +390,18 @@ async fn a_stage_holding_tickets_is_removed_only_by_moving_them(app: &TestApp) {
     store::move_ticket(&app.db, f.actor, t.id, extra.id, Placement::default())
         .await
         .unwrap();
-    let e = store::remove_stage(&app.db, f.actor, extra.id, None)
+    let e = teams::remove_stage(&app.db, f.actor, extra.id, None)
         .await
         .unwrap_err();
     assert_eq!(e.field(), Some("move_to"));
     assert!(e.to_string().contains("1 tickets are in Escalated"), "{e}");
-    store::remove_stage(&app.db, f.actor, extra.id, Some(stage(&f, "Completed").id))
+    teams::remove_stage(&app.db, f.actor, extra.id, Some(stage(&f, "Completed").id))
         .await
         .unwrap();
     let moved = store::find_ticket(&app.db, t.id).await.unwrap().unwrap();
     assert_eq!(moved.stage_id, stage(&f, "Completed").id);
     assert!(moved.completed_at.is_some());
-    assert_eq!(store::team_stages(&app.db, f.team).await.unwrap().len(), 4);
+    assert_eq!(teams::team_stages(&app.db, f.team).await.unwrap().len(), 4);
     let trail = audit_for(&app.db, "ticket", t.id).await.unwrap();
     assert_eq!(
         trail.last().unwrap().new_value.as_deref(),

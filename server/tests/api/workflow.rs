@@ -5,6 +5,7 @@
 use app::audit::audit_for;
 use app::auth::model::{Email, PersonName};
 use app::customers::store as customers;
+use app::teams::store as teams;
 use app::tickets::model::{Priority, TicketTitle};
 use app::tickets::store::{self, NewTicket, TicketRow};
 use http::StatusCode;
@@ -44,9 +45,9 @@ async fn seeded(app: &TestApp) -> Seeded {
     )
     .await
     .unwrap();
-    let team = store::default_team_id(&app.db).await.unwrap();
+    let team = teams::default_team_id(&app.db).await.unwrap();
     let actor: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(pool).await).unwrap();
-    store::add_member(&app.db, team, actor).await.unwrap();
+    teams::add_member(&app.db, team, actor).await.unwrap();
     Seeded {
         admin,
         team,
@@ -101,7 +102,7 @@ async fn the_ticket_page_shows_fields_and_history_and_saves_each_change_with_its
 ) {
     let s = seeded(app).await;
     let t = ticket(app, &s, "Printer on fire", Priority::Normal).await;
-    let stages = store::team_stages(&app.db, s.team).await.unwrap();
+    let stages = teams::team_stages(&app.db, s.team).await.unwrap();
     let page = app.get("/tickets/1001", Some(&s.admin)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("#1001 Printer on fire"));
@@ -170,7 +171,7 @@ async fn the_ticket_page_shows_fields_and_history_and_saves_each_change_with_its
 async fn an_edit_of_a_ticket_changed_meanwhile_is_refused_and_saves_nothing(app: &TestApp) {
     let s = seeded(app).await;
     let t = ticket(app, &s, "Printer on fire", Priority::Normal).await;
-    let stages = store::team_stages(&app.db, s.team).await.unwrap();
+    let stages = teams::team_stages(&app.db, s.team).await.unwrap();
     // Someone moves the ticket after the page was loaded.
     store::move_ticket(&app.db, s.actor, t.id, stages[1].id, Default::default())
         .await
@@ -189,12 +190,12 @@ async fn an_edit_of_a_ticket_changed_meanwhile_is_refused_and_saves_nothing(app:
 async fn the_ticket_page_is_not_found_for_an_agent_of_another_team(app: &TestApp) {
     let s = seeded(app).await;
     let t = ticket(app, &s, "Printer on fire", Priority::Normal).await;
-    let billing = store::create_team(&app.db, "Billing").await.unwrap();
+    let billing = teams::create_team(&app.db, "Billing").await.unwrap();
     app.create_person(&s.admin, "Bea Billing", "bea@example.com", "agent")
         .await;
     let bea: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'bea@example.com'").fetch_one(pool).await).unwrap();
     app::db!(&app.db, pool => sqlx::query("DELETE FROM team_members WHERE user_id = $1").bind(bea).execute(pool).await.map(|_| ())).unwrap();
-    store::add_member(&app.db, billing, bea).await.unwrap();
+    teams::add_member(&app.db, billing, bea).await.unwrap();
     let cookie = app.signed_in("bea@example.com", STAFF_PASSWORD).await;
     let page = app.get("/tickets/1001", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
@@ -219,7 +220,7 @@ async fn board_filters_in_the_url_narrow_the_cards(app: &TestApp) {
     let a = ticket(app, &s, "Refund request", Priority::High).await;
     let b = ticket(app, &s, "Login broken", Priority::Low).await;
     ticket(app, &s, "Another refund", Priority::Low).await;
-    let stages = store::team_stages(&app.db, s.team).await.unwrap();
+    let stages = teams::team_stages(&app.db, s.team).await.unwrap();
     let mut form = edit_form(&a, stages[0].id);
     set(&mut form, "assignee", &s.actor.to_string());
     set(&mut form, "due", "2001-01-01");
@@ -393,7 +394,7 @@ async fn bulk_assign_changes_every_selected_ticket_in_one_go_with_audit_rows(app
         );
     }
     // Move and priority too; nothing selected is a field error.
-    let stages = store::team_stages(&app.db, s.team).await.unwrap();
+    let stages = teams::team_stages(&app.db, s.team).await.unwrap();
     let waiting = stages[2].id.to_string();
     let r = app
         .call(
@@ -434,7 +435,7 @@ async fn bulk_assign_changes_every_selected_ticket_in_one_go_with_audit_rows(app
 async fn a_bulk_change_including_a_ticket_of_another_team_changes_nothing(app: &TestApp) {
     let s = seeded(app).await;
     let mine = ticket(app, &s, "Mine", Priority::Normal).await;
-    let billing = store::create_team(&app.db, "Billing").await.unwrap();
+    let billing = teams::create_team(&app.db, "Billing").await.unwrap();
     let title = TicketTitle::parse("Theirs").unwrap();
     let theirs = store::create_ticket(
         &app.db,
@@ -622,7 +623,7 @@ async fn a_lead_adds_renames_reorders_and_removes_stages_of_their_team_only(app:
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("wip_limit"));
-    let stages = store::team_stages(&app.db, s.team).await.unwrap();
+    let stages = teams::team_stages(&app.db, s.team).await.unwrap();
     let review = stages.last().unwrap();
     assert_eq!(
         (review.name.as_str(), review.wip_limit),
@@ -643,7 +644,7 @@ async fn a_lead_adds_renames_reorders_and_removes_stages_of_their_team_only(app:
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let names: Vec<String> = store::team_stages(&app.db, s.team)
+    let names: Vec<String> = teams::team_stages(&app.db, s.team)
         .await
         .unwrap()
         .into_iter()
@@ -696,7 +697,7 @@ async fn a_lead_adds_renames_reorders_and_removes_stages_of_their_team_only(app:
     );
 
     // Another team's stages are not this lead's; agents have no Team settings.
-    let other = store::create_team(&app.db, "Billing").await.unwrap();
+    let other = teams::create_team(&app.db, "Billing").await.unwrap();
     let r = app
         .call(
             "/api/team/stages/add",

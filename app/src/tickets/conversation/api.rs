@@ -90,3 +90,39 @@ pub async fn discard_upload(attachment_id: i64) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// A canned reply with its placeholders filled for one ticket, as the composer inserts it.
+#[server(prefix = "/api", endpoint = "canned/fill")]
+pub async fn fill_canned(id: i64, ticket_id: i64) -> Result<String, AppError> {
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (user, state) = crate::api::start(Access::Staff).await?;
+            let db = &state.db;
+            let reply = crate::teams::canned::store::find(db, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let ticket = crate::tickets::store::find_ticket(db, ticket_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            // Only a reply of the ticket's own team, on a ticket the user may see.
+            if reply.team_id != ticket.team_id
+                || !crate::auth::policy::ticket_visible(db, &user, ticket_id).await?
+            {
+                return Err(AppError::NotFound);
+            }
+            let (customer, customer_email, company) =
+                crate::tickets::store::customer_of(db, ticket.customer_id).await?;
+            let values = crate::teams::canned::Placeholders {
+                customer_name: customer,
+                customer_email,
+                company_name: company.unwrap_or_default(),
+                ticket_number: ticket.number,
+                ticket_title: ticket.title,
+                agent_name: user.name,
+            };
+            Ok(crate::teams::canned::fill(&reply.body, &values))
+        }
+        .await,
+    )
+}

@@ -222,9 +222,9 @@ pub struct Conversation {
     /// The viewer's unsent draft for this ticket, if any.
     pub draft: Option<crate::tickets::drafts::ServerDraft>,
     /// The canned replies of the ticket's team.
-    pub canned: Vec<crate::tickets::canned::CannedReply>,
+    pub canned: Vec<crate::teams::canned::CannedReply>,
     /// What canned replies' placeholders become on this ticket.
-    pub placeholders: crate::tickets::canned::Placeholders,
+    pub placeholders: crate::teams::canned::Placeholders,
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ pub fn ConversationPanel(ticket_id: i64, conversation: Conversation) -> impl Int
         let from_slash = slash.get_untracked();
         let reply = canned.with_value(|all| all.iter().find(|r| r.id == id).cloned());
         if let Some(reply) = reply {
-            let text = placeholders.with_value(|p| crate::tickets::canned::fill(&reply.body, p));
+            let text = placeholders.with_value(|p| crate::teams::canned::fill(&reply.body, p));
             body.update(|b| {
                 if from_slash {
                     if let Some(at) = b.rfind('/') {
@@ -194,7 +194,7 @@ pub fn ConversationPanel(ticket_id: i64, conversation: Conversation) -> impl Int
 /// after "/" in the message). Browser only, like the uploads.
 #[component]
 fn CannedMenu(
-    replies: StoredValue<Vec<crate::tickets::canned::CannedReply>>,
+    replies: StoredValue<Vec<crate::teams::canned::CannedReply>>,
     open: RwSignal<bool>,
     query: RwSignal<String>,
     on_choose: impl Fn(i64) + Copy + Send + Sync + 'static,
