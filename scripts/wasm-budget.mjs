@@ -13,11 +13,12 @@ import { brotliCompressSync, constants } from "node:zlib";
 
 const KB = 1000;
 // Issue 14's targets, and the enforced ceilings, in bytes of brotli. The ceilings
-// guard against growth nobody chose: main 214 (the browser's time zone sent to the
-// account), portal 390 (the portal's forms became components with the composer's
-// upload tray, +70 kB in chunks shared with the ticket page).
+// guard against growth nobody chose: main 216 (the browser's time zone sent to the
+// account, the session's contexts for ui), staff 495, portal 390 (the portal's
+// forms became components with the composer's upload tray, +70 kB in chunks shared
+// with the ticket page).
 const TARGET = { main: 200 * KB, staff: 270 * KB, portal: 240 * KB };
-const CEILING = { main: 214 * KB, staff: 490 * KB, portal: 390 * KB };
+const CEILING = { main: 216 * KB, staff: 495 * KB, portal: 390 * KB };
 
 // Every route, the lazy route type that renders it (routes.rs) and its class.
 // "main" routes have no lazy view: the main chunk alone.
