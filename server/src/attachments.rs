@@ -309,6 +309,14 @@ pub async fn download(
     if let Ok(v) = HeaderValue::from_str(&disposition(inline, &a.name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    protect(h);
+    (StatusCode::OK, res).into_response()
+}
+
+/// What every answer with a file's bytes carries: no type sniffing, a private cache,
+/// and a policy under which, whatever the file holds, it runs nothing if opened in
+/// the browser (the security-headers layer keeps it instead of the page one).
+fn protect(h: &mut HeaderMap) {
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -317,15 +325,12 @@ pub async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=3600"),
     );
-    // Whatever the file holds, it runs nothing if opened in the browser (the
-    // security-headers layer keeps this policy instead of the page one).
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
         ),
     );
-    (StatusCode::OK, res).into_response()
 }
 
 /// A preview's bytes, shown inline, with the same protections as the files.
@@ -338,18 +343,7 @@ fn preview_response(bytes: Vec<u8>) -> Response {
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("inline"),
     );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
+    protect(h);
     res
 }
 

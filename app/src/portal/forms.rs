@@ -142,6 +142,22 @@ impl KeptDraft {
     }
 }
 
+impl KeptDraft {
+    /// "Sending…" and what the form does on submit: nothing while a file is still
+    /// uploading (the button is disabled then too), else [`KeptDraft::send`].
+    fn submission(self, tray: Tray) -> (RwSignal<bool>, impl Fn(web_sys::SubmitEvent) + Copy) {
+        let sending = RwSignal::new(false);
+        let on_submit = move |ev: web_sys::SubmitEvent| {
+            if tray.busy() {
+                ev.prevent_default();
+            } else if self.send(&ev) {
+                sending.set(true);
+            }
+        };
+        (sending, on_submit)
+    }
+}
+
 /// A multi-line field with its hint and message tied to it.
 #[component]
 fn TextBox(
@@ -246,14 +262,7 @@ pub fn RequestForm(
     let team = Typed::new("team", kept("team"), &refused);
     let draft = KeptDraft::start(draft_key, vec![title, description, priority, team]);
     let tray = Tray::new(None, upload_limit);
-    let sending = RwSignal::new(false);
-    let on_submit = move |ev: web_sys::SubmitEvent| {
-        if tray.busy() {
-            ev.prevent_default();
-        } else if draft.send(&ev) {
-            sending.set(true);
-        }
-    };
+    let (sending, on_submit) = draft.submission(tray);
     let message = |name: &str| refused.as_ref().and_then(|e| e.message_for(name));
     let several_teams = teams.len() > 1;
     let only_team = teams.first().map(|t| t.id).unwrap_or_default();
@@ -326,14 +335,7 @@ pub fn ReplyForm(
     let body = Typed::new("body", typed, &refused);
     let draft = KeptDraft::start(draft_key, vec![body]);
     let tray = Tray::new(Some(ticket_id), upload_limit);
-    let sending = RwSignal::new(false);
-    let on_submit = move |ev: web_sys::SubmitEvent| {
-        if tray.busy() {
-            ev.prevent_default();
-        } else if draft.send(&ev) {
-            sending.set(true);
-        }
-    };
+    let (sending, on_submit) = draft.submission(tray);
     let attachments_refused = refused.as_ref().and_then(|e| e.message_for("attachments"));
     let alert = form_alert(&refused, &["body", "attachments"]);
     view! {

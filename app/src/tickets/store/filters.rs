@@ -1,0 +1,91 @@
+//! The SQL conditions of the board's and the list's filters.
+
+use super::*;
+
+// ---- filters ----------------------------------------------------------------------
+
+/// A value for one placeholder of a built query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Binds `binds` in order to a query built with [`filter_conditions`].
+#[macro_export]
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = match b {
+                $crate::tickets::store::Bind::Int(i) => q.bind(*i),
+                $crate::tickets::store::Bind::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
+/// The SQL conditions of `filter`, each as ` AND …`, for a query over `tickets t`
+/// joined to `customers c` and `companies co`; placeholders are numbered on from
+/// `binds.len() + 1`. `me` is the signed-in user, `now` the clock for "overdue".
+pub fn filter_conditions(
+    filter: &TicketFilter,
+    me: i64,
+    now: i64,
+    binds: &mut Vec<Bind>,
+) -> String {
+    let mut sql = String::new();
+    let push = |binds: &mut Vec<Bind>, b: Bind| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    match filter.assignee {
+        Some(AssigneeFilter::Me) => {
+            let p = push(binds, Bind::Int(me));
+            sql.push_str(&format!(" AND t.assignee_id = {p}"));
+        }
+        Some(AssigneeFilter::Person(id)) => {
+            let p = push(binds, Bind::Int(id));
+            sql.push_str(&format!(" AND t.assignee_id = {p}"));
+        }
+        Some(AssigneeFilter::Unassigned) => sql.push_str(" AND t.assignee_id IS NULL"),
+        None => {}
+    }
+    if let Some(priority) = filter.priority {
+        let p = push(binds, Bind::Text(priority.as_str().into()));
+        sql.push_str(&format!(" AND t.priority = {p}"));
+    }
+    if !filter.customer.is_empty() {
+        let p = push(binds, Bind::Text(like_pattern(&filter.customer)));
+        sql.push_str(&format!(
+            " AND (lower(c.name) LIKE {p} ESCAPE '\\' OR c.email LIKE {p} ESCAPE '\\' \
+             OR c.company_id IN (SELECT id FROM companies WHERE lower(name) LIKE {p} ESCAPE '\\'))"
+        ));
+    }
+    if !filter.tag.is_empty() {
+        let p = push(binds, Bind::Text(filter.tag.clone()));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = {p})"
+        ));
+    }
+    if filter.overdue {
+        let p = push(binds, Bind::Int(now));
+        sql.push_str(&format!(
+            " AND t.completed_at IS NULL AND t.due_at IS NOT NULL AND t.due_at < {p}"
+        ));
+    }
+    if !filter.text.is_empty() {
+        let p = push(binds, Bind::Text(like_pattern(&filter.text)));
+        match filter.number() {
+            Some(n) => {
+                let q = push(binds, Bind::Int(n));
+                sql.push_str(&format!(
+                    " AND (t.number = {q} OR lower(t.title) LIKE {p} ESCAPE '\\')"
+                ));
+            }
+            None => sql.push_str(&format!(" AND lower(t.title) LIKE {p} ESCAPE '\\'")),
+        }
+    }
+    sql
+}
