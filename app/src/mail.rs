@@ -44,27 +44,31 @@ pub use server::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use std::sync::OnceLock;
-
     use super::OutboxMail;
     use crate::db;
     use crate::error::AppError;
     use crate::store::Db;
 
-    fn bell() -> &'static tokio::sync::Notify {
-        static BELL: OnceLock<tokio::sync::Notify> = OnceLock::new();
-        BELL.get_or_init(tokio::sync::Notify::new)
+    /// The outbox's bell, one per application state (see `AppState::outbox`): a write
+    /// that queued mail rings it once committed, and the delivery task wakes at once
+    /// instead of at its next round.
+    #[derive(Clone, Debug, Default)]
+    pub struct Outbox {
+        bell: std::sync::Arc<tokio::sync::Notify>,
     }
 
-    /// Tells the delivery task that new mail is waiting (after the transaction that
-    /// queued it committed).
-    pub fn wake() {
-        bell().notify_one();
-    }
+    impl Outbox {
+        /// Tells the delivery task that new mail is waiting (after the transaction that
+        /// queued it committed).
+        pub fn wake(&self) {
+            self.bell.notify_one();
+        }
 
-    /// Waits until [`wake`] is called (the delivery task also wakes on a timer).
-    pub async fn rung() {
-        bell().notified().await
+        /// Waits until [`Outbox::wake`] is called (the delivery task also wakes on a
+        /// timer).
+        pub async fn rung(&self) {
+            self.bell.notified().await
+        }
     }
 
     /// A pending mail the delivery task should try now.
@@ -95,16 +99,16 @@ mod server {
     pub const MAX_ATTEMPTS: i64 = 10;
 
     pub async fn mark_sent(db: &Db, id: i64, now: i64) -> Result<(), AppError> {
-        db!(db, pool => sqlx::query(
+        crate::write_tx!(db, single conn => sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2"
-        ).bind(now).bind(id).execute(pool).await.map(|_| ()))?;
+        ).bind(now).bind(id).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
         Ok(())
     }
 
     /// No SMTP server is configured: the mail stays in the outbox for admins to read.
     pub async fn mark_kept(db: &Db, id: i64) -> Result<(), AppError> {
-        db!(db, pool => sqlx::query("UPDATE outbox SET status = 'kept' WHERE id = $1")
-            .bind(id).execute(pool).await.map(|_| ()))?;
+        crate::write_tx!(db, single conn => sqlx::query("UPDATE outbox SET status = 'kept' WHERE id = $1")
+            .bind(id).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
         Ok(())
     }
 
@@ -121,10 +125,10 @@ mod server {
         } else {
             "pending"
         };
-        db!(db, pool => sqlx::query(
+        crate::write_tx!(db, single conn => sqlx::query(
             "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5"
         ).bind(status).bind(attempts).bind(now + backoff_ms(mail.attempts)).bind(error).bind(mail.id)
-            .execute(pool).await.map(|_| ()))?;
+            .execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
         Ok(())
     }
 

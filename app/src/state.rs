@@ -48,6 +48,10 @@ pub struct AppState {
     pub db: Db,
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
+    /// Rung by every write that queues mail; the delivery task waits on it.
+    pub outbox: crate::mail::Outbox,
+    /// The attachments directory and its lock (`settings.attachments_dir`).
+    pub files: crate::tickets::conversation::files::FileStore,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -13,7 +13,7 @@ use sqlx::{PgPool, SqlitePool};
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// The pool, and the writer connection with its queue ([`Db::write_lock`]).
+    /// The pool, and the writer connection with its queue (see [`write_tx!`]).
     Sqlite(SqlitePool, WriterQueue),
     Postgres(PgPool),
 }
@@ -77,10 +77,22 @@ pub struct SqliteWrite {
 }
 
 impl SqliteWrite {
-    /// `sql` preceded by `BEGIN IMMEDIATE`: the transaction's first statement.
+    /// `sql` preceded by `BEGIN IMMEDIATE`: the transaction's first statement (as it
+    /// is if the transaction has begun already).
     pub fn opening(&mut self, sql: &str) -> String {
+        if self.writer.open {
+            return sql.to_string();
+        }
         self.writer.open = true;
         format!("BEGIN IMMEDIATE; {sql}")
+    }
+
+    /// Begins the transaction now, for a body that does not fold it into its first
+    /// statement.
+    pub async fn begin_now(&mut self) -> Result<(), crate::error::AppError> {
+        self.writer.open = true;
+        sqlx::Executor::execute(&mut self.writer.conn, "BEGIN IMMEDIATE").await?;
+        Ok(())
     }
 
     /// `sql` followed by `COMMIT`: the transaction's last statement, which must be its
@@ -175,20 +187,54 @@ macro_rules! db {
 }
 
 /// Runs `$body` (`async { … }.await`, giving a `Result<_, AppError>`) as one write
-/// transaction `$tx` on either backend, committed when it is `Ok`, rolled back when not.
-/// `&mut *$tx` is the connection; the first statement's SQL must go through
-/// `$tx.opening(sql)` (on SQLite it carries the `BEGIN`), and the last may go through
-/// `$tx.closing(sql)` (it then carries the `COMMIT`). On SQLite writers queue for the
-/// writer connection; on Postgres row locks order them.
+/// transaction `$tx` on either backend, committed when it is `Ok`, rolled back when not;
+/// every write transaction in Grip goes through here. `&mut *$tx` is the connection.
+/// On SQLite writers queue for the one writer connection (its page cache stays warm),
+/// on Postgres row locks order them.
+///
+/// `write_tx!(db, tx => …)` has begun the transaction before `$body` runs. The hot
+/// paths write `write_tx!(db, folded tx => …)` instead: nothing is sent until the
+/// first statement, whose SQL must go through `$tx.opening(sql)` (on SQLite it
+/// carries the `BEGIN IMMEDIATE`), and the last may go through `$tx.closing(sql)` (it
+/// then carries the `COMMIT`): two round trips fewer to SQLite's thread.
+///
+/// `write_tx!(db, single conn => …)` is for a write that is one statement: it waits in
+/// the same queue and runs on the same connection, without a transaction of its own.
 #[macro_export]
 macro_rules! write_tx {
+    ($db:expr, single $conn:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(_, queue) => {
+                #[allow(unused_mut)]
+                let mut $conn = queue.begin().await;
+                let result = $body;
+                $conn.end(result).await
+            }
+            $crate::store::Db::Postgres(pool) => {
+                #[allow(unused_mut)]
+                let mut $conn = pool.acquire().await?;
+                $body
+            }
+        }
+    };
+    ($db:expr, folded $tx:ident => $body:expr) => {
+        $crate::write_tx!(@run $db, $tx, false, $body)
+    };
     ($db:expr, $tx:ident => $body:expr) => {
+        $crate::write_tx!(@run $db, $tx, true, $body)
+    };
+    (@run $db:expr, $tx:ident, $begin_now:expr, $body:expr) => {
         match $db {
             $crate::store::Db::Sqlite(_, queue) => {
                 #[allow(unused_mut)]
                 let mut $tx = queue.begin().await;
-                let result = $body;
-                $tx.end(result).await
+                match if $begin_now { $tx.begin_now().await } else { Ok(()) } {
+                    Ok(()) => {
+                        let result = $body;
+                        $tx.end(result).await
+                    }
+                    Err(e) => $tx.end(Err(e)).await,
+                }
             }
             $crate::store::Db::Postgres(pool) => {
                 #[allow(unused_imports)]
@@ -261,10 +307,8 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// How write transactions begin: on SQLite `BEGIN IMMEDIATE`, so the database's write
-/// lock is taken at once (a transaction that read first could otherwise fail with
-/// SQLITE_BUSY_SNAPSHOT when a single-statement write, such as a session save, commits
-/// in between); on Postgres a plain `BEGIN` (row locks do the rest).
+/// How a Postgres write transaction begins ([`write_tx!`]; SQLite's begin on the
+/// writer connection, [`SqliteWrite`]).
 pub trait BeginWrite {
     type Database: sqlx::Database;
     fn begin_write(
@@ -272,14 +316,6 @@ pub trait BeginWrite {
     ) -> impl std::future::Future<
         Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>,
     > + Send;
-}
-
-impl BeginWrite for SqlitePool {
-    type Database = sqlx::Sqlite;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        // Cancel-safe through the pool's release check, [`end_abandoned_transaction`].
-        self.begin_with("BEGIN IMMEDIATE").await
-    }
 }
 
 impl BeginWrite for PgPool {
@@ -341,15 +377,6 @@ fn check_if_idle_long(
 const IDLE_CHECK_AFTER: Duration = Duration::from_secs(30);
 
 impl Db {
-    /// Taken before every write transaction: on SQLite the guard makes writers wait
-    /// their turn in this process; on Postgres (row locks) it is `None`.
-    pub async fn write_lock(&self) -> Option<tokio::sync::OwnedMutexGuard<SqliteWriter>> {
-        match self {
-            Db::Sqlite(_, queue) => Some(queue.lock().await),
-            Db::Postgres(_) => None,
-        }
-    }
-
     /// Opens the database named by `url` (`sqlite://path` or `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
         let shown = redact_url(url);

@@ -123,7 +123,7 @@ pub async fn upload(
         );
     }
 
-    let dir = state.settings.attachments_dir.clone();
+    let dir = state.files.dir().to_path_buf();
     let spooled = match receive(req.into_body(), &dir, limit).await {
         Ok(done) => done,
         // The spool deleted its partial file as it went.
@@ -146,7 +146,7 @@ pub async fn upload(
     // it was moved into place, that is nothing).
     match files::store_upload(
         &state.db,
-        &dir,
+        &state.files,
         &spooled.path,
         &spooled.sha256,
         spooled.size as i64,
@@ -277,14 +277,14 @@ pub async fn download(
         Err(e) => return app_error(e),
     }
     if q.preview.is_some() && is_inline_image(&a.content_type) {
-        let path = files::preview_path(&state.settings.attachments_dir, &a.sha256);
+        let path = files::preview_path(state.files.dir(), &a.sha256);
         // An image stored before previews existed, or one too large to decode, has
         // none: the image itself is shown then.
         if let Ok(bytes) = tokio::fs::read(&path).await {
             return preview_response(bytes);
         }
     }
-    let path = files::path_for(&state.settings.attachments_dir, &a.sha256);
+    let path = files::path_for(state.files.dir(), &a.sha256);
     let file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
         Err(e) => {

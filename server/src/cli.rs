@@ -133,8 +133,8 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::info!("no admin yet: open the site to create the first admin account at /setup");
     }
     let router = crate::router(state.clone(), crate::http_settings(&config));
+    let delivery = crate::mail::spawn_delivery(db.clone(), state.outbox.clone(), mailer);
     let housekeeping = crate::spawn_housekeeping(state);
-    let delivery = crate::mail::spawn_delivery(db.clone(), mailer);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {

@@ -44,10 +44,13 @@ pub async fn open_database(url: &str, max_connections: u32) -> Result<Db, Connec
 }
 
 pub fn app_state(db: Db, config: &config::Config) -> AppState {
+    let settings = config.settings();
     AppState {
         db,
         leptos_options: config.leptos_options(),
-        settings: Arc::new(config.settings()),
+        files: app::tickets::conversation::files::FileStore::new(settings.attachments_dir.clone()),
+        outbox: app::mail::Outbox::default(),
+        settings: Arc::new(settings),
     }
 }
 
@@ -202,11 +205,8 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(e) = store.delete_expired_sessions().await {
                 tracing::warn!(error = %e, "expired session cleanup failed");
             }
-            if let Err(e) = app::tickets::conversation::files::sweep_pending(
-                &state.db,
-                &state.settings.attachments_dir,
-            )
-            .await
+            if let Err(e) =
+                app::tickets::conversation::files::sweep_pending(&state.db, &state.files).await
             {
                 tracing::warn!(error = %e, "stale upload cleanup failed");
             }

@@ -114,7 +114,11 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, app::error::
 
 /// The delivery task: runs until aborted, waking when mail is queued and every 30 s
 /// (for retries that came due).
-pub fn spawn_delivery(db: Db, mailer: Mailer) -> tokio::task::JoinHandle<()> {
+pub fn spawn_delivery(
+    db: Db,
+    outbox: app::mail::Outbox,
+    mailer: Mailer,
+) -> tokio::task::JoinHandle<()> {
     if !mailer.configured() {
         tracing::info!(
             "no SMTP server configured (smtp_host): mail is kept in the outbox, Admin → Outbox"
@@ -126,7 +130,7 @@ pub fn spawn_delivery(db: Db, mailer: Mailer) -> tokio::task::JoinHandle<()> {
                 tracing::warn!(error = %e, "mail delivery pass failed");
             }
             tokio::select! {
-                _ = app::mail::rung() => {}
+                _ = outbox.rung() => {}
                 _ = tokio::time::sleep(Duration::from_secs(30)) => {}
             }
         }

@@ -129,7 +129,7 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
                         }
                         SpoolError::Disk(e) => AppError::internal(e),
                     };
-                    let mut spool = Spool::create(&state.settings.attachments_dir, limit)
+                    let mut spool = Spool::create(state.files.dir(), limit)
                         .await
                         .map_err(spool_error)?;
                     while let Some(chunk) = field.chunk().await.map_err(|e| {
@@ -221,7 +221,7 @@ async fn store_files(
     for f in files {
         let a = files::store_upload(
             &state.db,
-            &state.settings.attachments_dir,
+            &state.files,
             &f.spooled.path,
             &f.spooled.sha256,
             f.spooled.size as i64,
@@ -231,12 +231,7 @@ async fn store_files(
             &f.content_type,
         )
         .await?;
-        crate::previews::make(
-            &state.settings.attachments_dir,
-            &f.spooled.sha256,
-            &f.content_type,
-        )
-        .await;
+        crate::previews::make(state.files.dir(), &f.spooled.sha256, &f.content_type).await;
         ids.push(a.id);
     }
     Ok(ids)
@@ -256,6 +251,7 @@ async fn customer_message(
     ids.extend_from_slice(uploaded);
     app::tickets::conversation::store::post_message(
         &state.db,
+        &state.outbox,
         ticket_id,
         Writer::Customer {
             user: viewer.user_id,
@@ -359,6 +355,7 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
     };
     let created = app::tickets::store::create_portal_request(
         &state.db,
+        &state.outbox,
         viewer.user_id,
         app::tickets::store::NewTicket {
             title: &new.title,
@@ -384,13 +381,8 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
         Err(e) => {
             // What came with this form goes; what was uploaded before still waits.
             for id in &ids[..sent] {
-                if let Err(not_removed) = files::discard_pending(
-                    &state.db,
-                    &state.settings.attachments_dir,
-                    *id,
-                    viewer.user_id,
-                )
-                .await
+                if let Err(not_removed) =
+                    files::discard_pending(&state.db, &state.files, *id, viewer.user_id).await
                 {
                     tracing::warn!(error = %not_removed, "a refused request's file was left for the sweep");
                 }

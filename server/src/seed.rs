@@ -8,7 +8,7 @@ use app::auth::model::{Email, PersonName, Role};
 use app::customers::store as customers;
 use app::db;
 use app::error::AppError;
-use app::store::{now_ms, BeginWrite, Db};
+use app::store::{now_ms, Db};
 use app::teams::store as teams;
 use app::tickets::model::{Priority, TicketTitle};
 use app::tickets::store as tickets;
@@ -301,11 +301,13 @@ pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
     }
     // Spread the creation (and last-change) times over the last 60 days so ages look
     // real; a ticket's last change stays after its creation.
-    db!(db, pool => sqlx::query(
-        "UPDATE tickets SET created_at = created_at - (id % 60) * 86400000 - (id % 24) * 3600000,
-                            updated_at = updated_at - ((id % 60) / 2) * 86400000"
-    ).execute(pool).await.map(|_| ()))
-    .map_err(|e| e.to_string())?;
+    write(async {
+        app::write_tx!(db, single conn => sqlx::query(
+            "UPDATE tickets SET created_at = created_at - (id % 60) * 86400000 - (id % 24) * 3600000,
+                                updated_at = updated_at - ((id % 60) / 2) * 86400000"
+        ).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))
+    })
+    .await?;
     println!(
         "demo workspace seeded in {:.1}s: 3 teams, 10 staff (2 leads, 8 agents), 40 companies, 300 customers, 600 tickets",
         started.elapsed().as_secs_f64()
@@ -411,8 +413,11 @@ pub async fn tickets_fast(
     let mut from = 0i64;
     while from < customers {
         let to = (from + chunk).min(customers);
-        let _writing = db.write_lock().await;
-        db!(db, pool => sqlx::query(&customer_sql).bind(from).bind(to).execute(pool).await.map(|_| ())).map_err(sql_err)?;
+        write(async {
+            app::write_tx!(db, single conn => sqlx::query(&customer_sql).bind(from).bind(to)
+                .execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))
+        })
+        .await?;
         from = to;
     }
 
@@ -465,14 +470,14 @@ pub async fn tickets_fast(
     let mut from = 0i64;
     while from < n {
         let to = (from + chunk).min(n);
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query(&ticket_sql).bind(from).bind(to).execute(&mut *tx).await?;
-            sqlx::query(&audit_sql).bind(from).bind(to).execute(&mut *tx).await?;
-            tx.commit().await
-        }.await)
-        .map_err(sql_err)?;
+        write(async {
+            app::write_tx!(db, tx => async {
+                sqlx::query(&ticket_sql).bind(from).bind(to).execute(&mut *tx).await?;
+                sqlx::query(&audit_sql).bind(from).bind(to).execute(&mut *tx).await?;
+                Ok(())
+            }.await)
+        })
+        .await?;
         from = to;
         if to < n {
             eprintln!(
@@ -482,8 +487,11 @@ pub async fn tickets_fast(
         }
     }
     let last_number = base_number + n;
-    db!(db, pool => sqlx::query("UPDATE counters SET value = $1 WHERE name = 'ticket_number' AND value < $1")
-        .bind(last_number).execute(pool).await.map(|_| ())).map_err(sql_err)?;
+    write(async {
+        app::write_tx!(db, single conn => sqlx::query("UPDATE counters SET value = $1 WHERE name = 'ticket_number' AND value < $1")
+            .bind(last_number).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))
+    })
+    .await?;
     match db {
         Db::Postgres(pool) => {
             // Customers were given explicit ids: move their sequence past them, and
@@ -523,7 +531,6 @@ pub async fn tickets_fast(
 /// and its generated password.
 pub async fn portal_company(db: &Db, n: u64) -> Result<(), String> {
     let err = |e: AppError| e.to_string();
-    let sql_err = |e: sqlx::Error| e.to_string();
     let now = now_ms();
     let password: String = {
         let alphabet = b"abcdefghijkmnpqrstuvwxyz23456789";
@@ -535,31 +542,40 @@ pub async fn portal_company(db: &Db, n: u64) -> Result<(), String> {
     let hash = app::auth::password::hash_password(password.clone())
         .await
         .map_err(err)?;
-    let email: String = db!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        let company: i64 = sqlx::query_scalar(
-            "INSERT INTO companies (name, created_at) VALUES ('Bench Company', $1) RETURNING id",
-        )
-        .bind(now).fetch_one(&mut *tx).await?;
-        sqlx::query(
-            "UPDATE customers SET company_id = $1 WHERE id IN (
-                SELECT customer_id FROM (SELECT customer_id FROM tickets ORDER BY id DESC LIMIT $2) newest)",
-        )
-        .bind(company).bind(n as i64).execute(&mut *tx).await?;
-        let email: String = sqlx::query_scalar(
-            "SELECT email FROM customers WHERE company_id = $1 ORDER BY id LIMIT 1",
-        )
-        .bind(company).fetch_one(&mut *tx).await?;
-        sqlx::query("UPDATE customers SET company_manager = TRUE WHERE email = $1")
-            .bind(&email).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at, verified_at)
-             VALUES ($1, 'Bench Manager', 'customer', $2, TRUE, $3, $3, $3)",
-        )
-        .bind(&email).bind(&hash).bind(now).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok::<_, sqlx::Error>(email)
-    }.await).map_err(sql_err)?;
+    let email: String = write(async {
+        app::write_tx!(db, tx => async {
+            let company: i64 = sqlx::query_scalar(
+                "INSERT INTO companies (name, created_at) VALUES ('Bench Company', $1) RETURNING id",
+            )
+            .bind(now).fetch_one(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE customers SET company_id = $1 WHERE id IN (
+                    SELECT customer_id FROM (SELECT customer_id FROM tickets ORDER BY id DESC LIMIT $2) newest)",
+            )
+            .bind(company).bind(n as i64).execute(&mut *tx).await?;
+            let email: String = sqlx::query_scalar(
+                "SELECT email FROM customers WHERE company_id = $1 ORDER BY id LIMIT 1",
+            )
+            .bind(company).fetch_one(&mut *tx).await?;
+            sqlx::query("UPDATE customers SET company_manager = TRUE WHERE email = $1")
+                .bind(&email).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at, verified_at)
+                 VALUES ($1, 'Bench Manager', 'customer', $2, TRUE, $3, $3, $3)",
+            )
+            .bind(&email).bind(&hash).bind(now).execute(&mut *tx).await?;
+            Ok::<_, AppError>(email)
+        }.await)
+    })
+    .await?;
     println!("portal manager of Bench Company: {email} password {password}");
     Ok(())
+}
+
+/// One of the seed's bulk writes (through [`app::write_tx!`], like every write), its
+/// failure in words for the command line (the details are logged).
+async fn write<T>(
+    run: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, String> {
+    run.await.map_err(|e| e.to_string())
 }

@@ -91,6 +91,7 @@ pub async fn setup_admin(
             if customer {
                 let id = super::links::register_customer(
                     &state.db,
+                    &state.outbox,
                     &name,
                     &email,
                     &hash,
@@ -129,7 +130,13 @@ pub async fn resend_verification() -> Result<String, AppError> {
             let row = super::store::find_user(&state.db, user.id)
                 .await?
                 .ok_or(AppError::Unauthorized)?;
-            super::links::resend_verification(&state.db, &row, &state.settings.site_url).await?;
+            super::links::resend_verification(
+                &state.db,
+                &state.outbox,
+                &row,
+                &state.settings.site_url,
+            )
+            .await?;
             Ok(crate::api::finish_form("/portal?resent=1"))
         }
         .await,
@@ -144,7 +151,8 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
     let result = async {
         let state = crate::state::app_state()?;
         let parsed = Email::parse(&email)?;
-        super::links::request_reset(&state.db, &parsed, &state.settings.site_url).await?;
+        super::links::request_reset(&state.db, &state.outbox, &parsed, &state.settings.site_url)
+            .await?;
         Ok(crate::api::finish_form("/forgot?sent=1"))
     }
     .await;

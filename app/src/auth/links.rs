@@ -9,7 +9,8 @@ use super::model::{Email, PersonName};
 use super::store::UserRow;
 use crate::db;
 use crate::error::AppError;
-use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
+use crate::mail::Outbox;
+use crate::store::{is_unique_violation, now_ms, Db};
 
 /// A verification link works for a week; a reset link for an hour.
 pub const VERIFY_TTL_MS: i64 = 7 * 24 * 3_600_000;
@@ -72,6 +73,7 @@ macro_rules! send_link {
 /// verified; without one, a record is created now.
 pub async fn register_customer(
     db: &Db,
+    outbox: &Outbox,
     name: &PersonName,
     email: &Email,
     password_hash: &str,
@@ -80,15 +82,23 @@ pub async fn register_customer(
     let now = now_ms();
     let (raw, hash) = new_token();
     let (subject, body) = verify_mail(name.as_str(), site_url, &raw);
-    let _writing = db.write_lock().await;
-    let result: Result<i64, sqlx::Error> = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    let id = crate::write_tx!(db, tx => async {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at, verified_at)
              VALUES ($1, $2, 'customer', $3, TRUE, $4, $4, NULL) RETURNING id",
         )
         .bind(email.as_str()).bind(name.as_str()).bind(password_hash).bind(now)
-        .fetch_one(&mut *tx).await?;
+        .fetch_one(&mut *tx).await
+        .map_err(|e| {
+            if is_unique_violation(&e, "users_email_key") {
+                AppError::conflict(
+                    "email",
+                    "An account with this email already exists. Sign in, or use “Forgot password”.",
+                )
+            } else {
+                e.into()
+            }
+        })?;
         sqlx::query(
             "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, NULL, $3)
              ON CONFLICT (email) DO NOTHING",
@@ -98,24 +108,19 @@ pub async fn register_customer(
         send_link!(tx, &hash, id, "verify", VERIFY_TTL_MS, now, email.as_str(), &subject, &body);
         crate::insert_audit!(&mut *tx, id, "user", id, "registered", Some("role"), None::<&str>, Some("customer"), now)
             .await?;
-        tx.commit().await?;
         Ok(id)
-    }.await);
-    match result {
-        Ok(id) => {
-            crate::mail::wake();
-            Ok(id)
-        }
-        Err(e) if is_unique_violation(&e, "users_email_key") => Err(AppError::conflict(
-            "email",
-            "An account with this email already exists. Sign in, or use “Forgot password”.",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    }.await)?;
+    outbox.wake();
+    Ok(id)
 }
 
 /// Sends a new verification link (the old ones stop working). At most once a minute.
-pub async fn resend_verification(db: &Db, user: &UserRow, site_url: &str) -> Result<(), AppError> {
+pub async fn resend_verification(
+    db: &Db,
+    outbox: &Outbox,
+    user: &UserRow,
+    site_url: &str,
+) -> Result<(), AppError> {
     if user.verified_at.is_some() {
         return Ok(());
     }
@@ -130,15 +135,13 @@ pub async fn resend_verification(db: &Db, user: &UserRow, site_url: &str) -> Res
     }
     let (raw, hash) = new_token();
     let (subject, body) = verify_mail(&user.name, site_url, &raw);
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'verify' AND used_at IS NULL")
             .bind(now).bind(user.id).execute(&mut *tx).await?;
         send_link!(tx, &hash, user.id, "verify", VERIFY_TTL_MS, now, user.email.as_str(), &subject, &body);
-        tx.commit().await
+        Ok(())
     }.await)?;
-    crate::mail::wake();
+    outbox.wake();
     Ok(())
 }
 
@@ -170,17 +173,14 @@ macro_rules! take_token {
 pub async fn verify_email(db: &Db, raw: &str) -> Result<i64, AppError> {
     let now = now_ms();
     let hash = hash_token(raw);
-    let _writing = db.write_lock().await;
-    let user: Option<i64> = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    let user: Option<i64> = crate::write_tx!(db, tx => async {
         let Some(user) = take_token!(&mut *tx, &hash, "verify", now).await? else {
-            return Ok::<_, sqlx::Error>(None);
+            return Ok::<_, AppError>(None);
         };
         sqlx::query("UPDATE users SET verified_at = $1, updated_at = $1 WHERE id = $2 AND verified_at IS NULL")
             .bind(now).bind(user).execute(&mut *tx).await?;
         crate::insert_audit!(&mut *tx, user, "user", user, "verified", Some("email"), None::<&str>, None::<&str>, now)
             .await?;
-        tx.commit().await?;
         Ok(Some(user))
     }.await)?;
     user.ok_or_else(link_spent)
@@ -188,7 +188,12 @@ pub async fn verify_email(db: &Db, raw: &str) -> Result<i64, AppError> {
 
 /// "Forgot password": emails a reset link when an active account has this email;
 /// does nothing otherwise. The caller answers the same either way.
-pub async fn request_reset(db: &Db, email: &Email, site_url: &str) -> Result<(), AppError> {
+pub async fn request_reset(
+    db: &Db,
+    outbox: &Outbox,
+    email: &Email,
+    site_url: &str,
+) -> Result<(), AppError> {
     let Some(user) = super::store::find_user_by_email(db, email).await? else {
         return Ok(());
     };
@@ -208,13 +213,11 @@ pub async fn request_reset(db: &Db, email: &Email, site_url: &str) -> Result<(),
     }
     let (raw, hash) = new_token();
     let (subject, body) = reset_mail(&user.name, site_url, &raw);
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         send_link!(tx, &hash, user.id, "reset", RESET_TTL_MS, now, user.email.as_str(), &subject, &body);
-        tx.commit().await
+        Ok(())
     }.await)?;
-    crate::mail::wake();
+    outbox.wake();
     Ok(())
 }
 
@@ -232,11 +235,9 @@ pub async fn reset_link_usable(db: &Db, raw: &str) -> Result<bool, AppError> {
 pub async fn reset_password(db: &Db, raw: &str, password_hash: &str) -> Result<i64, AppError> {
     let now = now_ms();
     let hash = hash_token(raw);
-    let _writing = db.write_lock().await;
-    let user: Option<i64> = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    let user: Option<i64> = crate::write_tx!(db, tx => async {
         let Some(user) = take_token!(&mut *tx, &hash, "reset", now).await? else {
-            return Ok::<_, sqlx::Error>(None);
+            return Ok::<_, AppError>(None);
         };
         let changed = sqlx::query(
             "UPDATE users SET password_hash = $1, sessions_after = $2, updated_at = $2 WHERE id = $3 AND active = TRUE",
@@ -249,7 +250,6 @@ pub async fn reset_password(db: &Db, raw: &str, password_hash: &str) -> Result<i
             .bind(now).bind(user).execute(&mut *tx).await?;
         crate::insert_audit!(&mut *tx, user, "user", user, "updated", Some("password"), None::<&str>, None::<&str>, now)
             .await?;
-        tx.commit().await?;
         Ok(Some(user))
     }.await)?;
     user.ok_or_else(link_spent)

@@ -127,11 +127,16 @@ mod server {
         require(access).await?.ok_or(AppError::Unauthorized)
     }
 
-    /// The staff rule, as SQL over `tm` (teams), with `$1` whether the user is an
-    /// admin and `$2` their id: an active team that is an admin's or one they are a
-    /// member of. Written once; every staff list and single-record check uses it.
-    pub const STAFF_TEAM: &str = "tm.archived = FALSE AND ($1 OR EXISTS (
-        SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $2))";
+    /// The staff rule, as SQL over `tm` (teams), with `admin` the placeholder of
+    /// whether the user is an admin and `user` of their id: an active team that is an
+    /// admin's or one they are a member of. Written once; every staff list and
+    /// single-record check (and the writes that check as they go) uses it.
+    pub fn staff_team(admin: &str, user: &str) -> String {
+        format!(
+            "tm.archived = FALSE AND ({admin} OR EXISTS (
+                SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = {user}))"
+        )
+    }
 
     #[derive(sqlx::FromRow)]
     struct TeamRow {
@@ -139,10 +144,35 @@ mod server {
         name: String,
     }
 
+    /// The customer rule, as SQL over `t` (tickets), with the customer id in `$1` and
+    /// the company they manage (or NULL) in `$2`: their own tickets, and a company
+    /// manager's company's. Written as one IN over a UNION so both databases walk the
+    /// tickets-by-customer index once per customer (an OR made Postgres scan every
+    /// ticket). Every portal list and single-ticket load uses it.
+    pub const CUSTOMER_TICKET: &str =
+        "t.customer_id IN (SELECT $1 UNION ALL SELECT id FROM customers WHERE company_id = $2)";
+
+    /// Whether `ticket_id` is one the customer `customer` (managing `managed_company`)
+    /// may see.
+    pub async fn customer_ticket_visible(
+        db: &Db,
+        customer: i64,
+        managed_company: Option<i64>,
+        ticket_id: i64,
+    ) -> Result<bool, AppError> {
+        let sql = format!("SELECT t.id FROM tickets t WHERE t.id = $3 AND {CUSTOMER_TICKET}");
+        let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
+            .bind(customer).bind(managed_company).bind(ticket_id).fetch_optional(pool).await)?;
+        Ok(found.is_some())
+    }
+
     /// The teams whose boards `user` may open: every active team for admins, their own
     /// teams for everyone else.
     pub async fn visible_teams(db: &Db, user: &CurrentUser) -> Result<Vec<TeamSummary>, AppError> {
-        let sql = format!("SELECT tm.id, tm.name FROM teams tm WHERE {STAFF_TEAM} ORDER BY tm.id");
+        let sql = format!(
+            "SELECT tm.id, tm.name FROM teams tm WHERE {} ORDER BY tm.id",
+            staff_team("$1", "$2")
+        );
         let rows = db!(db, pool => sqlx::query_as::<_, TeamRow>(&sql)
             .bind(user.role == Role::Admin).bind(user.id).fetch_all(pool).await)?;
         Ok(rows
@@ -184,7 +214,8 @@ mod server {
     ) -> Result<bool, AppError> {
         let sql = format!(
             "SELECT t.id FROM tickets t WHERE t.id = $3 AND EXISTS (
-                SELECT 1 FROM teams tm WHERE tm.id = t.team_id AND {STAFF_TEAM})"
+                SELECT 1 FROM teams tm WHERE tm.id = t.team_id AND {})",
+            staff_team("$1", "$2")
         );
         let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
             .bind(user.role == Role::Admin).bind(user.id).bind(ticket_id).fetch_optional(pool).await)?;

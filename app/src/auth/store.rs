@@ -3,7 +3,7 @@
 use super::model::{CurrentUser, Email, PersonName, Role};
 use crate::db;
 use crate::error::AppError;
-use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
+use crate::store::{is_unique_violation, now_ms, Db};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -80,7 +80,7 @@ pub async fn time_zone(db: &Db, user: i64) -> Result<Option<String>, AppError> {
 
 /// Remembers `user`'s time zone (checked by the caller: `ui::time::known_zone`).
 pub async fn set_time_zone(db: &Db, user: i64, zone: &str) -> Result<(), AppError> {
-    crate::write_tx!(db, tx => async {
+    crate::write_tx!(db, folded tx => async {
         let sql = tx.opening("UPDATE users SET time_zone = $1 WHERE id = $2");
         sqlx::query(&tx.closing(&sql)).bind(zone).bind(user).execute(&mut *tx).await?;
         Ok(())
@@ -104,9 +104,7 @@ pub async fn create_user(
     first_admin: bool,
 ) -> Result<i64, AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    let result: Result<i64, sqlx::Error> = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         if first_admin {
             let inserted = sqlx::query(
                 "INSERT INTO app_settings (key, value, updated_at) VALUES ('setup_completed', 'true', $1)
@@ -117,7 +115,8 @@ pub async fn create_user(
             .await?
             .rows_affected();
             if inserted == 0 {
-                return Err(sqlx::Error::RowNotFound);
+                // Another request closed /setup first: the page is gone.
+                return Err(AppError::NotFound);
             }
         }
         let id: i64 = sqlx::query_scalar(
@@ -130,21 +129,18 @@ pub async fn create_user(
         .bind(new.password_hash)
         .bind(now)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, "users_email_key") {
+                AppError::conflict("email", "An account with this email already exists.")
+            } else {
+                e.into()
+            }
+        })?;
         crate::insert_audit!(&mut *tx, actor.unwrap_or(id), "user", id, "created", Some("role"), None::<&str>, Some(new.role.as_str()), now)
             .await?;
-        tx.commit().await?;
         Ok(id)
-    }.await);
-    match result {
-        Ok(id) => Ok(id),
-        Err(sqlx::Error::RowNotFound) if first_admin => Err(AppError::NotFound),
-        Err(e) if is_unique_violation(&e, "users_email_key") => Err(AppError::conflict(
-            "email",
-            "An account with this email already exists.",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    }.await)
 }
 
 /// Changes one column of a user and writes its audit row, in one transaction.
@@ -163,13 +159,11 @@ async fn update_user_field(
         "active" => "UPDATE users SET active = ($1 = 'true'), updated_at = $2 WHERE id = $3",
         _ => return Err(AppError::internal(format!("unknown user field {field}"))),
     };
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         sqlx::query(update).bind(&new).bind(now).bind(id).execute(&mut *tx).await?;
         crate::insert_audit!(&mut *tx, actor, "user", id, "updated", Some(field), Some(old.as_str()), Some(new.as_str()), now)
             .await?;
-        tx.commit().await
+        Ok(())
     }.await)?;
     Ok(())
 }
@@ -242,22 +236,22 @@ pub async fn throttle_wait(
 }
 
 pub async fn record_failure(db: &Db, email: &str, ip: &str) -> Result<(), AppError> {
-    db!(db, pool => sqlx::query("INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3)")
-        .bind(email).bind(ip).bind(now_ms()).execute(pool).await.map(|_| ()))?;
+    crate::write_tx!(db, single conn => sqlx::query("INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3)")
+        .bind(email).bind(ip).bind(now_ms()).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
     Ok(())
 }
 
 /// A successful sign-in forgives that email's failures (not the address's).
 pub async fn clear_failures(db: &Db, email: &str) -> Result<(), AppError> {
-    db!(db, pool => sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(pool).await.map(|_| ()))?;
+    crate::write_tx!(db, single conn => sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
     Ok(())
 }
 
 /// Forgets failures older than the window (run periodically).
 pub async fn prune_failures(db: &Db, window_secs: i64) -> Result<u64, AppError> {
     let before = now_ms() - window_secs * 1000;
-    let r = db!(db, pool => sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-        .bind(before).execute(pool).await.map(|r| r.rows_affected()))?;
+    let r = crate::write_tx!(db, single conn => sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+        .bind(before).execute(&mut *conn).await.map(|r| r.rows_affected()).map_err(AppError::from))?;
     Ok(r)
 }
 
@@ -276,10 +270,10 @@ pub async fn set_preference(
     name: &str,
     value: &str,
 ) -> Result<(), AppError> {
-    db!(db, pool => sqlx::query(
+    crate::write_tx!(db, single conn => sqlx::query(
         "INSERT INTO user_preferences (user_id, name, value) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value"
-    ).bind(user_id).bind(name).bind(value).execute(pool).await.map(|_| ()))?;
+    ).bind(user_id).bind(name).bind(value).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use super::model::{AccountRow, CustomerHit};
 use crate::auth::model::{Email, PersonName};
 use crate::db;
 use crate::error::AppError;
-use crate::store::{is_unique_violation, like_pattern, now_ms, BeginWrite, Db};
+use crate::store::{is_unique_violation, like_pattern, now_ms, Db};
 
 /// The id of the company called `$name` (found whatever its case, or added) inside
 /// the write transaction `$tx`, as `Result<i64, sqlx::Error>`: a unique violation of
@@ -51,16 +51,15 @@ pub fn company_name(name: &str) -> Result<&str, AppError> {
 
 pub async fn create_company(db: &Db, name: &str) -> Result<i64, AppError> {
     let name = company_name(name)?;
-    let r = db!(db, pool => sqlx::query_scalar::<_, i64>(
+    crate::write_tx!(db, single conn => sqlx::query_scalar::<_, i64>(
         "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id"
-    ).bind(name).bind(now_ms()).fetch_one(pool).await);
-    r.map_err(|e| {
+    ).bind(name).bind(now_ms()).fetch_one(&mut *conn).await.map_err(|e| {
         if is_unique_violation(&e, "companies_name_key") {
             AppError::conflict("company", "A company with this name already exists.")
         } else {
             e.into()
         }
-    })
+    }))
 }
 
 pub async fn create_customer(
@@ -69,16 +68,15 @@ pub async fn create_customer(
     email: &Email,
     company_id: Option<i64>,
 ) -> Result<i64, AppError> {
-    let r = db!(db, pool => sqlx::query_scalar::<_, i64>(
+    crate::write_tx!(db, single conn => sqlx::query_scalar::<_, i64>(
         "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
-    ).bind(name.as_str()).bind(email.as_str()).bind(company_id).bind(now_ms()).fetch_one(pool).await);
-    r.map_err(|e| {
+    ).bind(name.as_str()).bind(email.as_str()).bind(company_id).bind(now_ms()).fetch_one(&mut *conn).await.map_err(|e| {
         if is_unique_violation(&e, "customers_email_key") {
             AppError::conflict("email", "A customer with this email already exists.")
         } else {
             e.into()
         }
-    })
+    }))
 }
 
 pub async fn find_customer_by_email(db: &Db, email: &Email) -> Result<Option<i64>, AppError> {
@@ -178,9 +176,7 @@ pub async fn set_company(
         ));
     }
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let old: Option<(Option<String>, bool)> = sqlx::query_as(
             "SELECT co.name, c.company_manager FROM customers c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = $1",
         )
@@ -203,7 +199,6 @@ pub async fn set_company(
             let (o, n) = (old_manager.to_string(), manager.to_string());
             crate::insert_audit!(&mut *tx, actor, "customer", customer_id, "updated", Some("company_manager"), Some(o.as_str()), Some(n.as_str()), now).await?;
         }
-        tx.commit().await?;
         Ok::<_, AppError>(())
     }.await)
 }

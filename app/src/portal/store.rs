@@ -46,12 +46,8 @@ pub async fn viewer(db: &Db, user: &CurrentUser) -> Result<Viewer, AppError> {
     })
 }
 
-/// The visibility rule as SQL over `t` (tickets), with the customer id in `$1` and
-/// the managed company (or NULL) in `$2`. Written as one IN over a UNION so both
-/// databases walk the tickets-by-customer index once per customer (an OR made
-/// Postgres scan every ticket).
-const VISIBLE: &str =
-    "t.customer_id IN (SELECT $1 UNION ALL SELECT id FROM customers WHERE company_id = $2)";
+/// Which tickets a customer sees (`auth::policy`).
+const VISIBLE: &str = crate::auth::policy::CUSTOMER_TICKET;
 
 #[derive(Debug, Clone)]
 pub struct ListQuery {
@@ -188,10 +184,8 @@ pub async fn visible_ticket(db: &Db, viewer: &Viewer, ticket_id: i64) -> Result<
     let Some(customer) = viewer.active_customer() else {
         return Ok(false);
     };
-    let sql = format!("SELECT t.id FROM tickets t WHERE t.id = $3 AND {VISIBLE}");
-    let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
-        .bind(customer).bind(viewer.managed_company).bind(ticket_id).fetch_optional(pool).await)?;
-    Ok(found.is_some())
+    crate::auth::policy::customer_ticket_visible(db, customer, viewer.managed_company, ticket_id)
+        .await
 }
 
 /// True when message `id` is a public one (a customer may see it and its files).
@@ -221,8 +215,8 @@ async fn first_stage_of(db: &Db, team_id: i64, kind: &str) -> Result<Option<i64>
 
 /// Records a customer's activity on a ticket (the list's "last update").
 pub async fn touch(db: &Db, ticket_id: i64) -> Result<(), AppError> {
-    db!(db, pool => sqlx::query("UPDATE tickets SET activity_at = $1 WHERE id = $2")
-        .bind(now_ms()).bind(ticket_id).execute(pool).await.map(|_| ()))?;
+    crate::write_tx!(db, single conn => sqlx::query("UPDATE tickets SET activity_at = $1 WHERE id = $2")
+        .bind(now_ms()).bind(ticket_id).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
     Ok(())
 }
 

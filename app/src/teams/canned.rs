@@ -205,7 +205,7 @@ async fn manager_of(
 pub mod store {
     use super::CannedReply;
     use crate::error::AppError;
-    use crate::store::{now_ms, BeginWrite, Db};
+    use crate::store::{now_ms, Db};
     use crate::{db, insert_audit};
 
     const COLUMNS: &str = "id, team_id, title, body";
@@ -253,15 +253,12 @@ pub mod store {
         body: &str,
     ) -> Result<i64, AppError> {
         let now = now_ms();
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO canned_replies (team_id, title, body, created_by, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
             ).bind(team).bind(title).bind(body).bind(actor).bind(now).fetch_one(&mut *tx).await?;
             insert_audit!(&mut *tx, actor, "canned_reply", id, "created", None::<&str>, None::<&str>, Some(title), now).await?;
-            tx.commit().await?;
             Ok(id)
         }.await)
     }
@@ -274,28 +271,22 @@ pub mod store {
         body: &str,
     ) -> Result<(), AppError> {
         let now = now_ms();
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             let old: Option<String> = sqlx::query_scalar("SELECT title FROM canned_replies WHERE id = $1")
                 .bind(id).fetch_optional(&mut *tx).await?;
             let old = old.ok_or(AppError::NotFound)?;
             sqlx::query("UPDATE canned_replies SET title = $1, body = $2, updated_at = $3 WHERE id = $4")
                 .bind(title).bind(body).bind(now).bind(id).execute(&mut *tx).await?;
             insert_audit!(&mut *tx, actor, "canned_reply", id, "changed", Some("text"), Some(old.as_str()), Some(title), now).await?;
-            tx.commit().await?;
             Ok(())
         }.await)
     }
 
     pub async fn delete(db: &Db, actor: i64, reply: &CannedReply) -> Result<(), AppError> {
         let now = now_ms();
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             sqlx::query("DELETE FROM canned_replies WHERE id = $1").bind(reply.id).execute(&mut *tx).await?;
             insert_audit!(&mut *tx, actor, "canned_reply", reply.id, "deleted", None::<&str>, Some(reply.title.as_str()), None::<&str>, now).await?;
-            tx.commit().await?;
             Ok(())
         }.await)
     }

@@ -4,7 +4,7 @@
 use super::model::{Stage, StageKind};
 use crate::error::AppError;
 use crate::rank;
-use crate::store::{is_unique_violation, now_ms, BeginWrite, Db};
+use crate::store::{is_unique_violation, now_ms, Db};
 use crate::{db, insert_audit};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -61,31 +61,28 @@ pub async fn create_team(db: &Db, name: &str) -> Result<i64, AppError> {
         ));
     }
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    let r: Result<i64, sqlx::Error> = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let id: i64 = sqlx::query_scalar("INSERT INTO teams (name, archived, created_at) VALUES ($1, FALSE, $2) RETURNING id")
-            .bind(name).bind(now).fetch_one(&mut *tx).await?;
+            .bind(name).bind(now).fetch_one(&mut *tx).await
+            .map_err(|e| {
+                if is_unique_violation(&e, "teams_name_key") {
+                    AppError::conflict("name", "A team with this name already exists.")
+                } else {
+                    e.into()
+                }
+            })?;
         for (position, (stage, kind)) in DEFAULT_STAGES.iter().enumerate() {
             sqlx::query("INSERT INTO stages (team_id, name, kind, position, wip_limit) VALUES ($1, $2, $3, $4, NULL)")
                 .bind(id).bind(*stage).bind(kind.as_str()).bind(position as i64).execute(&mut *tx).await?;
         }
-        tx.commit().await?;
         Ok(id)
-    }.await);
-    r.map_err(|e| {
-        if is_unique_violation(&e, "teams_name_key") {
-            AppError::conflict("name", "A team with this name already exists.")
-        } else {
-            e.into()
-        }
-    })
+    }.await)
 }
 
 pub async fn add_member(db: &Db, team_id: i64, user_id: i64) -> Result<(), AppError> {
-    db!(db, pool => sqlx::query(
+    crate::write_tx!(db, single conn => sqlx::query(
         "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-    ).bind(team_id).bind(user_id).execute(pool).await.map(|_| ()))?;
+    ).bind(team_id).bind(user_id).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
     Ok(())
 }
 
@@ -131,9 +128,7 @@ pub async fn remove_stage(
     move_to: Option<i64>,
 ) -> Result<(), AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
         let stage = sqlx::query_as::<_, StageRow>(&sql).bind(stage_id).fetch_optional(&mut *tx).await?
             .ok_or(AppError::NotFound)?;
@@ -159,7 +154,6 @@ pub async fn remove_stage(
             }
         }
         sqlx::query("DELETE FROM stages WHERE id = $1").bind(stage_id).execute(&mut *tx).await?;
-        tx.commit().await?;
         Ok::<(), AppError>(())
     }.await)
 }
@@ -230,9 +224,7 @@ pub async fn portal_flags(db: &Db) -> Result<Vec<(i64, bool)>, AppError> {
 /// Lets customers choose a team in the portal, or not; audited.
 pub async fn set_team_portal(db: &Db, actor: i64, id: i64, accepts: bool) -> Result<(), AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let was: Option<bool> = sqlx::query_scalar("SELECT accepts_portal FROM teams WHERE id = $1")
             .bind(id).fetch_optional(&mut *tx).await?;
         let was = was.ok_or(AppError::NotFound)?;
@@ -241,7 +233,6 @@ pub async fn set_team_portal(db: &Db, actor: i64, id: i64, accepts: bool) -> Res
             let (o, n) = (was.to_string(), accepts.to_string());
             insert_audit!(&mut *tx, actor, "team", id, "changed", Some("accepts_portal"), Some(o.as_str()), Some(n.as_str()), now).await?;
         }
-        tx.commit().await?;
         Ok::<_, AppError>(())
     }.await)
 }
@@ -255,9 +246,7 @@ pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(),
         ));
     }
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let old: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
             .bind(id).fetch_optional(&mut *tx).await?;
         let old = old.ok_or(AppError::NotFound)?;
@@ -271,7 +260,6 @@ pub async fn rename_team(db: &Db, actor: i64, id: i64, name: &str) -> Result<(),
             r?;
             insert_audit!(&mut *tx, actor, "team", id, "changed", Some("name"), Some(old.as_str()), Some(name), now).await?;
         }
-        tx.commit().await?;
         Ok::<(), AppError>(())
     }.await)
 }
@@ -285,9 +273,7 @@ pub async fn set_team_archived(
     archived: bool,
 ) -> Result<(), AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let was: Option<bool> = sqlx::query_scalar("SELECT archived FROM teams WHERE id = $1")
             .bind(id).fetch_optional(&mut *tx).await?;
         let was = was.ok_or(AppError::NotFound)?;
@@ -304,7 +290,6 @@ pub async fn set_team_archived(
         sqlx::query("UPDATE teams SET archived = $1 WHERE id = $2").bind(archived).bind(id).execute(&mut *tx).await?;
         let (old, new) = if archived { ("active", "archived") } else { ("archived", "active") };
         insert_audit!(&mut *tx, actor, "team", id, "changed", Some("status"), Some(old), Some(new), now).await?;
-        tx.commit().await?;
         Ok::<(), AppError>(())
     }.await)
 }
@@ -317,9 +302,7 @@ pub async fn add_team_member(
     user_id: i64,
 ) -> Result<(), AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let name: Option<String> = sqlx::query_scalar(
             "SELECT name FROM users WHERE id = $1 AND role IN ('agent', 'lead', 'admin')"
         ).bind(user_id).fetch_optional(&mut *tx).await?;
@@ -331,7 +314,6 @@ pub async fn add_team_member(
         if added > 0 {
             insert_audit!(&mut *tx, actor, "team", team_id, "added", Some("member"), None::<&str>, Some(name.as_str()), now).await?;
         }
-        tx.commit().await?;
         Ok::<(), AppError>(())
     }.await)
 }
@@ -343,16 +325,13 @@ pub async fn remove_team_member(
     user_id: i64,
 ) -> Result<(), AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let removed = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
             .bind(team_id).bind(user_id).execute(&mut *tx).await?.rows_affected();
         if removed > 0 {
             let name: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
             insert_audit!(&mut *tx, actor, "team", team_id, "removed", Some("member"), name.as_deref(), None::<&str>, now).await?;
         }
-        tx.commit().await?;
         Ok::<(), AppError>(())
     }.await)
 }
@@ -401,9 +380,7 @@ pub async fn update_stage(
         ));
     }
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let old: Option<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
             "SELECT name, kind, wip_limit, customer_label FROM stages WHERE id = $1")
             .bind(stage_id).fetch_optional(&mut *tx).await?;
@@ -430,7 +407,6 @@ pub async fn update_stage(
             let (a, b) = (old_wip.map(|w| w.to_string()), wip_limit.map(|w| w.to_string()));
             insert_audit!(&mut *tx, actor, "stage", stage_id, "changed", Some("wip_limit"), a.as_deref(), b.as_deref(), now).await?;
         }
-        tx.commit().await?;
         Ok::<(), AppError>(())
     }.await)
 }
@@ -438,9 +414,7 @@ pub async fn update_stage(
 /// Moves a stage one place earlier (`up`) or later in its team's pipeline.
 pub async fn move_stage(db: &Db, actor: i64, stage_id: i64, up: bool) -> Result<(), AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let me: Option<(i64, i64)> = sqlx::query_as("SELECT team_id, position FROM stages WHERE id = $1")
             .bind(stage_id).fetch_optional(&mut *tx).await?;
         let (team_id, position) = me.ok_or(AppError::NotFound)?;
@@ -461,7 +435,6 @@ pub async fn move_stage(db: &Db, actor: i64, stage_id: i64, up: bool) -> Result<
             let (a, b) = (position.to_string(), mine.to_string());
             insert_audit!(&mut *tx, actor, "stage", stage_id, "changed", Some("position"), Some(a.as_str()), Some(b.as_str()), now).await?;
         }
-        tx.commit().await?;
         Ok::<(), AppError>(())
     }.await)
 }

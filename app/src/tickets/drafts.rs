@@ -231,12 +231,11 @@ pub mod store {
         content: &str,
         at: i64,
     ) -> Result<(), AppError> {
-        let _writing = db.write_lock().await;
-        db!(db, pool => sqlx::query(
+        crate::write_tx!(db, single conn => sqlx::query(
             "INSERT INTO drafts (user_id, scope, content, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (user_id, scope) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at
              WHERE drafts.updated_at <= excluded.updated_at"
-        ).bind(user).bind(scope).bind(content).bind(at).execute(pool).await.map(|_| ()))?;
+        ).bind(user).bind(scope).bind(content).bind(at).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
         Ok(())
     }
 
@@ -256,9 +255,8 @@ pub mod store {
     }
 
     pub async fn discard(db: &Db, user: i64, scope: &str) -> Result<(), AppError> {
-        let _writing = db.write_lock().await;
-        db!(db, pool => sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND scope = $2")
-            .bind(user).bind(scope).execute(pool).await.map(|_| ()))?;
+        crate::write_tx!(db, single conn => sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND scope = $2")
+            .bind(user).bind(scope).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
         Ok(())
     }
 }

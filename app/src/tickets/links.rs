@@ -209,7 +209,7 @@ pub async fn unlink_ticket(ticket_id: i64, other_id: i64) -> Result<String, AppE
 pub mod store {
     use super::{LinkedTicket, Relation};
     use crate::error::AppError;
-    use crate::store::{now_ms, BeginWrite, Db};
+    use crate::store::{now_ms, Db};
     use crate::tickets::store::TicketRow;
     use crate::{db, insert_audit};
 
@@ -296,9 +296,7 @@ pub mod store {
             Relation::Parent => "child",
             Relation::Child => "parent",
         };
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             let exists: Option<i64> = sqlx::query_scalar(
                 "SELECT from_ticket FROM ticket_links WHERE (from_ticket = $1 AND to_ticket = $2) OR (from_ticket = $2 AND to_ticket = $1)",
             ).bind(this.id).bind(other.id).fetch_optional(&mut *tx).await?;
@@ -311,16 +309,13 @@ pub mod store {
             let this_no = format!("#{}", this.number);
             insert_audit!(&mut *tx, actor, "ticket", this.id, "linked", Some(relation.as_str()), None::<&str>, Some(other_no.as_str()), now).await?;
             insert_audit!(&mut *tx, actor, "ticket", other.id, "linked", Some(back), None::<&str>, Some(this_no.as_str()), now).await?;
-            tx.commit().await?;
             Ok(())
         }.await)
     }
 
     pub async fn unlink(db: &Db, actor: i64, this: i64, other: i64) -> Result<(), AppError> {
         let now = now_ms();
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             let gone = sqlx::query(
                 "DELETE FROM ticket_links WHERE (from_ticket = $1 AND to_ticket = $2) OR (from_ticket = $2 AND to_ticket = $1)",
             ).bind(this).bind(other).execute(&mut *tx).await?.rows_affected();
@@ -332,7 +327,6 @@ pub mod store {
             let no = |id: i64| numbers.iter().find(|n| n.0 == id).map(|n| format!("#{}", n.1)).unwrap_or_default();
             insert_audit!(&mut *tx, actor, "ticket", this, "unlinked", Some("link"), Some(no(other).as_str()), None::<&str>, now).await?;
             insert_audit!(&mut *tx, actor, "ticket", other, "unlinked", Some("link"), Some(no(this).as_str()), None::<&str>, now).await?;
-            tx.commit().await?;
             Ok(())
         }.await)
     }
@@ -357,9 +351,7 @@ pub mod store {
     /// note pointing to the target, and records the merge in both histories.
     pub async fn merge(db: &Db, actor: i64, source: i64, target: i64) -> Result<(), AppError> {
         let now = now_ms();
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             let rows: Vec<MergeRow> = sqlx::query_as(
                 "UPDATE tickets SET updated_at = updated_at WHERE id = $1 OR id = $2
                  RETURNING id, number, title, description, team_id, stage_id, created_at, completed_at, merged_into",
@@ -410,7 +402,6 @@ pub mod store {
                     insert_audit!(&mut *tx, actor, "ticket", s.id, "moved", Some("stage"), old_stage.as_deref(), Some(d.name.as_str()), now).await?;
                 }
             }
-            tx.commit().await?;
             Ok(())
         }.await)
     }

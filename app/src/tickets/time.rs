@@ -177,7 +177,7 @@ pub async fn add_time(
 pub mod store {
     use super::{duration_text, TimeEntry, TimeSheet};
     use crate::error::AppError;
-    use crate::store::{now_ms, BeginWrite, Db};
+    use crate::store::{now_ms, Db};
     use crate::{db, insert_audit};
 
     #[derive(sqlx::FromRow)]
@@ -250,9 +250,7 @@ pub mod store {
     ) -> Result<(), AppError> {
         let now = now_ms();
         let day = crate::ui::time::date(now);
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             #[derive(sqlx::FromRow)]
             struct Running { id: i64, ticket_id: i64, started_at: Option<i64>, number: i64 }
             let running: Option<Running> = sqlx::query_as(
@@ -280,7 +278,6 @@ pub mod store {
                  VALUES ($1, $2, $3, NULL, '', $4, $3)",
             ).bind(ticket_id).bind(user).bind(now).bind(&day).execute(&mut *tx).await?;
             insert_audit!(&mut *tx, user, "ticket", ticket_id, "timer_started", Some("time"), None::<&str>, None::<&str>, now).await?;
-            tx.commit().await?;
             Ok(())
         }.await)
     }
@@ -288,9 +285,7 @@ pub mod store {
     /// Stops `user`'s running timer (on `ticket_id`, when given) and logs its minutes.
     pub async fn stop(db: &Db, user: i64, ticket_id: Option<i64>) -> Result<i64, AppError> {
         let now = now_ms();
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             let running: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
                 "SELECT id, ticket_id, started_at FROM time_entries WHERE user_id = $1 AND minutes IS NULL",
             ).bind(user).fetch_optional(&mut *tx).await?;
@@ -301,7 +296,6 @@ pub mod store {
             sqlx::query("UPDATE time_entries SET minutes = $1 WHERE id = $2").bind(minutes).bind(id).execute(&mut *tx).await?;
             let text = duration_text(minutes);
             insert_audit!(&mut *tx, user, "ticket", on, "timer_stopped", Some("time"), None::<&str>, Some(text.as_str()), now).await?;
-            tx.commit().await?;
             Ok(minutes)
         }.await)
     }
@@ -315,16 +309,13 @@ pub mod store {
         note: &str,
     ) -> Result<(), AppError> {
         let now = now_ms();
-        let _writing = db.write_lock().await;
-        db!(db, pool => async {
-            let mut tx = pool.begin_write().await?;
+        crate::write_tx!(db, tx => async {
             sqlx::query(
                 "INSERT INTO time_entries (ticket_id, user_id, started_at, minutes, note, day, created_at)
                  VALUES ($1, $2, NULL, $3, $4, $5, $6)",
             ).bind(ticket_id).bind(user).bind(minutes).bind(note).bind(day).bind(now).execute(&mut *tx).await?;
             let text = format!("{} on {day}", duration_text(minutes));
             insert_audit!(&mut *tx, user, "ticket", ticket_id, "time_logged", Some("time"), None::<&str>, Some(text.as_str()), now).await?;
-            tx.commit().await?;
             Ok(())
         }.await)
     }

@@ -16,6 +16,8 @@ use server::config::Config;
 pub struct TestApp {
     pub router: Router,
     pub db: app::store::Db,
+    /// What the router's handlers get (the outbox's bell, the attachments store).
+    pub state: app::state::AppState,
     /// The database this app runs on, to start a second instance beside it.
     pub database_url: String,
     data_dir: std::path::PathBuf,
@@ -108,10 +110,11 @@ impl TestApp {
             .await
             .expect("open test database");
         let state = server::app_state(db.clone(), &config);
-        let router = server::router(state, server::http_settings(&config));
+        let router = server::router(state.clone(), server::http_settings(&config));
         TestApp {
             router,
             db,
+            state,
             database_url: url.to_string(),
             data_dir: dir.to_path_buf(),
             cleanup,
@@ -126,12 +129,13 @@ impl TestApp {
             .await
             .expect("open test database");
         let state = server::app_state(db.clone(), &config);
-        let router = server::router(state, server::http_settings(&config));
+        let router = server::router(state.clone(), server::http_settings(&config));
         // The first instance owns the database and removes it.
         let cleanup = Cleanup::None;
         TestApp {
             router,
             db,
+            state,
             database_url: self.database_url.clone(),
             data_dir: self.data_dir.clone(),
             cleanup,

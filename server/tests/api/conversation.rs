@@ -1547,14 +1547,14 @@ async fn an_image_gets_a_small_preview_and_a_bomb_gets_none(app: &TestApp) {
     assert!(preview_file.exists());
     app::tickets::conversation::files::release(
         &app.db,
-        &app.attachments_dir(),
+        &app.state.files,
         std::slice::from_ref(&sha),
     )
     .await
     .unwrap();
     assert!(preview_file.exists(), "still referenced");
     app::db!(&app.db, pool => sqlx::query("DELETE FROM attachments WHERE id = $1").bind(id).execute(pool).await.map(|_| ())).unwrap();
-    app::tickets::conversation::files::release(&app.db, &app.attachments_dir(), &[sha])
+    app::tickets::conversation::files::release(&app.db, &app.state.files, &[sha])
         .await
         .unwrap();
     assert!(!preview_file.exists(), "removed with the file");

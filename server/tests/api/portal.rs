@@ -178,6 +178,7 @@ async fn admin_id(app: &TestApp) -> i64 {
 async fn staff_says(app: &TestApp, ticket: i64, kind: MessageKind, text: &str) {
     conversation::post_message(
         &app.db,
+        &app.state.outbox,
         ticket,
         Writer::Staff(admin_id(app).await),
         kind,

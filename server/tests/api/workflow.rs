@@ -25,7 +25,53 @@ on_both_backends!(
     an_admin_creates_renames_archives_a_team_and_manages_its_members,
     a_lead_adds_renames_reorders_and_removes_stages_of_their_team_only,
     seeding_fills_an_empty_database_and_refuses_a_filled_one,
+    a_write_that_fails_half_way_leaves_nothing_and_the_next_one_runs,
 );
+
+async fn companies_named(app: &TestApp, name: &str) -> i64 {
+    app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM companies WHERE name = $1")
+        .bind(name).fetch_one(pool).await)
+    .unwrap()
+}
+
+/// `write_tx!` in both of its transaction modes: a body that wrote and then failed
+/// leaves nothing behind, and the writer queue is free for the next write.
+async fn a_write_that_fails_half_way_leaves_nothing_and_the_next_one_runs(app: &TestApp) {
+    use app::error::AppError;
+    let db = &app.db;
+    let begun: Result<(), AppError> = async {
+        app::write_tx!(db, tx => async {
+            sqlx::query("INSERT INTO companies (name, created_at) VALUES ('Half Way', 1)")
+                .execute(&mut *tx).await?;
+            Err(AppError::validation("name", "refused after writing"))
+        }.await)
+    }
+    .await;
+    assert!(begun.is_err());
+    assert_eq!(companies_named(app, "Half Way").await, 0, "rolled back");
+    let folded: Result<(), AppError> = async {
+        app::write_tx!(db, folded tx => async {
+            let sql = tx.opening("INSERT INTO companies (name, created_at) VALUES ('Folded Half', 1)");
+            sqlx::query(&sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO companies (name, created_at) VALUES ('Folded Half', 2)")
+                .execute(&mut *tx).await?; // a unique violation
+            Ok(())
+        }.await)
+    }
+    .await;
+    assert!(folded.is_err());
+    assert_eq!(companies_named(app, "Folded Half").await, 0, "rolled back");
+    let after: Result<i64, AppError> = async {
+        app::write_tx!(db, tx => async {
+            let id: i64 = sqlx::query_scalar("INSERT INTO companies (name, created_at) VALUES ('Next', 1) RETURNING id")
+                .fetch_one(&mut *tx).await?;
+            Ok(id)
+        }.await)
+    }
+    .await;
+    assert!(after.is_ok());
+    assert_eq!(companies_named(app, "Next").await, 1, "committed");
+}
 
 struct Seeded {
     admin: String,

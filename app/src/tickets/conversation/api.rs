@@ -31,6 +31,7 @@ pub async fn post_message(
             let files = attachment_ids.unwrap_or_default();
             super::store::post_message(
                 &state.db,
+                &state.outbox,
                 ticket_id,
                 Writer::Staff(user.id),
                 kind,
@@ -60,13 +61,7 @@ pub async fn delete_note(message_id: i64) -> Result<Message, AppError> {
             if !crate::auth::policy::ticket_visible(&state.db, &user, ticket_id).await? {
                 return Err(AppError::NotFound);
             }
-            super::store::delete_note(
-                &state.db,
-                &state.settings.attachments_dir,
-                message_id,
-                user.id,
-            )
-            .await
+            super::store::delete_note(&state.db, &state.files, message_id, user.id).await
         }
         .await,
     )
@@ -79,13 +74,7 @@ pub async fn discard_upload(attachment_id: i64) -> Result<(), AppError> {
     crate::api::respond(
         async {
             let (user, state) = crate::api::start(Access::SignedIn).await?;
-            super::files::discard_pending(
-                &state.db,
-                &state.settings.attachments_dir,
-                attachment_id,
-                user.id,
-            )
-            .await
+            super::files::discard_pending(&state.db, &state.files, attachment_id, user.id).await
         }
         .await,
     )

@@ -1,7 +1,7 @@
 //! Attachment files: stored once per content under `<data_dir>/attachments/ab/<sha256>`,
 //! with their names and types in the database. Placing a file and releasing one
-//! (removing it when its last reference goes) take one lock, so a file being attached
-//! again while its last reference is removed is never lost. (Several instances sharing
+//! (removing it when its last reference goes) take one lock ([`FileStore`]), so a
+//! file being attached again while its last reference is removed is never lost. (Several instances sharing
 //! one directory keep that guarantee only per instance; see the README.)
 
 use std::path::{Path, PathBuf};
@@ -9,20 +9,32 @@ use std::path::{Path, PathBuf};
 use super::model::Attachment;
 use crate::db;
 use crate::error::AppError;
-use crate::store::{now_ms, BeginWrite, Db};
+use crate::store::{now_ms, Db};
 
-/// The lock of the attachments directory `dir` (one per directory in this process).
-async fn lock_files(dir: &Path) -> tokio::sync::OwnedMutexGuard<()> {
-    type Locks = std::collections::HashMap<PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>;
-    static LOCKS: std::sync::LazyLock<std::sync::Mutex<Locks>> =
-        std::sync::LazyLock::new(Default::default);
-    let lock = LOCKS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(dir.to_path_buf())
-        .or_default()
-        .clone();
-    lock.lock_owned().await
+/// The attachments directory and its lock, one per application state
+/// (`AppState::files`): placing a file and releasing one hold the lock.
+#[derive(Clone, Debug)]
+pub struct FileStore {
+    dir: PathBuf,
+    lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl FileStore {
+    pub fn new(dir: PathBuf) -> FileStore {
+        FileStore {
+            dir,
+            lock: Default::default(),
+        }
+    }
+
+    /// The directory (`<data_dir>/attachments`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    async fn lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.lock.lock().await
+    }
 }
 
 /// Where the file with this content hash lives.
@@ -43,7 +55,7 @@ pub fn preview_path(dir: &Path, sha256: &str) -> PathBuf {
 #[allow(clippy::too_many_arguments)]
 pub async fn store_upload(
     db: &Db,
-    dir: &Path,
+    files: &FileStore,
     temp: &Path,
     sha256: &str,
     size: i64,
@@ -53,8 +65,8 @@ pub async fn store_upload(
     content_type: &str,
 ) -> Result<Attachment, AppError> {
     let now = now_ms();
-    let _files = lock_files(dir).await;
-    let target = path_for(dir, sha256);
+    let _placing = files.lock().await;
+    let target = path_for(files.dir(), sha256);
     if tokio::fs::try_exists(&target).await.unwrap_or(false) {
         let _ = tokio::fs::remove_file(temp).await;
     } else {
@@ -67,9 +79,7 @@ pub async fn store_upload(
             .await
             .map_err(AppError::internal)?;
     }
-    let _writing = db.write_lock().await;
-    let id = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    let id = crate::write_tx!(db, tx => async {
         sqlx::query("INSERT INTO files (sha256, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
             .bind(sha256).bind(size).bind(now).execute(&mut *tx).await?;
         let id: i64 = sqlx::query_scalar(
@@ -78,7 +88,6 @@ pub async fn store_upload(
         )
         .bind(ticket_id).bind(uploader).bind(sha256).bind(name).bind(content_type).bind(size).bind(now)
         .fetch_one(&mut *tx).await?;
-        tx.commit().await?;
         Ok::<_, AppError>(id)
     }.await)?;
     Ok(Attachment {
@@ -90,16 +99,17 @@ pub async fn store_upload(
 }
 
 /// Removes the stored content of each hash no attachment refers to any more.
-pub async fn release(db: &Db, dir: &Path, hashes: &[String]) -> Result<(), AppError> {
+pub async fn release(db: &Db, files: &FileStore, hashes: &[String]) -> Result<(), AppError> {
     if hashes.is_empty() {
         return Ok(());
     }
-    let _files = lock_files(dir).await;
+    let _releasing = files.lock().await;
+    let dir = files.dir();
     for sha in hashes {
-        let gone: Option<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
+        let gone: Option<String> = crate::write_tx!(db, single conn => sqlx::query_scalar::<_, String>(
             "DELETE FROM files WHERE sha256 = $1
                AND NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1) RETURNING sha256"
-        ).bind(sha).fetch_optional(pool).await)?;
+        ).bind(sha).fetch_optional(&mut *conn).await.map_err(AppError::from))?;
         if gone.is_some() {
             for path in [path_for(dir, sha), preview_path(dir, sha)] {
                 if let Err(e) = tokio::fs::remove_file(&path).await {
@@ -177,28 +187,29 @@ pub async fn waiting_names(db: &Db, user: i64, ids: &[i64]) -> Result<Vec<String
 }
 
 /// Removes `user`'s own upload that was never sent.
-pub async fn discard_pending(db: &Db, dir: &Path, id: i64, user: i64) -> Result<(), AppError> {
-    let _writing = db.write_lock().await;
-    let sha: Option<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
+pub async fn discard_pending(
+    db: &Db,
+    files: &FileStore,
+    id: i64,
+    user: i64,
+) -> Result<(), AppError> {
+    let sha: Option<String> = crate::write_tx!(db, single conn => sqlx::query_scalar::<_, String>(
         "DELETE FROM attachments WHERE id = $1 AND uploader_id = $2 AND message_id IS NULL RETURNING sha256"
-    ).bind(id).bind(user).fetch_optional(pool).await)?;
-    drop(_writing);
+    ).bind(id).bind(user).fetch_optional(&mut *conn).await.map_err(AppError::from))?;
     let sha = sha.ok_or(AppError::NotFound)?;
-    release(db, dir, &[sha]).await
+    release(db, files, &[sha]).await
 }
 
 /// Removes uploads never sent within a day (housekeeping); returns how many.
-pub async fn sweep_pending(db: &Db, dir: &Path) -> Result<usize, AppError> {
+pub async fn sweep_pending(db: &Db, files: &FileStore) -> Result<usize, AppError> {
     let cutoff = now_ms() - 24 * 60 * 60 * 1000;
-    let _writing = db.write_lock().await;
-    let hashes: Vec<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
+    let hashes: Vec<String> = crate::write_tx!(db, single conn => sqlx::query_scalar::<_, String>(
         "DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1 RETURNING sha256"
-    ).bind(cutoff).fetch_all(pool).await)?;
-    drop(_writing);
+    ).bind(cutoff).fetch_all(&mut *conn).await.map_err(AppError::from))?;
     let n = hashes.len();
     let mut unique = hashes;
     unique.sort();
     unique.dedup();
-    release(db, dir, &unique).await?;
+    release(db, files, &unique).await?;
     Ok(n)
 }

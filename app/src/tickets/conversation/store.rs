@@ -2,11 +2,9 @@
 //! notes are included: the staff page asks for them, anything a customer can reach
 //! never does.
 
-use std::path::Path;
-
 use super::model::{Attachment, Author, Message, MessageBody, MessageKind, NOTE_DELETE_WINDOW_MS};
 use crate::error::AppError;
-use crate::store::{now_ms, BeginWrite, Db};
+use crate::store::{now_ms, Db};
 use crate::ui::markdown::plain_text;
 use crate::{db, insert_audit};
 
@@ -208,8 +206,10 @@ pub enum Writer {
 
 /// Adds a message to a ticket, with its audit row, in one transaction, and ties to
 /// it the files its writer uploaded for it (`attachments`, ids of pending uploads).
+#[allow(clippy::too_many_arguments)]
 pub async fn post_message(
     db: &Db,
+    outbox: &crate::mail::Outbox,
     ticket_id: i64,
     writer: Writer,
     kind: MessageKind,
@@ -231,9 +231,7 @@ pub async fn post_message(
         (MessageKind::Reply, Some(_)) => "customer_replied",
         (MessageKind::Reply, None) => "replied",
     };
-    let _writing = db.write_lock().await;
-    let id = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    let id = crate::write_tx!(db, tx => async {
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO messages (ticket_id, author_id, customer_id, internal, body, created_at)
              SELECT id, $2, $3, $4, $5, $6 FROM tickets WHERE id = $1 RETURNING id",
@@ -279,11 +277,10 @@ pub async fn post_message(
         // no copy of the text should remain.
         let summary = (!kind.internal()).then(|| excerpt(body.as_str()));
         insert_audit!(&mut *tx, author, "ticket", ticket_id, action, Some("message"), None::<&str>, summary, now).await?;
-        tx.commit().await?;
         Ok::<_, AppError>(id)
     }.await)?;
     if customer.is_none() && !kind.internal() {
-        crate::mail::wake();
+        outbox.wake();
     }
     find_message(db, id, Audience::Staff, author)
         .await?
@@ -296,14 +293,12 @@ pub async fn post_message(
 /// Its attachments go with it (and their files, where nothing else refers to them).
 pub async fn delete_note(
     db: &Db,
-    files_dir: &Path,
+    files: &super::files::FileStore,
     message_id: i64,
     user: i64,
 ) -> Result<Message, AppError> {
     let now = now_ms();
-    let writing = db.write_lock().await;
-    let released = db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    let released = crate::write_tx!(db, tx => async {
         #[derive(sqlx::FromRow)]
         struct Found { ticket_id: i64, author_id: Option<i64>, internal: bool, created_at: i64, deleted_at: Option<i64> }
         let found = sqlx::query_as::<_, Found>(
@@ -326,11 +321,10 @@ pub async fn delete_note(
         let released: Vec<String> = sqlx::query_scalar("DELETE FROM attachments WHERE message_id = $1 RETURNING sha256")
             .bind(message_id).fetch_all(&mut *tx).await?;
         insert_audit!(&mut *tx, user, "ticket", found.ticket_id, "deleted", Some("note"), None::<&str>, None::<&str>, now).await?;
-        tx.commit().await?;
         Ok::<_, AppError>(released)
     }.await)?;
-    drop(writing);
-    super::files::release(db, files_dir, &released).await?;
+
+    super::files::release(db, files, &released).await?;
     find_message(db, message_id, Audience::Staff, user)
         .await?
         .map(|(_, m)| m)

@@ -23,9 +23,7 @@ pub async fn bulk_update(
     change: BulkChange,
 ) -> Result<usize, AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         // Take the write lock first (see move_ticket).
         sqlx::query("UPDATE teams SET created_at = created_at WHERE id = $1").bind(team_id).execute(&mut *tx).await?;
         let stage_sql = format!("SELECT {STAGE_COLUMNS} FROM stages WHERE id = $1");
@@ -101,7 +99,6 @@ pub async fn bulk_update(
             }
             changed += 1;
         }
-        tx.commit().await?;
         Ok::<usize, AppError>(changed)
     }.await)
 }

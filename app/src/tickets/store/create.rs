@@ -42,12 +42,13 @@ pub struct RequestExtras<'a> {
 /// transaction (`actor` is the customer's account).
 pub async fn create_portal_request(
     db: &Db,
+    outbox: &crate::mail::Outbox,
     actor: i64,
     new: NewTicket<'_>,
     extras: RequestExtras<'_>,
 ) -> Result<TicketRow, AppError> {
     let created = create_ticket_checked(db, actor, None, None, new, Some(&extras)).await?;
-    crate::mail::wake();
+    outbox.wake();
     Ok(created)
 }
 
@@ -177,14 +178,13 @@ async fn create_ticket_checked(
     let now = now_ms();
     let tags_json = serde_json::to_string(new.tags).map_err(AppError::internal)?;
     let write_sql = create_write_sql(db);
-    write_tx!(db, tx => async {
+    write_tx!(db, folded tx => async {
         // The customer, whether the team is one of the viewer's, its first stage, the
         // top rank there, whether the assignee is a member of the team and whether the
         // viewer has a "New ticket" draft, in one round trip.
-        let (customer, team_ok, first_stage, top, assignee_ok, draft): (Option<i64>, bool, Option<i64>, Option<String>, bool, bool) = sqlx::query_as(&tx.opening(
+        let read_sql = format!(
             "SELECT COALESCE((SELECT id FROM customers WHERE id = $1), (SELECT id FROM customers WHERE email = $8)),
-                    ($3 OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $2 AND t.archived = FALSE
-                        AND ($4 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = $5)))),
+                    ($3 OR EXISTS (SELECT 1 FROM teams tm WHERE tm.id = $2 AND {})),
                     f.id,
                     (SELECT rank FROM tickets WHERE stage_id = f.id ORDER BY rank, id LIMIT 1),
                     (CAST($7 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM users u JOIN team_members m ON m.user_id = u.id
@@ -192,7 +192,9 @@ async fn create_ticket_checked(
                     EXISTS (SELECT 1 FROM drafts WHERE user_id = $5 AND scope = $6)
              FROM (SELECT (SELECT s.id FROM stages s JOIN teams t ON t.id = s.team_id
                      WHERE s.team_id = $2 AND t.archived = FALSE ORDER BY s.position, s.id LIMIT 1) AS id) f",
-        ))
+            crate::auth::policy::staff_team("$4", "$5")
+        );
+        let (customer, team_ok, first_stage, top, assignee_ok, draft): (Option<i64>, bool, Option<i64>, Option<String>, bool, bool) = sqlx::query_as(&tx.opening(&read_sql))
         .bind(new.customer_id).bind(new.team_id).bind(unchecked).bind(admin).bind(viewer_id)
         .bind(crate::tickets::drafts::NEW_TICKET_KEY).bind(new.assignee_id).bind(email)
         .fetch_one(&mut *tx).await?;

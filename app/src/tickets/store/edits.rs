@@ -34,9 +34,7 @@ pub async fn update_ticket(
     changes: TicketChanges,
 ) -> Result<TicketRow, AppError> {
     let now = now_ms();
-    let _writing = db.write_lock().await;
-    db!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
+    crate::write_tx!(db, tx => async {
         let touched = sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1")
             .bind(ticket_id).execute(&mut *tx).await?.rows_affected();
         if touched == 0 {
@@ -119,7 +117,6 @@ pub async fn update_ticket(
             moved = Some((from.name, to.name));
         }
         if changed.is_empty() && moved.is_none() {
-            tx.commit().await?;
             return Ok(old);
         }
         sqlx::query(
@@ -144,7 +141,6 @@ pub async fn update_ticket(
             insert_audit!(&mut *tx, actor, "ticket", ticket_id, "changed", Some(*field), was.as_deref(), is.as_deref(), now).await?;
         }
         let saved = sqlx::query_as::<_, TicketRow>(&sql).bind(ticket_id).fetch_one(&mut *tx).await?;
-        tx.commit().await?;
         Ok(saved)
     }.await)
 }

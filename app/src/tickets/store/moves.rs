@@ -76,14 +76,14 @@ async fn move_ticket_checked(
         None => (true, false, 0),
         Some((admin, id)) => (false, admin, id),
     };
-    write_tx!(db, tx => async {
+    write_tx!(db, folded tx => async {
         // Write first: this takes the Postgres row lock (SQLite's write lock is taken
         // by BEGIN IMMEDIATE), so the reads below see the state this move applies to.
         let sql = format!(
             "UPDATE tickets SET updated_at = updated_at WHERE id = $1 AND ($2 OR EXISTS (
-                SELECT 1 FROM teams tm WHERE tm.id = tickets.team_id AND tm.archived = FALSE
-                   AND ($3 OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $4))))
-             RETURNING {TICKET_COLUMNS}"
+                SELECT 1 FROM teams tm WHERE tm.id = tickets.team_id AND {}))
+             RETURNING {TICKET_COLUMNS}",
+            crate::auth::policy::staff_team("$3", "$4")
         );
         let ticket = sqlx::query_as::<_, TicketRow>(&tx.opening(&sql))
             .bind(ticket_id).bind(unchecked).bind(admin).bind(viewer_id)
