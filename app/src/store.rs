@@ -532,6 +532,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "time_zones",
         include_str!("../../migrations/sqlite/0012_time_zones.sql"),
     ),
+    (
+        13,
+        "registrations",
+        include_str!("../../migrations/sqlite/0013_registrations.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -593,6 +598,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         12,
         "time_zones",
         include_str!("../../migrations/postgres/0012_time_zones.sql"),
+    ),
+    (
+        13,
+        "registrations",
+        include_str!("../../migrations/postgres/0013_registrations.sql"),
     ),
 ];
 

@@ -76,18 +76,19 @@ test("register, confirm the email, submit a ticket with a file, and follow it to
   await hydrated(page, js);
   await page.getByLabel("Name").fill("Cora Customer");
   await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByLabel("Confirm password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/portal$/);
-  await expect(page.getByRole("heading", { name: "Confirm your email to continue" })).toBeVisible();
-  await expect(page.getByRole("link", { name: "New request" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByRole("status")).toContainText("Check your email");
 
   const staff = await staffPage(browser, js);
-  const verify = await linkFromOutbox(staff, js, email, "Confirm your email address");
-  await page.goto(verify);
-  await expect(page.getByRole("heading", { name: "Your email is confirmed" })).toBeVisible();
-  await page.getByRole("link", { name: "Go to my tickets" }).click();
+  const link = await linkFromOutbox(staff, js, email, "Finish creating your account");
+  await page.goto(link);
+  await hydrated(page, js);
+  await expect(page.getByRole("heading", { name: "Finish creating your account" })).toBeVisible();
+  await expect(page.getByText(`Choose the password for ${email}`)).toBeVisible();
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Confirm password").fill(password);
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await expect(page).toHaveURL(/\/portal$/);
   await hydrated(page, js);
 
   await page.getByRole("link", { name: "New request" }).click();

@@ -45,64 +45,26 @@ pub async fn remember_time_zone(zone: String) -> Result<(), AppError> {
     )
 }
 
-/// Creates an account from the one account form and signs it in: with `kind`
-/// "admin", the first admin (only while no admin exists; afterwards 404 like the
-/// page); with "customer", a customer's portal account (`/portal/register`: not
-/// verified until the emailed link is opened; refused while setup is pending).
+/// Creates the first admin from `/setup` and signs it in (only while no admin exists;
+/// afterwards 404 like the page).
 #[server(prefix = "/api", endpoint = "setup")]
 pub async fn setup_admin(
     name: String,
     email: String,
     password: String,
     confirm: String,
-    kind: Option<String>,
 ) -> Result<String, AppError> {
     use super::model::{Email, NewPassword, PersonName, Role};
     crate::api::respond(
         async {
             let state = crate::state::app_state()?;
-            let customer = kind.as_deref() == Some("customer");
-            if super::store::needs_setup(&state.db).await? == customer {
+            if !super::store::needs_setup(&state.db).await? {
                 return Err(AppError::NotFound);
             }
             let name = PersonName::parse(&name)?;
             let email = Email::parse(&email)?;
             let password = NewPassword::parse(&password, &confirm)?;
-            // Registrations per client address are throttled like failed sign-ins
-            // (counted apart from them): registering also probes which emails exist.
-            let key = format!("register:{}", crate::state::client_ip());
-            if customer {
-                let s = &state.settings;
-                if let Some(wait) = super::store::throttle_wait(
-                    &state.db,
-                    &key,
-                    &key,
-                    s.login_max_failures,
-                    s.login_window_secs,
-                )
-                .await?
-                {
-                    return Err(AppError::RateLimited {
-                        retry_after_secs: wait,
-                    });
-                }
-            }
             let hash = super::password::hash_password(password.expose().to_string()).await?;
-            if customer {
-                let id = super::links::register_customer(
-                    &state.db,
-                    &state.outbox,
-                    &name,
-                    &email,
-                    &hash,
-                    &state.settings.site_url,
-                )
-                .await?;
-                super::store::record_failure(&state.db, &key, &key).await?;
-                super::session::sign_in(id).await?;
-                tracing::info!(user_id = id, "customer registered");
-                return Ok(crate::api::finish_form("/portal"));
-            }
             let new = super::store::NewUser {
                 name: &name,
                 email: &email,
@@ -118,9 +80,106 @@ pub async fn setup_admin(
     )
 }
 
-/// Sends the signed-in customer a new verification link (at most once a minute).
+/// "Create an account" in the portal (`/portal/register`): a name and an email. The
+/// answer is the same whether or not the email has an account; the emailed link
+/// leads to the page where its owner chooses the password ([`finish_registration`]).
+/// Throttled per client address; 404 while setup is pending.
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(name: String, email: String) -> Result<String, AppError> {
+    use super::model::{Email, PersonName};
+    use leptos::server_fn::ServerFn;
+    let result = async {
+        let state = crate::state::app_state()?;
+        if super::store::needs_setup(&state.db).await? {
+            return Err(AppError::NotFound);
+        }
+        let parsed_name = PersonName::parse(&name)?;
+        let parsed_email = Email::parse(&email)?;
+        let key = format!("register:{}", crate::state::client_ip());
+        let s = &state.settings;
+        if let Some(wait) = super::store::throttle_wait(
+            &state.db,
+            &key,
+            &key,
+            s.login_max_failures,
+            s.login_window_secs,
+        )
+        .await?
+        {
+            return Err(AppError::RateLimited {
+                retry_after_secs: wait,
+            });
+        }
+        super::store::record_failure(&state.db, &key, &key).await?;
+        super::links::start_registration(
+            &state.db,
+            &state.outbox,
+            &parsed_name,
+            &parsed_email,
+            &s.site_url,
+        )
+        .await?;
+        Ok(crate::api::finish_form("/portal/register?sent=1"))
+    }
+    .await;
+    crate::api::keep_if_refused(
+        Register::PATH,
+        &result,
+        &[("name", &name), ("email", &email)],
+    )
+    .await;
+    crate::api::respond(result)
+}
+
+/// Finishes a registration from its emailed link: sets the chosen password, confirms
+/// the account and signs this browser in. Returns where to go.
+#[server(prefix = "/api", endpoint = "register/finish")]
+pub async fn finish_registration(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<String, AppError> {
+    use super::model::NewPassword;
+    crate::api::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let password = NewPassword::parse(&password, &confirm)?;
+            // A spent link is refused before the password is hashed.
+            if super::links::registration_email(&state.db, &token)
+                .await?
+                .is_none()
+            {
+                return Err(super::links::link_spent());
+            }
+            let hash = super::password::hash_password(password.expose().to_string()).await?;
+            let id = super::links::finish_registration(&state.db, &token, &hash).await?;
+            super::session::sign_in(id).await?;
+            tracing::info!(user_id = id, "customer registered");
+            Ok(crate::api::finish_form("/portal"))
+        }
+        .await,
+    )
+}
+
+/// The email a registration link was sent to, while the link can be used (the page
+/// that finishes the registration shows it).
+#[server(prefix = "/api", endpoint = "register/check")]
+pub async fn check_registration_link(token: String) -> Result<Option<String>, AppError> {
+    crate::api::respond(
+        async {
+            let state = crate::state::app_state()?;
+            super::links::registration_email(&state.db, &token).await
+        }
+        .await,
+    )
+}
+
+/// For an account the old registration left unconfirmed (its password chosen by
+/// whoever typed the email): emails its address a registration link, whose page sets
+/// the password anew (see `links::start_registration`).
 #[server(prefix = "/api", endpoint = "verify/resend")]
 pub async fn resend_verification() -> Result<String, AppError> {
+    use super::model::{Email, PersonName};
     crate::api::respond(
         async {
             let state = crate::state::app_state()?;
@@ -130,13 +189,16 @@ pub async fn resend_verification() -> Result<String, AppError> {
             let row = super::store::find_user(&state.db, user.id)
                 .await?
                 .ok_or(AppError::Unauthorized)?;
-            super::links::resend_verification(
-                &state.db,
-                &state.outbox,
-                &row,
-                &state.settings.site_url,
-            )
-            .await?;
+            if row.verified_at.is_none() {
+                super::links::start_registration(
+                    &state.db,
+                    &state.outbox,
+                    &PersonName::parse(&row.name)?,
+                    &Email::parse(&row.email)?,
+                    &state.settings.site_url,
+                )
+                .await?;
+            }
             Ok(crate::api::finish_form("/portal?resent=1"))
         }
         .await,

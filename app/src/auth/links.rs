@@ -1,22 +1,17 @@
-//! Links sent by email that work once: "verify your address" (after registering) and
-//! "reset your password". Only the SHA-256 of a token is stored, so reading the
-//! database does not give anyone a working link. Also registration itself, which
-//! sends the first verification link in the same transaction as the new account.
+//! Links sent by email that work once: "finish creating your account" (registration)
+//! and "reset your password". Only the SHA-256 of a token is stored, so reading the
+//! database does not give anyone a working link.
 
 use sha2::{Digest, Sha256};
 
 use super::model::{Email, PersonName};
-use super::store::UserRow;
 use crate::db;
 use crate::error::AppError;
 use crate::mail::Outbox;
-use crate::store::{is_unique_violation, now_ms, Db};
+use crate::store::{now_ms, Db};
 
-/// A verification link works for a week; a reset link for an hour.
-pub const VERIFY_TTL_MS: i64 = 7 * 24 * 3_600_000;
+/// A reset link works for an hour.
 pub const RESET_TTL_MS: i64 = 3_600_000;
-/// "Resend the email" at most once a minute.
-const RESEND_GAP_MS: i64 = 60_000;
 /// At most this many reset emails per account per hour (the answer stays the same).
 const RESETS_PER_HOUR: i64 = 3;
 
@@ -35,15 +30,6 @@ pub fn hash_token(raw: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn verify_mail(name: &str, site_url: &str, raw: &str) -> (String, String) {
-    (
-        "Confirm your email address".to_string(),
-        format!(
-            "Hello {name},\n\nplease confirm your email address to submit and follow your requests:\n\n{site_url}/portal/verify?token={raw}\n\nThe link works once, for 7 days. If you did not register, ignore this email.\n"
-        ),
-    )
 }
 
 fn reset_mail(name: &str, site_url: &str, raw: &str) -> (String, String) {
@@ -68,84 +54,156 @@ macro_rules! send_link {
     }};
 }
 
-/// A customer's own account, unverified until the emailed link is opened. The
-/// customer record with the same email (one an agent created) becomes theirs once
-/// verified; without one, a record is created now.
-pub async fn register_customer(
+/// A registration link works for two days.
+pub const REGISTER_TTL_MS: i64 = 2 * 24 * 3_600_000;
+/// At most this many registration emails to one address per hour (the answer stays
+/// the same beyond it: nothing is sent).
+const REGISTRATIONS_PER_HOUR: i64 = 3;
+
+fn register_mail(name: &str, site_url: &str, raw: &str) -> (String, String) {
+    (
+        "Finish creating your account".to_string(),
+        format!(
+            "Hello {name},\n\nto finish creating your account, choose your password here:\n\n{site_url}/portal/verify?token={raw}\n\nThe link works once, for 2 days. If you did not ask for an account, ignore this email: nothing is created without it.\n"
+        ),
+    )
+}
+
+fn existing_account_mail(name: &str, site_url: &str) -> (String, String) {
+    (
+        "You already have an account".to_string(),
+        format!(
+            "Hello {name},\n\nsomeone (hopefully you) asked to create an account with this email, but it has one already. Sign in here:\n\n{site_url}/login\n\nForgot your password? Choose a new one here:\n\n{site_url}/forgot\n\nIf you did not ask, ignore this email: nothing has changed.\n"
+        ),
+    )
+}
+
+/// "Create an account" with a name and an email, and nothing else: no account
+/// exists until the owner of the mailbox opens the emailed link and chooses a
+/// password there ([`finish_registration`]), so nobody can register someone else's
+/// address and sign in to it. An address that has an account already gets an email
+/// saying so. The caller answers the same either way. Each attempt is recorded (for
+/// the limit per address of [`REGISTRATIONS_PER_HOUR`]).
+pub async fn start_registration(
     db: &Db,
     outbox: &Outbox,
     name: &PersonName,
     email: &Email,
-    password_hash: &str,
     site_url: &str,
-) -> Result<i64, AppError> {
+) -> Result<(), AppError> {
     let now = now_ms();
+    let existing = super::store::find_user_by_email(db, email).await?;
+    // A customer's account that was never confirmed (made by the old registration,
+    // which asked for a password first) is finished by the link like a new one:
+    // choosing the password there replaces the one typed at registration.
+    let has_account = existing
+        .as_ref()
+        .is_some_and(|u| u.verified_at.is_some() || u.role().is_staff());
     let (raw, hash) = new_token();
-    let (subject, body) = verify_mail(name.as_str(), site_url, &raw);
-    let id = crate::write_tx!(db, tx => async {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at, verified_at)
-             VALUES ($1, $2, 'customer', $3, TRUE, $4, $4, NULL) RETURNING id",
+    let (subject, body) = match &existing {
+        Some(u) if has_account => existing_account_mail(&u.name, site_url),
+        _ => register_mail(name.as_str(), site_url, &raw),
+    };
+    let sent = crate::write_tx!(db, tx => async {
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM registrations WHERE email = $1 AND created_at > $2",
         )
-        .bind(email.as_str()).bind(name.as_str()).bind(password_hash).bind(now)
-        .fetch_one(&mut *tx).await
-        .map_err(|e| {
-            if is_unique_violation(&e, "users_email_key") {
-                AppError::conflict(
-                    "email",
-                    "An account with this email already exists. Sign in, or use “Forgot password”.",
+        .bind(email.as_str()).bind(now - 3_600_000)
+        .fetch_one(&mut *tx).await?;
+        if recent >= REGISTRATIONS_PER_HOUR {
+            return Ok(false);
+        }
+        // An address with an account gets no working link: its row only counts.
+        sqlx::query(
+            "INSERT INTO registrations (token_hash, email, name, created_at, expires_at, used_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&hash).bind(email.as_str()).bind(name.as_str()).bind(now).bind(now + REGISTER_TTL_MS)
+        .bind(has_account.then_some(now))
+        .execute(&mut *tx).await?;
+        crate::enqueue_mail!(&mut *tx, email.as_str(), &subject, &body, now).await?;
+        Ok(true)
+    }.await)?;
+    if sent {
+        outbox.wake();
+    } else {
+        tracing::warn!("registration asked for too often for one address: no email");
+    }
+    Ok(())
+}
+
+/// The address a registration link `raw` was sent to, while it can be used.
+pub async fn registration_email(db: &Db, raw: &str) -> Result<Option<String>, AppError> {
+    Ok(db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT email FROM registrations WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
+    ).bind(hash_token(raw)).bind(now_ms()).fetch_optional(pool).await)?)
+}
+
+/// Uses a registration link: the account is created (or a never-confirmed one is
+/// finished) with the password chosen now, confirmed, and tied to the customer record
+/// with its email (made if there is none). Every other link sent to the address stops
+/// working. Returns the account's id.
+pub async fn finish_registration(db: &Db, raw: &str, password_hash: &str) -> Result<i64, AppError> {
+    let now = now_ms();
+    let hash = hash_token(raw);
+    crate::write_tx!(db, tx => async {
+        let found: Option<(String, String)> = sqlx::query_as(
+            "UPDATE registrations SET used_at = $1
+              WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+             RETURNING email, name",
+        )
+        .bind(now).bind(&hash).fetch_optional(&mut *tx).await?;
+        let Some((email, name)) = found else {
+            return Err(link_spent());
+        };
+        sqlx::query("UPDATE registrations SET used_at = $1 WHERE email = $2 AND used_at IS NULL")
+            .bind(now).bind(&email).execute(&mut *tx).await?;
+        let existing: Option<(i64, Option<i64>, String)> =
+            sqlx::query_as("SELECT id, verified_at, role FROM users WHERE email = $1")
+                .bind(&email).fetch_optional(&mut *tx).await?;
+        let id = match existing {
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at, verified_at)
+                     VALUES ($1, $2, 'customer', $3, TRUE, $4, $4, $4) RETURNING id",
                 )
-            } else {
-                e.into()
+                .bind(&email).bind(&name).bind(password_hash).bind(now)
+                .fetch_one(&mut *tx).await?;
+                crate::insert_audit!(&mut *tx, id, "user", id, "registered", Some("role"), None::<&str>, Some("customer"), now)
+                    .await?;
+                id
             }
-        })?;
+            Some((id, None, role)) if role == "customer" => {
+                // Whoever typed the password at the old registration is signed out.
+                sqlx::query(
+                    "UPDATE users SET name = $1, password_hash = $2, verified_at = $3, sessions_after = $3, updated_at = $3
+                      WHERE id = $4",
+                )
+                .bind(&name).bind(password_hash).bind(now).bind(id)
+                .execute(&mut *tx).await?;
+                crate::insert_audit!(&mut *tx, id, "user", id, "verified", Some("email"), None::<&str>, None::<&str>, now)
+                    .await?;
+                id
+            }
+            Some(_) => {
+                return Err(AppError::conflict(
+                    "token",
+                    "An account with this email already exists. Sign in, or use “Forgot password”.",
+                ));
+            }
+        };
         sqlx::query(
             "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, NULL, $3)
              ON CONFLICT (email) DO NOTHING",
         )
-        .bind(name.as_str()).bind(email.as_str()).bind(now)
+        .bind(&name).bind(&email).bind(now)
         .execute(&mut *tx).await?;
-        send_link!(tx, &hash, id, "verify", VERIFY_TTL_MS, now, email.as_str(), &subject, &body);
-        crate::insert_audit!(&mut *tx, id, "user", id, "registered", Some("role"), None::<&str>, Some("customer"), now)
-            .await?;
         Ok(id)
-    }.await)?;
-    outbox.wake();
-    Ok(id)
+    }.await)
 }
 
-/// Sends a new verification link (the old ones stop working). At most once a minute.
-pub async fn resend_verification(
-    db: &Db,
-    outbox: &Outbox,
-    user: &UserRow,
-    site_url: &str,
-) -> Result<(), AppError> {
-    if user.verified_at.is_some() {
-        return Ok(());
-    }
-    let now = now_ms();
-    let last: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT created_at FROM email_tokens WHERE user_id = $1 AND purpose = 'verify' ORDER BY created_at DESC LIMIT 1"
-    ).bind(user.id).fetch_optional(pool).await)?;
-    if let Some(last) = last.filter(|t| now - t < RESEND_GAP_MS) {
-        return Err(AppError::RateLimited {
-            retry_after_secs: ((RESEND_GAP_MS - (now - last)) as u64).div_ceil(1000),
-        });
-    }
-    let (raw, hash) = new_token();
-    let (subject, body) = verify_mail(&user.name, site_url, &raw);
-    crate::write_tx!(db, tx => async {
-        sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'verify' AND used_at IS NULL")
-            .bind(now).bind(user.id).execute(&mut *tx).await?;
-        send_link!(tx, &hash, user.id, "verify", VERIFY_TTL_MS, now, user.email.as_str(), &subject, &body);
-        Ok(())
-    }.await)?;
-    outbox.wake();
-    Ok(())
-}
-
-fn link_spent() -> AppError {
+/// The answer to a link that was used, expired or never existed.
+pub fn link_spent() -> AppError {
     AppError::validation(
         "token",
         "This link has expired or was already used. Ask for a new one.",
@@ -166,24 +224,6 @@ macro_rules! take_token {
         .bind($purpose)
         .fetch_optional($tx)
     };
-}
-
-/// Opens a verification link: the account is verified (once; the link then stops
-/// working). Returns the account's id.
-pub async fn verify_email(db: &Db, raw: &str) -> Result<i64, AppError> {
-    let now = now_ms();
-    let hash = hash_token(raw);
-    let user: Option<i64> = crate::write_tx!(db, tx => async {
-        let Some(user) = take_token!(&mut *tx, &hash, "verify", now).await? else {
-            return Ok::<_, AppError>(None);
-        };
-        sqlx::query("UPDATE users SET verified_at = $1, updated_at = $1 WHERE id = $2 AND verified_at IS NULL")
-            .bind(now).bind(user).execute(&mut *tx).await?;
-        crate::insert_audit!(&mut *tx, user, "user", user, "verified", Some("email"), None::<&str>, None::<&str>, now)
-            .await?;
-        Ok(Some(user))
-    }.await)?;
-    user.ok_or_else(link_spent)
 }
 
 /// "Forgot password": emails a reset link when an active account has this email;
@@ -272,7 +312,7 @@ mod tests {
 
     #[test]
     fn mails_carry_the_link_under_the_configured_address() {
-        let (_, body) = verify_mail("Cora", "https://help.example.com", "abc");
+        let (_, body) = register_mail("Cora", "https://help.example.com", "abc");
         assert!(body.contains("https://help.example.com/portal/verify?token=abc"));
         let (_, body) = reset_mail("Cora", "https://help.example.com", "abc");
         assert!(body.contains("https://help.example.com/reset?token=abc"));

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_location, use_query_map};
 
-use super::api::{Login, SetupAdmin};
+use super::api::{Login, Register, SetupAdmin};
 use super::model::{confirm_problem, email_problem, name_problem, password_problem, SessionInfo};
 use super::policy::Access;
 use super::shell::AppShell;
@@ -241,26 +241,64 @@ pub fn NewPasswordFields(
 #[component]
 pub fn SetupPage() -> impl IntoView {
     view! { <WithSession render=|info: SessionInfo| if info.needs_setup {
-        view! { <SetupForm customer=false/> }.into_any()
+        view! { <SetupForm/> }.into_any()
     } else {
         view! { <NotFoundPage/> }.into_any()
     }/> }
 }
 
-/// `/portal/register`: a customer creates their portal account (the same form and
-/// rules as the first admin's). Someone signed in goes to their start page.
+/// `/portal/register`: a customer asks for an account with their name and email; the
+/// emailed link leads to the page that finishes it (`recovery::VerifyPage`).
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     view! { <WithSession render=|info: SessionInfo| match info {
         info if info.needs_setup => view! { <NotFoundPage/> }.into_any(),
         SessionInfo { user: Some(u), .. } => view! { <Redirect path=u.role.home()/> }.into_any(),
-        _ => view! { <SetupForm customer=true/> }.into_any(),
+        _ => view! { <RegisterForm/> }.into_any(),
     }/> }
 }
 
-/// The account form of `/setup` (the first admin) and `/portal/register` (a customer).
 #[component]
-fn SetupForm(customer: bool) -> impl IntoView {
+fn RegisterForm() -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    let register = ServerAction::<Register>::new();
+    let value = register.value();
+    let sent_in_address = use_query_map().with_untracked(|q| q.get("sent").is_some());
+    let sent = move || sent_in_address || matches!(value.get(), Some(Ok(_)));
+    let name = RwSignal::new(crate::ui::kept_value(Register::PATH, "name").unwrap_or_default());
+    let email = RwSignal::new(crate::ui::kept_value(Register::PATH, "email").unwrap_or_default());
+    let error = Signal::derive(move || server_error(value.get()));
+    let name_error = live_message(error, "name", name, name_problem);
+    let email_error = live_message(error, "email", email, email_problem);
+    view! {
+        <Title text="Create an account · Grip"/>
+        <AuthCard title="Create your account"
+            lead="To submit requests and follow them. We will email you a link to choose your password.">
+            {move || if sent() {
+                view! {
+                    <p role="status" class="notice">"Check your email: we have sent a link to finish creating your account. It works once, for 2 days."</p>
+                    <p class="auth-links"><a href="/login">"Back to sign in"</a></p>
+                }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=register>
+                        <Field label="Name" name="name" autocomplete="name" required=true value=name error=name_error/>
+                        <Field label="Email" name="email" kind="email" autocomplete="email" required=true value=email error=email_error/>
+                        <FormError error/>
+                        <button type="submit" class="button primary wide" disabled=move || register.pending().get()>
+                            {move || if register.pending().get() { "Sending…" } else { "Email me a link" }}
+                        </button>
+                    </ActionForm>
+                    <p class="auth-links">"Have an account? "<a href="/login">"Sign in"</a></p>
+                }.into_any()
+            }}
+        </AuthCard>
+    }
+}
+
+/// The account form of `/setup`: the first admin.
+#[component]
+fn SetupForm() -> impl IntoView {
     let setup = ServerAction::<SetupAdmin>::new();
     let value = setup.value();
     Effect::new(move |_| {
@@ -277,35 +315,19 @@ fn SetupForm(customer: bool) -> impl IntoView {
     let error = Signal::derive(move || server_error(value.get()));
     let name_error = live_message(error, "name", name, name_problem);
     let email_error = live_message(error, "email", email, email_problem);
-    let (page_title, title, lead, button) = if customer {
-        (
-            "Create an account · Grip",
-            "Create your account",
-            "To submit requests and follow them. We will email you a link to confirm your address.",
-            "Create account",
-        )
-    } else {
-        (
-            "Set up Grip",
-            "Create the first admin account",
-            "Grip has no accounts yet. The first one runs the place: it can invite your team.",
-            "Create admin account",
-        )
-    };
     view! {
-        <Title text=page_title/>
-        <AuthCard title lead>
+        <Title text="Set up Grip"/>
+        <AuthCard title="Create the first admin account"
+            lead="Grip has no accounts yet. The first one runs the place: it can invite your team.">
             <ActionForm action=setup>
-                <input type="hidden" name="kind" value=if customer { "customer" } else { "admin" }/>
                 <Field label="Name" name="name" autocomplete="name" required=true value=name error=name_error/>
                 <Field label="Email" name="email" kind="email" autocomplete="email" required=true value=email error=email_error/>
                 <NewPasswordFields password confirm server_error=error/>
                 <FormError error/>
                 <button type="submit" class="button primary wide" disabled=move || setup.pending().get()>
-                    {move || if setup.pending().get() { "Creating…" } else { button }}
+                    {move || if setup.pending().get() { "Creating…" } else { "Create admin account" }}
                 </button>
             </ActionForm>
-            {customer.then(|| view! { <p class="auth-links">"Have an account? "<a href="/login">"Sign in"</a></p> })}
         </AuthCard>
     }
 }

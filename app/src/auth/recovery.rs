@@ -1,6 +1,6 @@
 //! The account pages reached from an email or the sign-in page: "Forgot password"
 //! (`/forgot`), choosing a new password from the emailed link (`/reset`), and
-//! confirming a customer's email address (`/portal/verify`). Anyone may open them:
+//! finishing a customer's registration by choosing the password (`/portal/verify`). Anyone may open them:
 //! a visitor sees the page alone, someone signed in sees it inside the app.
 
 use leptos::form::ActionForm;
@@ -8,9 +8,8 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
-use super::api::{ForgotPassword, ResetPassword};
+use super::api::{check_registration_link, FinishRegistration, ForgotPassword, ResetPassword};
 use super::model::email_problem;
 use super::pages::{NewPasswordFields, ProtectedWith};
 use super::policy::Access;
@@ -137,67 +136,50 @@ fn ResetForm(token: String, usable: bool) -> impl IntoView {
     }
 }
 
-/// What opening an email-confirmation link did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Confirmation {
-    /// Why the link did not work, if it did not.
-    pub problem: Option<AppError>,
-    pub signed_in: bool,
-}
-
-/// Confirms the email address the link `token` was sent to (once).
-#[server(prefix = "/api", endpoint = "verify")]
-pub async fn confirm_email(token: String) -> Result<Confirmation, AppError> {
-    crate::api::respond(
-        async {
-            let state = crate::state::app_state()?;
-            let outcome = super::links::verify_email(&state.db, &token).await;
-            let signed_in = super::session::current_user().await?.is_some();
-            Ok(Confirmation {
-                problem: outcome.err(),
-                signed_in,
-            })
-        }
-        .await,
-    )
-}
-
-/// `/portal/verify?token=…`: the link in the email a new customer account is sent.
+/// `/portal/verify?token=…`: the link a registration emails. Opening it changes
+/// nothing; its owner chooses a password here, which creates the account and signs in.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let data = Resource::new(token, confirm_email);
+    let data = Resource::new(token, check_registration_link);
     view! {
-        <Title text="Confirm your email · Grip"/>
+        <Title text="Finish creating your account · Grip"/>
         <ProtectedWith access=Access::Public data
-            render=|c: Confirmation| view! { <Confirmed confirmation=c/> }.into_any()/>
+            render={move |email: Option<String>| view! { <FinishForm token=token() email/> }.into_any()}/>
     }
 }
 
 #[component]
-fn Confirmed(confirmation: Confirmation) -> impl IntoView {
-    let Confirmation { problem, signed_in } = confirmation;
-    match problem {
-        None => view! {
-            <AccountCard title="Your email is confirmed">
-                <p role="status">"Thank you. You can now submit requests and follow them."</p>
-                <p><a class="button primary" href=if signed_in { "/portal" } else { "/login?next=%2Fportal" }>
-                    {if signed_in { "Go to my tickets" } else { "Sign in" }}
-                </a></p>
-            </AccountCard>
-        }
-        .into_any(),
-        Some(e) => view! {
-            <AccountCard title="This link does not work">
-                <p class="form-error" role="alert">{e.to_string()}</p>
-                <p>{if signed_in {
-                    view! { <a href="/portal">"Go to the portal to have the email sent again"</a> }.into_any()
-                } else {
-                    view! { <a href="/login?next=%2Fportal">"Sign in to have the email sent again"</a> }.into_any()
-                }}</p>
-            </AccountCard>
-        }
-        .into_any(),
+fn FinishForm(token: String, email: Option<String>) -> impl IntoView {
+    let finish = ServerAction::<FinishRegistration>::new();
+    // Signed in: a fresh start on the portal.
+    on_success(finish.value(), |home: String| load_page(&home));
+    let error = failure(finish.value());
+    let refused = error.get_untracked().is_some();
+    let (password, confirm) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let other_error = message_outside(error, &["password", "confirm"]);
+    view! {
+        <AccountCard title="Finish creating your account">
+            {if email.is_some() || refused {
+                view! {
+                    {email.map(|e| view! { <p class="muted">{format!("Choose the password for {e}.")}</p> })}
+                    <ActionForm action=finish>
+                        <input type="hidden" name="token" value=token/>
+                        <NewPasswordFields password confirm server_error=error/>
+                        <p class="form-error" role="alert">{other_error}</p>
+                        <button type="submit" class="button primary wide" disabled=move || finish.pending().get()>
+                            {move || if finish.pending().get() { "Creating…" } else { "Create my account" }}
+                        </button>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="form-error" role="alert">"This link has expired or was already used."</p>
+                    <p><a class="button secondary" href="/portal/register">"Send a new link"</a></p>
+                    <p><a href="/login">"Sign in"</a></p>
+                }.into_any()
+            }}
+        </AccountCard>
     }
 }

@@ -133,7 +133,8 @@ pub fn PortalTicketRoutePage() -> impl IntoView {
 
 // ---- the portal ---------------------------------------------------------------------
 
-/// Why a customer cannot submit yet, with "Resend the email" (or nothing to say).
+/// Why a customer cannot submit yet (an account the old registration left
+/// unconfirmed), with "Email me a link" (or nothing to say).
 fn verification_notice(viewer: &Viewer, q: &Query) -> Option<impl IntoView> {
     if viewer.verified {
         return None;
@@ -144,11 +145,11 @@ fn verification_notice(viewer: &Viewer, q: &Query) -> Option<impl IntoView> {
     Some(view! {
         <section class="card notice-card" aria-labelledby="verify-heading">
             <h2 id="verify-heading">"Confirm your email to continue"</h2>
-            <p>{format!("We sent a link to {email}. Open it to submit requests and see your tickets.")}</p>
-            {resent.then(|| view! { <p role="status" class="notice">"Sent again: check your inbox (and the spam folder)."</p> })}
+            <p>{format!("We will send a link to {email}. Open it and choose your password there to submit requests and see your tickets.")}</p>
+            {resent.then(|| view! { <p role="status" class="notice">"Sent: check your inbox (and the spam folder)."</p> })}
             {error.map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             <form method="post" action="/api/verify/resend">
-                <button type="submit" class="button secondary">"Resend the email"</button>
+                <button type="submit" class="button secondary">"Email me a link"</button>
             </form>
         </section>
     })

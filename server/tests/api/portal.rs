@@ -20,6 +20,8 @@ use crate::on_both_backends;
 on_both_backends!(
     a_customer_registers_verifies_and_submits_a_ticket_with_a_file,
     an_unverified_customer_cannot_submit_and_is_told_why,
+    registering_someone_elses_email_never_signs_the_registrant_in,
+    registering_answers_the_same_whether_or_not_the_email_has_an_account,
     a_customer_gets_404_for_anyone_elses_ticket_whatever_the_path,
     a_customer_never_receives_an_internal_note_or_its_file,
     replying_to_a_waiting_ticket_reopens_it_and_the_customer_can_close_and_reopen,
@@ -35,24 +37,18 @@ on_both_backends!(
 
 const PASSWORD: &str = "customer password is long";
 
-/// Registers a customer through `/portal/register`'s server function; returns the
-/// signed-in cookie.
-async fn register(app: &TestApp, name: &str, email: &str) -> String {
+/// Asks for an account through `/portal/register`'s server function: a name and an
+/// email, nothing else; it signs nobody in.
+async fn register(app: &TestApp, name: &str, email: &str) -> Reply {
     let r = app
-        .call(
-            "/api/setup",
-            &[
-                ("name", name),
-                ("email", email),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-                ("kind", "customer"),
-            ],
-            None,
-        )
+        .call("/api/register", &[("name", name), ("email", email)], None)
         .await;
     assert_eq!(r.status, StatusCode::OK, "register failed: {}", r.body);
-    r.cookie().expect("registering signs in")
+    assert!(
+        r.cookie().is_none(),
+        "asking for an account signs nobody in"
+    );
+    r
 }
 
 /// The newest outbox mail to `to`: (subject, body).
@@ -79,23 +75,65 @@ fn token_in(body: &str) -> String {
         .collect()
 }
 
-async fn verify(app: &TestApp, email: &str) {
-    let (_, body) = last_mail(app, email).await.expect("a verification mail");
-    let r = app
-        .get(&format!("/portal/verify?token={}", token_in(&body)), None)
-        .await;
-    assert!(
-        r.body.contains("Your email is confirmed"),
-        "verification failed: {}",
-        r.body
-    );
+/// Chooses `password` on the registration link `token`'s page.
+async fn finish_with(app: &TestApp, token: &str, password: &str) -> Reply {
+    app.call(
+        "/api/register/finish",
+        &[
+            ("token", token),
+            ("password", password),
+            ("confirm", password),
+        ],
+        None,
+    )
+    .await
 }
 
-/// A registered and verified customer's cookie.
+/// Opens the newest registration link mailed to `email` and chooses the password
+/// there, as its owner does; returns the signed-in cookie.
+async fn finish(app: &TestApp, email: &str) -> String {
+    let (subject, body) = last_mail(app, email).await.expect("a registration mail");
+    assert_eq!(subject, "Finish creating your account");
+    let token = token_in(&body);
+    let page = app
+        .get(&format!("/portal/verify?token={token}"), None)
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("Choose the password for {email}")),
+        "the link's page: {}",
+        page.body
+    );
+    let r = finish_with(app, &token, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "finishing failed: {}", r.body);
+    r.cookie().expect("finishing signs in")
+}
+
+/// A registered (and so confirmed) customer's cookie.
 async fn verified_customer(app: &TestApp, name: &str, email: &str) -> String {
-    let cookie = register(app, name, email).await;
-    verify(app, email).await;
-    cookie
+    register(app, name, email).await;
+    finish(app, email).await
+}
+
+/// A customer's account as the old registration left it: a password chosen by
+/// whoever typed the email, never confirmed. Returns its signed-in cookie.
+async fn unconfirmed_account(app: &TestApp, name: &str, email: &str, password: &str) -> String {
+    let hash = app::auth::password::hash_password(password.into())
+        .await
+        .unwrap();
+    let new = app::auth::store::NewUser {
+        name: &PersonName::parse(name).unwrap(),
+        email: &Email::parse(email).unwrap(),
+        role: app::auth::Role::Customer,
+        password_hash: &hash,
+    };
+    let id = app::auth::store::create_user(&app.db, new, None, false)
+        .await
+        .unwrap();
+    app::db!(&app.db, pool => sqlx::query("UPDATE users SET verified_at = NULL WHERE id = $1")
+        .bind(id).execute(pool).await.map(|_| ()))
+    .unwrap();
+    app.signed_in(email, password).await
 }
 
 /// Posts a multipart form as a browser does (`files`: field, file name, type, bytes).
@@ -199,24 +237,27 @@ async fn stage_kind(app: &TestApp, number: i64) -> String {
 
 async fn a_customer_registers_verifies_and_submits_a_ticket_with_a_file(app: &TestApp) {
     app.setup_admin().await;
-    let cookie = register(app, "Cora Customer", "Cora@Initech.example").await;
+    register(app, "Cora Customer", "Cora@Initech.example").await;
     let (subject, body) = last_mail(app, "cora@initech.example").await.unwrap();
-    assert_eq!(subject, "Confirm your email address");
+    assert_eq!(subject, "Finish creating your account");
     assert!(
-        body.contains("http://127.0.0.1:3000/portal/verify?token=")
-            || body.contains("/portal/verify?token=")
+        body.contains("http://127.0.0.1:3000/portal/verify?token="),
+        "{body}"
     );
     // The token is stored only as a hash.
     let token = token_in(&body);
     let stored: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM email_tokens WHERE token_hash = $1").bind(&token).fetch_one(pool).await).unwrap();
+        "SELECT COUNT(*) FROM registrations WHERE token_hash = $1").bind(&token).fetch_one(pool).await).unwrap();
     assert_eq!(stored, 0);
-    verify(app, "cora@initech.example").await;
+    let cookie = finish(app, "cora@initech.example").await;
     // A second use of the same link does nothing.
     let again = app
         .get(&format!("/portal/verify?token={token}"), None)
         .await;
     assert!(again.body.contains("expired or was already used"));
+    let r = finish_with(app, &token, "another password entirely").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.cookie().is_none());
 
     let number = submit(
         app,
@@ -262,11 +303,13 @@ async fn a_customer_registers_verifies_and_submits_a_ticket_with_a_file(app: &Te
 
 async fn an_unverified_customer_cannot_submit_and_is_told_why(app: &TestApp) {
     app.setup_admin().await;
-    let cookie = register(app, "Una Verified", "una@example.com").await;
+    // An account the old registration made: its password was typed by whoever gave
+    // the email, which nobody confirmed.
+    let cookie = unconfirmed_account(app, "Una Verified", "una@example.com", PASSWORD).await;
     let page = app.get("/portal", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Confirm your email to continue"));
-    assert!(page.body.contains("Resend the email"));
+    assert!(page.body.contains("Email me a link"));
     let r = post_multipart(
         app,
         "/portal/new",
@@ -283,21 +326,134 @@ async fn an_unverified_customer_cannot_submit_and_is_told_why(app: &TestApp) {
     assert_eq!(r.location().as_deref(), Some("/portal/new"));
     let count: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tickets").fetch_one(pool).await).unwrap();
     assert_eq!(count, 0);
-    // Resend: a new mail, the old link stops working; at most once a minute.
-    let (_, first) = last_mail(app, "una@example.com").await.unwrap();
-    app::db!(&app.db, pool => sqlx::query("UPDATE email_tokens SET created_at = created_at - 120000")
-        .execute(pool).await.map(|_| ())).unwrap();
+    // The link it asks for is a registration link: its owner chooses the password.
     let r = app.call("/api/verify/resend", &[], Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = app.call("/api/verify/resend", &[], Some(&cookie)).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    let old = app
-        .get(&format!("/portal/verify?token={}", token_in(&first)), None)
-        .await;
-    assert!(old.body.contains("expired or was already used"));
-    verify(app, "una@example.com").await;
-    let page = app.get("/portal", Some(&cookie)).await;
+    let (_, body) = last_mail(app, "una@example.com").await.unwrap();
+    let token = token_in(&body);
+    let r = finish_with(app, &token, "the owner's own password").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let owner = r.cookie().unwrap();
+    let page = app.get("/portal", Some(&owner)).await;
     assert!(!page.body.contains("Confirm your email to continue"));
+    // Whoever typed the first password is signed out and cannot sign in with it.
+    let old = app.get("/portal", Some(&cookie)).await;
+    assert!(
+        !old.body.contains("Una Verified"),
+        "the old session is void"
+    );
+    assert_eq!(
+        app.login("una@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Defect: anyone could register a customer's email with a password of their own and,
+/// once the owner (or a mail scanner) opened the link, read that customer's tickets.
+/// Now asking for an account sets no password, opening the link changes nothing,
+/// and only the one who chooses the password on the link's page gets in.
+async fn registering_someone_elses_email_never_signs_the_registrant_in(app: &TestApp) {
+    app.setup_admin().await;
+    let victim = customers::create_customer(
+        &app.db,
+        &PersonName::parse("Vera Victim").unwrap(),
+        &Email::parse("vera@example.com").unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    let team = teams::default_team_id(&app.db).await.unwrap();
+    let title = TicketTitle::parse("Vera's private matter").unwrap();
+    store::create_ticket(
+        &app.db,
+        admin_id(app).await,
+        NewTicket {
+            title: &title,
+            description: "",
+            customer_id: Some(victim),
+            team_id: team,
+            priority: Priority::Normal,
+            assignee_id: None,
+            tags: &[],
+            due_at: None,
+            from_portal: false,
+        },
+    )
+    .await
+    .unwrap();
+    // The attacker asks for an account with Vera's email, sending a password too.
+    let r = app
+        .call(
+            "/api/register",
+            &[
+                ("name", "Mallory"),
+                ("email", "vera@example.com"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert!(r.cookie().is_none(), "not signed in");
+    assert_eq!(
+        app.login("vera@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // A mail scanner (or Vera) opens the link: nothing changes.
+    let (_, body) = last_mail(app, "vera@example.com").await.unwrap();
+    let token = token_in(&body);
+    for _ in 0..2 {
+        let page = app
+            .get(&format!("/portal/verify?token={token}"), None)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page
+            .body
+            .contains("Choose the password for vera@example.com"));
+    }
+    assert_eq!(
+        app.login("vera@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let accounts: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users WHERE email = 'vera@example.com'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(
+        accounts, 0,
+        "no account before the owner chooses a password"
+    );
+    // Vera chooses her password on the page; only she is in, under her own password.
+    let r = finish_with(app, &token, "vera's own password").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let vera = r.cookie().unwrap();
+    let list = app.get("/portal", Some(&vera)).await;
+    assert!(
+        list.body.contains("Vera&#x27;s private matter")
+            || list.body.contains("Vera's private matter")
+    );
+    assert_eq!(
+        app.login("vera@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Asking for an account answers the same whether or not the email has one; the
+/// owner of an existing account is told by email, with no link that sets anything.
+async fn registering_answers_the_same_whether_or_not_the_email_has_an_account(app: &TestApp) {
+    app.setup_admin().await;
+    verified_customer(app, "Erin Existing", "erin@example.com").await;
+    let fresh = register(app, "Nina New", "nina@example.com").await;
+    let known = register(app, "Erin Again", "erin@example.com").await;
+    assert_eq!((fresh.status, &fresh.body), (known.status, &known.body));
+    let (subject, body) = last_mail(app, "erin@example.com").await.unwrap();
+    assert_eq!(subject, "You already have an account");
+    assert!(!body.contains("token="), "{body}");
+    // At most three emails an hour to one address; the answer stays the same.
+    for _ in 0..4 {
+        let again = register(app, "Nina New", "nina@example.com").await;
+        assert_eq!((again.status, &again.body), (fresh.status, &fresh.body));
+    }
+    assert_eq!(mails_to(app, "nina@example.com").await.len(), 3);
 }
 
 async fn a_customer_gets_404_for_anyone_elses_ticket_whatever_the_path(app: &TestApp) {
@@ -787,15 +943,9 @@ async fn a_registered_customer_takes_over_the_record_an_agent_created(app: &Test
     )
     .await
     .unwrap();
-    let cookie = register(app, "Dana D.", "dana@example.com").await;
-    // Not before the email is confirmed.
-    assert_eq!(
-        app.get(&format!("/portal/tickets/{}", t.number), Some(&cookie))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    verify(app, "dana@example.com").await;
+    // Asking for the account gives nobody access; the owner's password does.
+    register(app, "Dana D.", "dana@example.com").await;
+    let cookie = finish(app, "dana@example.com").await;
     let page = app
         .get(&format!("/portal/tickets/{}", t.number), Some(&cookie))
         .await;
@@ -1183,7 +1333,7 @@ async fn files_uploaded_before_a_request_is_sent_go_with_it_and_with_nothing_els
         )
         .await;
     assert_eq!(staff.status, StatusCode::NOT_FOUND);
-    let una = register(app, "Una Verified", "una@example.com").await;
+    let una = unconfirmed_account(app, "Una Verified", "una@example.com", PASSWORD).await;
     let unverified = app
         .upload_at(
             "/attachments",
