@@ -23,6 +23,9 @@ function server(port: number, name: string, databaseUrl = "", command = `${bin} 
       GRIP_SITE_ROOT: siteRoot,
       GRIP_DATABASE_URL: databaseUrl,
       GRIP_LOG_LEVEL: "warn",
+      // No mail server here: mail goes to a development sink the journeys read
+      // (tests/portal.spec.ts), as the README says a person without SMTP can.
+      GRIP_MAIL_DIR: `.data/${name}/mail`,
       // The throttling journey signs in "from" its own address (X-Forwarded-For) so
       // it does not use up the allowance of 127.0.0.1 that later journeys need.
       GRIP_TRUST_PROXY: "true",

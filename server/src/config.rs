@@ -42,6 +42,8 @@ struct FileConfig {
     log_level: Option<String>,
     public_url: Option<String>,
     trust_proxy: Option<bool>,
+    proxy_hops: Option<usize>,
+    mail_dir: Option<String>,
     login_max_failures: Option<i64>,
     login_window_minutes: Option<i64>,
     smtp_host: Option<String>,
@@ -65,10 +67,15 @@ pub struct Config {
     pub log_level: String,
     pub public_url: Option<String>,
     pub trust_proxy: bool,
+    /// How many proxies in front of Grip add to `X-Forwarded-For` (with
+    /// `trust_proxy`): the client address is the entry the outermost one added.
+    pub proxy_hops: usize,
     pub login_max_failures: i64,
     pub login_window_minutes: i64,
     /// Outgoing mail server; None keeps mail in the outbox (Admin → Outbox).
     pub smtp: Option<Smtp>,
+    /// A development sink instead of SMTP: each mail is written here as a file.
+    pub mail_dir: Option<PathBuf>,
     /// The sender of every email, e.g. `Grip <help@example.com>`.
     pub mail_from: String,
 }
@@ -107,6 +114,7 @@ impl std::fmt::Debug for Config {
             .field("log_level", &self.log_level)
             .field("public_url", &self.public_url)
             .field("trust_proxy", &self.trust_proxy)
+            .field("proxy_hops", &self.proxy_hops)
             .field(
                 "smtp",
                 &self.smtp.as_ref().map(|s| {
@@ -121,6 +129,7 @@ impl std::fmt::Debug for Config {
                 }),
             )
             .field("mail_from", &self.mail_from)
+            .field("mail_dir", &self.mail_dir)
             .finish()
     }
 }
@@ -264,6 +273,12 @@ impl Config {
                 }
             },
         };
+        let proxy_hops = number(
+            "proxy_hops",
+            get("proxy_hops", file.proxy_hops.map(|n| n.to_string())),
+            1usize,
+            1,
+        )?;
         let smtp = match get("smtp_host", file.smtp_host) {
             None => None,
             Some(host) => {
@@ -298,6 +313,15 @@ impl Config {
                 })
             }
         };
+        let mail_dir = get("mail_dir", file.mail_dir)
+            .filter(|d| !d.trim().is_empty())
+            .map(PathBuf::from);
+        if smtp.is_some() && mail_dir.is_some() {
+            return Err(ConfigError::new(
+                "mail_dir",
+                "set smtp_host (real delivery) or mail_dir (a development sink), not both",
+            ));
+        }
         let mail_from =
             get("mail_from", file.mail_from).unwrap_or_else(|| "Grip <grip@localhost>".to_string());
         if !mail_from.contains('@') {
@@ -317,9 +341,11 @@ impl Config {
             log_level,
             public_url,
             trust_proxy,
+            proxy_hops,
             login_max_failures,
             login_window_minutes,
             smtp,
+            mail_dir,
             mail_from,
         })
     }

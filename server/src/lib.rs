@@ -56,7 +56,11 @@ pub fn app_state(db: Db, config: &config::Config) -> AppState {
 
 pub fn http_settings(config: &config::Config) -> HttpSettings {
     HttpSettings {
-        trust_proxy: config.trust_proxy,
+        proxy_hops: if config.trust_proxy {
+            config.proxy_hops
+        } else {
+            0
+        },
         public_origin: config.public_url.as_ref().map(|u| {
             // scheme://host[:port] only
             let (scheme, rest) = u.split_once("://").unwrap_or(("http", u));

@@ -1,6 +1,8 @@
 //! Delivers the outbox (see `app::mail`): a background task sends pending mail over
-//! SMTP when `smtp_host` is configured, one message at a time, retrying a failed
-//! send with back-off; without SMTP it marks mail as kept for Admin → Outbox. A
+//! SMTP when `smtp_host` is configured (or writes it to `mail_dir`, a development
+//! sink), one message at a time, retrying a failed send with back-off; without
+//! either it marks mail as kept for Admin → Outbox. A sent mail's links are removed
+//! from its stored copy. A
 //! request only ever writes an outbox row, so a slow or broken mail server never
 //! slows anyone down.
 
@@ -8,7 +10,7 @@ use std::time::Duration;
 
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use app::mail::DueMail;
 use app::store::{now_ms, Db};
@@ -16,8 +18,15 @@ use app::store::{now_ms, Db};
 use crate::config::{Config, ConfigError, SmtpTls};
 
 pub struct Mailer {
-    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    transport: Option<Transport>,
     from: Mailbox,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `mail_dir`: each mail written as an `.eml` file (lettre's file transport), for
+    /// development and tests on a machine without a mail server.
+    Dir(AsyncFileTransport<Tokio1Executor>),
 }
 
 impl Mailer {
@@ -29,6 +38,14 @@ impl Mailer {
                 format!("{:?} is not a sender address: {e}", config.mail_from),
             )
         })?;
+        if let Some(dir) = &config.mail_dir {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ConfigError::new("mail_dir", format!("{}: {e}", dir.display())))?;
+            return Ok(Mailer {
+                transport: Some(Transport::Dir(AsyncFileTransport::new(dir))),
+                from,
+            });
+        }
         let Some(smtp) = &config.smtp else {
             return Ok(Mailer {
                 transport: None,
@@ -55,7 +72,7 @@ impl Mailer {
             ));
         }
         Ok(Mailer {
-            transport: Some(builder.build()),
+            transport: Some(Transport::Smtp(builder.build())),
             from,
         })
     }
@@ -79,11 +96,18 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())
             .map_err(|e| e.to_string())?;
-        transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        match transport {
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Transport::Dir(dir) => dir
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
     }
 }
 
@@ -100,7 +124,7 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer) -> Result<usize, app::error::
                 app::mail::mark_kept(db, mail.id).await?;
             } else {
                 match mailer.send(mail).await {
-                    Ok(()) => app::mail::mark_sent(db, mail.id, now_ms()).await?,
+                    Ok(()) => app::mail::mark_sent(db, mail, now_ms()).await?,
                     Err(e) => {
                         tracing::warn!(mail_id = mail.id, attempt = mail.attempts + 1, error = %e, "sending mail failed");
                         app::mail::mark_failed(db, mail, &e, now_ms()).await?;

@@ -19,7 +19,9 @@ pub struct CspNonce(pub String);
 
 #[derive(Clone, Debug)]
 pub struct HttpSettings {
-    pub trust_proxy: bool,
+    /// How many proxies in front of Grip add to `X-Forwarded-For`: 0 (the default)
+    /// trusts none and takes the connection's address.
+    pub proxy_hops: usize,
     /// The public origin (scheme://host[:port]) when configured; requests from it are
     /// accepted even when a proxy rewrites the Host header.
     pub public_origin: Option<String>,
@@ -30,6 +32,28 @@ fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::Rng::fill(&mut rand::thread_rng(), &mut buf[..]);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// The client's address from the `X-Forwarded-For` values (every header line, in
+/// order) when `hops` proxies in front of Grip each add the address they saw: the
+/// entry the outermost trusted proxy added, `hops` from the right. Entries left of
+/// it are whatever the client sent and are never believed (a client that puts an
+/// address there cannot choose its throttling key). None with `hops` 0, without the
+/// header, or when that entry is not an address (then the connection's address is
+/// used). With fewer entries than hops, the left-most is the one the outermost
+/// proxy that was passed added.
+pub fn forwarded_client(values: &[&str], hops: usize) -> Option<std::net::IpAddr> {
+    if hops == 0 {
+        return None;
+    }
+    let entries: Vec<&str> = values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let chosen = entries.get(entries.len().saturating_sub(hops))?;
+    chosen.parse().ok()
 }
 
 /// Gives each request an id (logged with every line of the request and returned as
@@ -44,17 +68,16 @@ pub async fn request_context(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
-    let forwarded = http
-        .trust_proxy
-        .then(|| {
-            req.headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-        })
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string());
-    let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let ip = forwarded_client(&forwarded, http.proxy_hops)
+        .map(|ip| ip.to_string())
+        .or(peer)
+        .unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(RequestId(id.clone()));
     req.extensions_mut().insert(ClientIp(ip));
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
@@ -162,4 +185,42 @@ pub async fn same_origin(State(http): State<HttpSettings>, req: Request, next: N
         }
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    #[test]
+    fn the_address_the_trusted_proxy_added_is_the_client() {
+        // The client wrote the first entry itself; the proxy appended the second.
+        let spoofed = ["203.0.113.9, 198.51.100.7"];
+        assert_eq!(
+            forwarded_client(&spoofed, 1),
+            Some("198.51.100.7".parse().unwrap())
+        );
+        // Two proxies: the outer one's entry is second from the right.
+        let two = ["203.0.113.9, 198.51.100.7, 10.0.0.2"];
+        assert_eq!(
+            forwarded_client(&two, 2),
+            Some("198.51.100.7".parse().unwrap())
+        );
+        // Several header lines count as one list, in order.
+        let lines = ["203.0.113.9", "198.51.100.7"];
+        assert_eq!(
+            forwarded_client(&lines, 1),
+            Some("198.51.100.7".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn nothing_is_believed_without_trusted_proxies_or_a_real_address() {
+        assert_eq!(forwarded_client(&["198.51.100.7"], 0), None);
+        assert_eq!(forwarded_client(&[], 1), None);
+        assert_eq!(forwarded_client(&["not an address"], 1), None);
+        assert_eq!(
+            forwarded_client(&["198.51.100.7"], 3),
+            Some("198.51.100.7".parse().unwrap())
+        );
+    }
 }

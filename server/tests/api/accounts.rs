@@ -28,7 +28,55 @@ on_both_backends!(
     sessions_survive_a_restart_and_are_shared_by_instances,
     an_unexpected_failure_shows_one_friendly_page_with_the_request_id,
     an_unknown_address_gets_the_not_found_page_without_an_internal_error,
+    behind_a_proxy_a_client_cannot_choose_its_address,
 );
+
+/// A failed sign-in as a client behind the proxy sends it: `forwarded` is the whole
+/// X-Forwarded-For (what the client wrote, then what the proxy added).
+async fn sign_in_via_proxy(app: &TestApp, email: &str, forwarded: &str) -> StatusCode {
+    let body = format!(
+        "email={}&password=wrong+password+here",
+        email.replace('@', "%40")
+    );
+    let req = http::Request::post("/api/login")
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(http::header::ACCEPT, "application/json")
+        .header(http::header::HOST, "grip.test")
+        .header(http::header::ORIGIN, "http://grip.test")
+        .header("x-forwarded-for", forwarded)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    app.send(req).await.status
+}
+
+/// Defect: with `trust_proxy` the left-most X-Forwarded-For entry — the client's own
+/// words — was its address, so changing it each time escaped every per-address
+/// limit. Now the entry the proxy added counts.
+async fn behind_a_proxy_a_client_cannot_choose_its_address(app: &TestApp) {
+    app.setup_admin().await;
+    // Ten guesses at ten accounts, each "from" another made-up address.
+    for i in 0..10 {
+        let status = sign_in_via_proxy(
+            app,
+            &format!("person{i}@example.com"),
+            &format!("203.0.113.{i}, 198.51.100.7"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = sign_in_via_proxy(app, "person99@example.com", "203.0.113.99, 198.51.100.7").await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the proxy's entry is the address"
+    );
+    // Someone else behind the same proxy is not held up.
+    let status = sign_in_via_proxy(app, "person99@example.com", "198.51.100.8").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
 
 async fn an_unknown_address_gets_the_not_found_page_without_an_internal_error(app: &TestApp) {
     // The fallback renders the app, which asks who is signed in: with a session

@@ -73,6 +73,10 @@ fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
     Config::load(None, &move |k| match k {
         "GRIP_DATABASE_URL" => Some(url.clone()),
         "GRIP_DATA_DIR" => Some(dir.clone()),
+        // As behind one proxy: a request without X-Forwarded-For is answered as
+        // before (the router gets no peer address here), one with it is read the
+        // way a proxy's is.
+        "GRIP_TRUST_PROXY" => Some("true".into()),
         _ => None,
     })
     .expect("test configuration")

@@ -16,6 +16,8 @@ on_both_backends!(
     mail_is_delivered_over_smtp_and_marked_sent,
     an_unreachable_smtp_server_is_retried_with_back_off,
     without_smtp_mail_is_kept_for_the_outbox_page,
+    a_sent_link_is_gone_from_the_database_and_never_shown_in_the_outbox,
+    the_mail_dir_sink_receives_each_mail_as_a_file,
 );
 
 /// A test SMTP sink: accepts one connection at a time, answers the commands a client
@@ -161,4 +163,96 @@ async fn without_smtp_mail_is_kept_for_the_outbox_page(app: &TestApp) {
     let page = app.get("/admin/outbox", Some(&customer)).await;
     assert_eq!(page.status, http::StatusCode::FORBIDDEN);
     assert!(!page.body.contains("Kept for the admins"));
+}
+
+/// A reset link in the outbox (Admin → Outbox, a backup of the database) worked for
+/// anyone who read it. Now the page never shows one, and once the mail is sent its
+/// stored copy keeps no working token: only the mailbox has it.
+async fn a_sent_link_is_gone_from_the_database_and_never_shown_in_the_outbox(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let r = app
+        .call(
+            "/api/password/forgot",
+            &[("email", "ada@example.com")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, http::StatusCode::OK, "{}", r.body);
+    let stored = || async {
+        app::db!(&app.db, pool => sqlx::query_scalar::<_, String>(
+            "SELECT body FROM outbox WHERE subject = 'Reset your password'"
+        ).fetch_one(pool).await)
+        .unwrap()
+    };
+    let pending = stored().await;
+    let at = pending.find("token=").expect("a link") + 6;
+    let token: String = pending[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    assert_eq!(token.len(), 64);
+    let page = app.get("/admin/outbox", Some(&admin)).await;
+    assert!(page.body.contains("Reset your password"));
+    assert!(
+        page.body.contains("/reset?token=(removed)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains(&token),
+        "the outbox page shows no working link"
+    );
+    let (port, received) = smtp_sink().await;
+    let mailer = Mailer::from_config(&config(Some(port))).unwrap();
+    deliver_due(&app.db, &mailer).await.unwrap();
+    // (Long lines travel quoted-printable: undo its soft line breaks.)
+    let delivered = received.lock().unwrap()[0]
+        .replace("=\r\n", "")
+        .replace("=\n", "");
+    assert!(
+        delivered.contains(&token),
+        "the mailbox gets it: {delivered}"
+    );
+    let sent = stored().await;
+    assert!(
+        !sent.contains(&token),
+        "nothing usable stays behind: {sent}"
+    );
+    assert!(sent.contains("/reset?token=(removed)"));
+    // The link still works for its owner, from the mail.
+    let r = app.get(&format!("/reset?token={token}"), None).await;
+    assert!(r.body.contains("Choose a new password") && !r.body.contains("expired"));
+}
+
+/// `mail_dir`: the development sink the README offers for a machine without a mail
+/// server; the mail is written as a file (links included) and counts as sent.
+async fn the_mail_dir_sink_receives_each_mail_as_a_file(app: &TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().display().to_string();
+    let config = Config::load(None, &move |k| match k {
+        "GRIP_MAIL_DIR" => Some(path.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let mailer = Mailer::from_config(&config).unwrap();
+    assert!(mailer.configured());
+    queue(app, "Into the sink").await;
+    deliver_due(&app.db, &mailer).await.unwrap();
+    assert_eq!(outbox(app).await.0, "sent");
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    let emls: Vec<String> = files
+        .iter()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "eml"))
+        .map(|f| std::fs::read_to_string(f.path()).unwrap())
+        .collect();
+    assert_eq!(emls.len(), 1);
+    assert!(emls[0].contains("Subject: Into the sink"), "{}", emls[0]);
+    assert!(emls[0].contains("your link."));
+    // Both a mail server and the sink: refused, naming the setting.
+    let both = Config::load(None, &|k| match k {
+        "GRIP_MAIL_DIR" => Some("/tmp/x".into()),
+        "GRIP_SMTP_HOST" => Some("127.0.0.1".into()),
+        _ => None,
+    });
+    assert!(both.is_err_and(|e| e.to_string().contains("mail_dir")));
 }
