@@ -130,6 +130,14 @@ mod server {
     /// Ends a successful form: a plain form post is redirected to `path` at once; a
     /// script caller gets `path` back and navigates there itself.
     pub fn finish_form(path: &str) -> String {
+        // leptos_axum's redirect panics on a path that is no header value (control
+        // characters): every caller builds its path, but none may bring the server
+        // down with one.
+        let path = if HeaderValue::from_str(path).is_ok() {
+            path
+        } else {
+            "/"
+        };
         if is_plain_form_post() {
             leptos_axum::redirect(path);
         }

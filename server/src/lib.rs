@@ -142,6 +142,7 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
             shell,
         ))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(middleware::client_errors))
         .layer(axum::middleware::from_fn_with_state(
             http.clone(),
             middleware::same_origin,

@@ -100,6 +100,35 @@ pub async fn request_context(
     .await
 }
 
+/// Answers a server function's refusal with the status of its error, also where
+/// the function never ran: Leptos answers arguments that do not even parse (a
+/// missing field, text for a number) with 500, whatever the error says, and a flood
+/// of those from bad input would hide real failures from anyone watching the logs.
+/// The error is recognised by its variant (`AppError::status`), never its text; an
+/// internal error stays 500.
+pub async fn client_errors(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // Error answers are a few hundred bytes of JSON.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            if !status.is_server_error() {
+                parts.status = status;
+            }
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// Security headers on every response. The CSP allows the app's own scripts and WASM
 /// and only the one inline script that carries this request's nonce.
 pub async fn security_headers(
@@ -147,6 +176,18 @@ pub async fn security_headers(
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Served over https (public_url): browsers are told to come back only that way,
+    // so a network attacker cannot strip the next visit down to http.
+    if http
+        .public_origin
+        .as_deref()
+        .is_some_and(|o| o.starts_with("https://"))
+    {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
@@ -189,7 +230,34 @@ pub async fn same_origin(State(http): State<HttpSettings>, req: Request, next: N
 
 #[cfg(test)]
 mod tests {
-    use super::forwarded_client;
+    use super::{forwarded_client, security_headers, HttpSettings};
+
+    #[tokio::test]
+    async fn an_https_site_tells_browsers_to_stay_on_https() {
+        use tower::ServiceExt;
+        let page = |origin: &str| {
+            let http = HttpSettings {
+                proxy_hops: 0,
+                public_origin: Some(origin.to_string()),
+                dev: false,
+            };
+            axum::Router::new()
+                .route("/", axum::routing::get(|| async { "ok" }))
+                .layer(axum::middleware::from_fn_with_state(http, security_headers))
+                .oneshot(
+                    axum::http::Request::get("/")
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+        };
+        let https = page("https://help.example.com").await.unwrap();
+        assert_eq!(
+            https.headers()["strict-transport-security"],
+            "max-age=31536000"
+        );
+        let http = page("http://127.0.0.1:3000").await.unwrap();
+        assert!(http.headers().get("strict-transport-security").is_none());
+    }
 
     #[test]
     fn the_address_the_trusted_proxy_added_is_the_client() {

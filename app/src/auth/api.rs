@@ -5,6 +5,25 @@ use leptos::prelude::*;
 use super::model::SessionInfo;
 use crate::error::AppError;
 
+/// Every request of a form anyone may send (`form`: registration, "forgot
+/// password", using a reset link) counts against the client address:
+/// `login_max_failures` per window, then 429 with how long to wait.
+#[cfg(feature = "ssr")]
+async fn limit_per_address(state: &crate::state::AppState, form: &str) -> Result<(), AppError> {
+    let key = format!("{form}:{}", crate::state::client_ip());
+    let s = &state.settings;
+    let limits = super::store::Limits {
+        per_pair: s.login_max_failures,
+        per_address: s.login_max_failures,
+        window_secs: s.login_window_secs,
+    };
+    super::store::attempt(&state.db, &key, &key, limits)
+        .await?
+        .map_err(|wait| AppError::RateLimited {
+            retry_after_secs: wait,
+        })
+}
+
 /// Who is signed in, and whether the installation still needs its first admin.
 #[server(prefix = "/api", endpoint = "session")]
 pub async fn get_session_info() -> Result<SessionInfo, AppError> {
@@ -95,28 +114,13 @@ pub async fn register(name: String, email: String) -> Result<String, AppError> {
         }
         let parsed_name = PersonName::parse(&name)?;
         let parsed_email = Email::parse(&email)?;
-        let key = format!("register:{}", crate::state::client_ip());
-        let s = &state.settings;
-        if let Some(wait) = super::store::throttle_wait(
-            &state.db,
-            &key,
-            &key,
-            s.login_max_failures,
-            s.login_window_secs,
-        )
-        .await?
-        {
-            return Err(AppError::RateLimited {
-                retry_after_secs: wait,
-            });
-        }
-        super::store::record_failure(&state.db, &key, &key).await?;
+        limit_per_address(&state, "register").await?;
         super::links::start_registration(
             &state.db,
             &state.outbox,
             &parsed_name,
             &parsed_email,
-            &s.site_url,
+            &state.settings.site_url,
         )
         .await?;
         Ok(crate::api::finish_form("/portal/register?sent=1"))
@@ -213,6 +217,7 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
     let result = async {
         let state = crate::state::app_state()?;
         let parsed = Email::parse(&email)?;
+        limit_per_address(&state, "forgot").await?;
         super::links::request_reset(&state.db, &state.outbox, &parsed, &state.settings.site_url)
             .await?;
         Ok(crate::api::finish_form("/forgot?sent=1"))
@@ -235,6 +240,11 @@ pub async fn reset_password(
         async {
             let state = crate::state::app_state()?;
             let password = NewPassword::parse(&password, &confirm)?;
+            limit_per_address(&state, "reset").await?;
+            // A spent or made-up link is refused before the password is hashed.
+            if !super::links::reset_link_usable(&state.db, &token).await? {
+                return Err(super::links::link_spent());
+            }
             let hash = super::password::hash_password(password.expose().to_string()).await?;
             let id = super::links::reset_password(&state.db, &token, &hash).await?;
             super::session::sign_in(id).await?;
@@ -265,15 +275,14 @@ pub async fn login(
             // "Ada@x.com" and "ada@x.com" count together.
             let email_key = email.trim().to_lowercase();
             let s = &state.settings;
-            if let Some(wait) = super::store::throttle_wait(
-                &state.db,
-                &email_key,
-                &ip,
-                s.login_max_failures,
-                s.login_window_secs,
-            )
-            .await?
-            {
+            // Counted per (email, address), so a stranger cannot lock the owner out,
+            // and per address; recorded before the password is checked.
+            let limits = super::store::Limits {
+                per_pair: s.login_max_failures,
+                per_address: s.login_max_failures * 3,
+                window_secs: s.login_window_secs,
+            };
+            if let Err(wait) = super::store::attempt(&state.db, &email_key, &ip, limits).await? {
                 tracing::warn!(%ip, "sign-in throttled");
                 return Err(AppError::RateLimited {
                     retry_after_secs: wait,
@@ -287,12 +296,23 @@ pub async fn login(
                 .as_ref()
                 .filter(|u| u.active)
                 .map(|u| u.password_hash.clone());
+            let typed = password.clone();
             let ok = super::password::verify_password(password, hash).await?;
             let Some(user) = user.filter(|_| ok) else {
-                super::store::record_failure(&state.db, &email_key, &ip).await?;
+                // The attempt stays recorded: it was a failure.
                 return Err(AppError::InvalidCredentials);
             };
-            super::store::clear_failures(&state.db, &email_key).await?;
+            super::store::forgive(&state.db, &email_key, &ip).await?;
+            if super::password::needs_rehash(&user.password_hash) {
+                let renewed = super::password::hash_password(typed).await?;
+                super::store::renew_password_hash(
+                    &state.db,
+                    user.id,
+                    &user.password_hash,
+                    &renewed,
+                )
+                .await?;
+            }
             super::session::sign_in(user.id).await?;
             let home = user.role().home();
             let target = safe_next(next.as_deref())

@@ -271,7 +271,7 @@ pub async fn reset_link_usable(db: &Db, raw: &str) -> Result<bool, AppError> {
 
 /// Uses a reset link: sets the new password, voids every session signed in before
 /// now (the caller then signs this browser in) and every other reset link of the
-/// account. Returns the account's id.
+/// account, and forgives its failed sign-ins. Returns the account's id.
 pub async fn reset_password(db: &Db, raw: &str, password_hash: &str) -> Result<i64, AppError> {
     let now = now_ms();
     let hash = hash_token(raw);
@@ -288,6 +288,10 @@ pub async fn reset_password(db: &Db, raw: &str, password_hash: &str) -> Result<i
         }
         sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'reset' AND used_at IS NULL")
             .bind(now).bind(user).execute(&mut *tx).await?;
+        // The link proved the mailbox: failed sign-ins for the account, from any
+        // address, are forgiven (an owner locked out gets back in this way).
+        sqlx::query("DELETE FROM login_failures WHERE email = (SELECT email FROM users WHERE id = $1)")
+            .bind(user).execute(&mut *tx).await?;
         crate::insert_audit!(&mut *tx, user, "user", user, "updated", Some("password"), None::<&str>, None::<&str>, now)
             .await?;
         Ok(Some(user))

@@ -25,6 +25,23 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
     .map_err(AppError::internal)?
 }
 
+/// True when `hash` was made with other settings than [`hash_password`] uses now
+/// (another algorithm, version or cost): the sign-in that proves the password then
+/// stores a new hash, so raising the cost reaches every account that signs in.
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return true;
+    };
+    let current = Argon2::default();
+    let now = current.params();
+    let same_params = argon2::Params::try_from(&parsed).is_ok_and(|p| {
+        (p.m_cost(), p.t_cost(), p.p_cost()) == (now.m_cost(), now.t_cost(), now.p_cost())
+    });
+    parsed.algorithm != argon2::Algorithm::Argon2id.ident()
+        || parsed.version != Some(argon2::Version::V0x13.into())
+        || !same_params
+}
+
 /// True when `password` matches `hash`. With no hash (unknown user) it checks a
 /// dummy hash and returns false, taking the same time.
 pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
@@ -64,6 +81,25 @@ mod tests {
         assert!(!verify_password("wrong horse battery".into(), Some(h))
             .await
             .unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_hash_made_with_older_settings_is_renewed() {
+        let fresh = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(!needs_rehash(&fresh));
+        let weak = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"correct horse battery", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        assert!(needs_rehash(&weak));
+        assert!(needs_rehash(
+            DUMMY_HASH.replace("m=19456", "m=8192").as_str()
+        ));
+        assert!(needs_rehash("not a hash"));
     }
 
     #[tokio::test]

@@ -204,46 +204,87 @@ pub async fn set_active(db: &Db, actor: i64, user: &UserRow, active: bool) -> Re
     .await
 }
 
-// ---- sign-in throttling ----------------------------------------------------------
+// ---- throttling -------------------------------------------------------------------
 
-/// How long (seconds) this email or address must still wait, if it has reached
-/// `max_failures` failed sign-ins within the last `window_secs`.
-pub async fn throttle_wait(
-    db: &Db,
-    email: &str,
-    ip: &str,
-    max_failures: i64,
-    window_secs: i64,
-) -> Result<Option<u64>, AppError> {
-    let now = now_ms();
-    let since = now - window_secs * 1000;
-    // For each key, the failure that must age out before the key drops below the
-    // limit is the max_failures-th newest one.
-    let mut wait_until: Option<i64> = None;
-    for (column, value) in [("email", email), ("ip", ip)] {
-        let sql = format!(
-            "SELECT failed_at FROM login_failures WHERE {column} = $1 AND failed_at > $2
-             ORDER BY failed_at DESC LIMIT 1 OFFSET $3"
-        );
-        let nth: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
-            .bind(value).bind(since).bind(max_failures - 1).fetch_optional(pool).await)?;
-        if let Some(t) = nth {
-            let until = t + window_secs * 1000;
-            wait_until = Some(wait_until.map_or(until, |w: i64| w.max(until)));
-        }
-    }
-    Ok(wait_until.map(|until| ((until - now).max(1000) as u64).div_ceil(1000)))
+/// How many attempts are allowed within `window_secs`: `per_pair` for one key (an
+/// email typed at sign-in, or a form's name) from one client address, and
+/// `per_address` from one address whatever the key.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub per_pair: i64,
+    pub per_address: i64,
+    pub window_secs: i64,
 }
 
-pub async fn record_failure(db: &Db, email: &str, ip: &str) -> Result<(), AppError> {
-    crate::write_tx!(db, single conn => sqlx::query("INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3)")
-        .bind(email).bind(ip).bind(now_ms()).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
+/// Records an attempt of `key` from `ip` and answers whether it may go ahead:
+/// `Err(seconds to wait)` when the pair or the address is over its limit. The attempt
+/// is written first and counted after, so a burst of parallel attempts cannot all
+/// pass a check made before any of them was recorded (the k-th to be written counts
+/// at least k). A refused attempt is taken back again, so trying while throttled
+/// does not extend the wait. An attempt that goes ahead stays recorded: a failure
+/// is then already counted, and success calls [`forgive`].
+pub async fn attempt(
+    db: &Db,
+    key: &str,
+    ip: &str,
+    limits: Limits,
+) -> Result<Result<(), u64>, AppError> {
+    let now = now_ms();
+    let since = now - limits.window_secs * 1000;
+    let id: i64 = crate::write_tx!(db, single conn => sqlx::query_scalar::<_, i64>(
+        "INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3) RETURNING id"
+    ).bind(key).bind(ip).bind(now).fetch_one(&mut *conn).await.map_err(AppError::from))?;
+    let (pair, address): (i64, i64) = db!(db, pool => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND ip = $2 AND failed_at > $3),
+                (SELECT COUNT(*) FROM login_failures WHERE ip = $2 AND failed_at > $3)"
+    ).bind(key).bind(ip).bind(since).fetch_one(pool).await)?;
+    if pair <= limits.per_pair && address <= limits.per_address {
+        return Ok(Ok(()));
+    }
+    crate::write_tx!(db, single conn => sqlx::query("DELETE FROM login_failures WHERE id = $1")
+        .bind(id).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
+    Ok(Err(wait(db, key, ip, limits, now).await?))
+}
+
+/// How long (seconds) until the pair and the address are both under their limits:
+/// for each, the attempt that must age out is the limit-th newest.
+async fn wait(db: &Db, key: &str, ip: &str, limits: Limits, now: i64) -> Result<u64, AppError> {
+    let since = now - limits.window_secs * 1000;
+    let pair: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT failed_at FROM login_failures WHERE email = $1 AND ip = $2 AND failed_at > $3
+         ORDER BY failed_at DESC LIMIT 1 OFFSET $4"
+    ).bind(key).bind(ip).bind(since).bind(limits.per_pair - 1).fetch_optional(pool).await)?;
+    let address: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT failed_at FROM login_failures WHERE ip = $1 AND failed_at > $2
+         ORDER BY failed_at DESC LIMIT 1 OFFSET $3"
+    ).bind(ip).bind(since).bind(limits.per_address - 1).fetch_optional(pool).await)?;
+    let until = [pair, address]
+        .into_iter()
+        .flatten()
+        .map(|t| t + limits.window_secs * 1000)
+        .fold(now, i64::max);
+    Ok(((until - now).max(1000) as u64).div_ceil(1000))
+}
+
+/// A successful sign-in forgives the attempts of that email from that address (and
+/// only those: a stranger's failures elsewhere stay theirs).
+pub async fn forgive(db: &Db, key: &str, ip: &str) -> Result<(), AppError> {
+    crate::write_tx!(db, single conn => sqlx::query("DELETE FROM login_failures WHERE email = $1 AND ip = $2")
+        .bind(key).bind(ip).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
     Ok(())
 }
 
-/// A successful sign-in forgives that email's failures (not the address's).
-pub async fn clear_failures(db: &Db, email: &str) -> Result<(), AppError> {
-    crate::write_tx!(db, single conn => sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
+/// Stores `renewed` for `user` (the same password hashed with today's settings),
+/// unless the hash changed meanwhile.
+pub async fn renew_password_hash(
+    db: &Db,
+    user: i64,
+    old: &str,
+    renewed: &str,
+) -> Result<(), AppError> {
+    crate::write_tx!(db, single conn => sqlx::query(
+        "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3"
+    ).bind(renewed).bind(user).bind(old).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))?;
     Ok(())
 }
 

@@ -141,11 +141,12 @@ pub async fn create_canned(team: i64, title: String, body: String) -> Result<Str
 pub async fn update_canned(id: i64, title: String, body: String) -> Result<String, AppError> {
     crate::api::respond(
         async {
-            let state = crate::state::app_state()?;
+            // Who is asking first: nobody learns which ids exist without the right.
+            let (user, state) = crate::api::start(crate::auth::policy::Access::Lead).await?;
             let reply = store::find(&state.db, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let (user, state) = manager_of(reply.team_id).await?;
+            may_manage(&user, &state, reply.team_id).await?;
             let (title, body) = parse_canned(&title, &body)?;
             store::update(&state.db, user.id, id, &title, &body).await?;
             Ok(crate::api::finish_form(&format!(
@@ -162,11 +163,11 @@ pub async fn update_canned(id: i64, title: String, body: String) -> Result<Strin
 pub async fn delete_canned(id: i64) -> Result<String, AppError> {
     crate::api::respond(
         async {
-            let state = crate::state::app_state()?;
+            let (user, state) = crate::api::start(crate::auth::policy::Access::Lead).await?;
             let reply = store::find(&state.db, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let (user, state) = manager_of(reply.team_id).await?;
+            may_manage(&user, &state, reply.team_id).await?;
             store::delete(&state.db, user.id, &reply).await?;
             Ok(crate::api::finish_form(&format!(
                 "/team?team={}",
@@ -183,8 +184,18 @@ pub async fn delete_canned(id: i64) -> Result<String, AppError> {
 async fn manager_of(
     team: i64,
 ) -> Result<(crate::auth::CurrentUser, crate::state::AppState), AppError> {
-    use crate::auth::policy::Access;
-    let (user, state) = crate::api::start(Access::Lead).await?;
+    let (user, state) = crate::api::start(crate::auth::policy::Access::Lead).await?;
+    may_manage(&user, &state, team).await?;
+    Ok((user, state))
+}
+
+/// Not found unless `user` leads `team` (or is an admin and the team exists).
+#[cfg(feature = "ssr")]
+async fn may_manage(
+    user: &crate::auth::CurrentUser,
+    state: &crate::state::AppState,
+    team: i64,
+) -> Result<(), AppError> {
     let allowed = if user.role == crate::auth::Role::Admin {
         crate::teams::store::find_team(&state.db, team)
             .await?
@@ -195,10 +206,11 @@ async fn manager_of(
             .iter()
             .any(|t| t.id == team)
     };
-    if !allowed {
-        return Err(AppError::NotFound);
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
     }
-    Ok((user, state))
 }
 
 #[cfg(feature = "ssr")]

@@ -473,8 +473,8 @@ pub async fn bulk_update(
             };
             let n = super::store::bulk_update(db, user.id, team, &ids, change).await?;
             tracing::info!(tickets = n, action = %action, "bulk update");
-            let back = back
-                .filter(|b| b.starts_with("/tickets") && !b.starts_with("//"))
+            let back = crate::auth::model::safe_next(back.as_deref())
+                .filter(|b| b.starts_with("/tickets"))
                 .unwrap_or_else(|| format!("/tickets?team={team}"));
             Ok(crate::api::finish_form(&back))
         }

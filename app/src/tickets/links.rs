@@ -192,7 +192,11 @@ pub async fn unlink_ticket(ticket_id: i64, other_id: i64) -> Result<String, AppE
             let this = crate::tickets::store::find_ticket(db, ticket_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if !crate::auth::policy::ticket_visible(db, &user, this.id).await? {
+            // Both ends: a link to a ticket of a team the user does not work in is
+            // not theirs to remove.
+            if !crate::auth::policy::ticket_visible(db, &user, this.id).await?
+                || !crate::auth::policy::ticket_visible(db, &user, other_id).await?
+            {
                 return Err(AppError::NotFound);
             }
             store::unlink(db, user.id, this.id, other_id).await?;

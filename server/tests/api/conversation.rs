@@ -35,7 +35,113 @@ on_both_backends!(
     a_failed_side_form_shows_its_error_next_to_the_field,
     the_new_ticket_draft_comes_back_with_the_form_and_goes_with_the_ticket,
     an_image_gets_a_small_preview_and_a_bomb_gets_none,
+    unlinking_needs_both_tickets_to_be_the_agents,
+    canned_reply_ids_are_not_told_apart_before_the_session_is_checked,
 );
+
+/// Defect: `unlink_ticket` checked only the ticket it was called on, so an agent
+/// could remove a link that reaches into another team's ticket.
+async fn unlinking_needs_both_tickets_to_be_the_agents(app: &TestApp) {
+    let s = seeded(app).await;
+    let billing = teams::create_team(&app.db, "Billing").await.unwrap();
+    let title = TicketTitle::parse("Billing's own ticket").unwrap();
+    let theirs = store::create_ticket(
+        &app.db,
+        s.actor,
+        NewTicket {
+            title: &title,
+            description: "",
+            customer_id: Some(s.ticket.customer_id),
+            team_id: billing,
+            priority: Priority::Normal,
+            assignee_id: None,
+            tags: &[],
+            due_at: None,
+            from_portal: false,
+        },
+    )
+    .await
+    .unwrap();
+    let r = app
+        .call(
+            "/api/tickets/link",
+            &[
+                ("ticket_id", &s.ticket.id.to_string()),
+                ("other", &theirs.number.to_string()),
+                ("relation", "related"),
+            ],
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.create_person(&s.admin, "Bo Agent", "bo@example.com", "agent")
+        .await;
+    let bo_id: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'bo@example.com'").fetch_one(pool).await).unwrap();
+    teams::add_member(&app.db, s.ticket.team_id, bo_id)
+        .await
+        .unwrap();
+    let bo = app.signed_in("bo@example.com", STAFF_PASSWORD).await;
+    let r = app
+        .call(
+            "/api/tickets/unlink",
+            &[
+                ("ticket_id", &s.ticket.id.to_string()),
+                ("other_id", &theirs.id.to_string()),
+            ],
+            Some(&bo),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let links: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ticket_links").fetch_one(pool).await).unwrap();
+    assert!(links >= 1, "the link is still there");
+    // The admin, who works in both, may.
+    let r = app
+        .call(
+            "/api/tickets/unlink",
+            &[
+                ("ticket_id", &s.ticket.id.to_string()),
+                ("other_id", &theirs.id.to_string()),
+            ],
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// Defect: canned-reply update and delete looked the id up before asking who was
+/// calling, so a stranger could tell which ids exist (404 against 401).
+async fn canned_reply_ids_are_not_told_apart_before_the_session_is_checked(app: &TestApp) {
+    let s = seeded(app).await;
+    let r = app
+        .call(
+            "/api/canned/create",
+            &[
+                ("team", &s.ticket.team_id.to_string()),
+                ("title", "Hello"),
+                ("body", "Hi"),
+            ],
+            Some(&s.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM canned_replies").fetch_one(pool).await).unwrap();
+    for probe in [id, id + 1000] {
+        let update = app
+            .call(
+                "/api/canned/update",
+                &[("id", &probe.to_string()), ("title", "x"), ("body", "y")],
+                None,
+            )
+            .await;
+        let delete = app
+            .call("/api/canned/delete", &[("id", &probe.to_string())], None)
+            .await;
+        assert_eq!(
+            (update.status, delete.status),
+            (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+        );
+    }
+}
 
 struct Seeded {
     admin: String,
