@@ -24,6 +24,25 @@ async fn limit_per_address(state: &crate::state::AppState, form: &str) -> Result
         })
 }
 
+/// The password chosen on an emailed link's page (finishing a registration,
+/// resetting a password), hashed: checked against the rules first, the use counted
+/// against the client address, and a spent or made-up link (`usable` false) refused
+/// before the slow hash.
+#[cfg(feature = "ssr")]
+async fn link_password(
+    state: &crate::state::AppState,
+    password: &str,
+    confirm: &str,
+    usable: impl std::future::Future<Output = Result<bool, AppError>>,
+) -> Result<String, AppError> {
+    let password = super::model::NewPassword::parse(password, confirm)?;
+    limit_per_address(state, "link").await?;
+    if !usable.await? {
+        return Err(super::links::link_spent());
+    }
+    super::password::hash_password(password.expose().to_string()).await
+}
+
 /// Who is signed in, and whether the installation still needs its first admin.
 #[server(prefix = "/api", endpoint = "session")]
 pub async fn get_session_info() -> Result<SessionInfo, AppError> {
@@ -143,19 +162,15 @@ pub async fn finish_registration(
     password: String,
     confirm: String,
 ) -> Result<String, AppError> {
-    use super::model::NewPassword;
     crate::api::respond(
         async {
             let state = crate::state::app_state()?;
-            let password = NewPassword::parse(&password, &confirm)?;
-            // A spent link is refused before the password is hashed.
-            if super::links::registration_email(&state.db, &token)
-                .await?
-                .is_none()
-            {
-                return Err(super::links::link_spent());
-            }
-            let hash = super::password::hash_password(password.expose().to_string()).await?;
+            let usable = async {
+                Ok(super::links::registration_email(&state.db, &token)
+                    .await?
+                    .is_some())
+            };
+            let hash = link_password(&state, &password, &confirm, usable).await?;
             let id = super::links::finish_registration(&state.db, &token, &hash).await?;
             super::session::sign_in(id).await?;
             tracing::info!(user_id = id, "customer registered");
@@ -235,17 +250,11 @@ pub async fn reset_password(
     password: String,
     confirm: String,
 ) -> Result<String, AppError> {
-    use super::model::NewPassword;
     crate::api::respond(
         async {
             let state = crate::state::app_state()?;
-            let password = NewPassword::parse(&password, &confirm)?;
-            limit_per_address(&state, "reset").await?;
-            // A spent or made-up link is refused before the password is hashed.
-            if !super::links::reset_link_usable(&state.db, &token).await? {
-                return Err(super::links::link_spent());
-            }
-            let hash = super::password::hash_password(password.expose().to_string()).await?;
+            let usable = super::links::reset_link_usable(&state.db, &token);
+            let hash = link_password(&state, &password, &confirm, usable).await?;
             let id = super::links::reset_password(&state.db, &token, &hash).await?;
             super::session::sign_in(id).await?;
             let home = super::store::find_user(&state.db, id)
