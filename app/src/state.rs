@@ -17,6 +17,10 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     /// Largest accepted upload, in bytes.
     pub upload_limit_bytes: u64,
+    /// How much one customer account may upload within 24 hours, in bytes.
+    pub customer_upload_bytes_per_day: u64,
+    /// How many files one customer account may upload within an hour.
+    pub customer_uploads_per_hour: i64,
     /// Where attachment files are stored (`<data_dir>/attachments`).
     pub attachments_dir: std::path::PathBuf,
     /// Set the `Secure` flag on cookies (the site is served over https).
@@ -34,6 +38,8 @@ impl Default for Settings {
         Settings {
             session_idle_minutes: 60 * 24 * 7,
             upload_limit_bytes: 25 * 1024 * 1024,
+            customer_upload_bytes_per_day: 250 * 1024 * 1024,
+            customer_uploads_per_hour: 60,
             attachments_dir: std::path::PathBuf::from("data/attachments"),
             secure_cookies: false,
             login_max_failures: 10,

@@ -537,6 +537,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "registrations",
         include_str!("../../migrations/sqlite/0013_registrations.sql"),
     ),
+    (
+        14,
+        "upload_log",
+        include_str!("../../migrations/sqlite/0014_upload_log.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -603,6 +608,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         13,
         "registrations",
         include_str!("../../migrations/postgres/0013_registrations.sql"),
+    ),
+    (
+        14,
+        "upload_log",
+        include_str!("../../migrations/postgres/0014_upload_log.sql"),
     ),
 ];
 

@@ -36,6 +36,16 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 fn app_error(e: AppError) -> Response {
+    // The one limit an upload meets: the customer's quota.
+    if let AppError::RateLimited { retry_after_secs } = e {
+        let mut res = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            app::tickets::conversation::model::quota_used_message(retry_after_secs),
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        return res;
+    }
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     refuse(status, e.to_string())
 }
@@ -108,8 +118,18 @@ pub async fn upload(
     if let Err(e) = files::pending_allowance(&state.db, user.id).await {
         return refuse(StatusCode::TOO_MANY_REQUESTS, e.to_string());
     }
-    let limit = state.settings.upload_limit_bytes;
     let name = decoded_name(req.headers());
+    let (limit, quota) = match upload_limit(&state, &user).await {
+        Ok(limits) => limits,
+        Err(e) => return app_error(e),
+    };
+    let too_large = |limit: u64| {
+        if quota {
+            app::tickets::conversation::model::over_quota_message(&name, limit)
+        } else {
+            too_large_message(&name, limit)
+        }
+    };
     let content_type = content_type_of(req.headers());
     let declared = req
         .headers()
@@ -117,22 +137,14 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            too_large_message(&name, limit),
-        );
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large(limit));
     }
 
     let dir = state.files.dir().to_path_buf();
     let spooled = match receive(req.into_body(), &dir, limit).await {
         Ok(done) => done,
         // The spool deleted its partial file as it went.
-        Err(Received::TooLarge) => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                too_large_message(&name, limit),
-            )
-        }
+        Err(Received::TooLarge) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large(limit)),
         Err(Received::Broken(e)) => {
             tracing::warn!(error = %e, "upload interrupted");
             return refuse(
@@ -158,11 +170,37 @@ pub async fn upload(
     .await
     {
         Ok(a) => {
+            if !user.role.is_staff() {
+                if let Err(e) = files::log_upload(&state.db, user.id, a.size).await {
+                    return app_error(e);
+                }
+            }
             crate::previews::make(&dir, &spooled.sha256, &content_type).await;
             (StatusCode::OK, Json(a)).into_response()
         }
         Err(e) => app_error(e),
     }
+}
+
+/// The most `user` may upload now, and whether that is their quota (a customer's
+/// daily allowance, when it is below the size limit) rather than the size limit. A
+/// customer who used up their quota or their files for the hour is refused (429).
+pub(crate) async fn upload_limit(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<(u64, bool), AppError> {
+    let s = &state.settings;
+    if user.role.is_staff() {
+        return Ok((s.upload_limit_bytes, false));
+    }
+    let left = files::customer_allowance(
+        &state.db,
+        user.id,
+        s.customer_upload_bytes_per_day,
+        s.customer_uploads_per_hour,
+    )
+    .await?;
+    Ok((s.upload_limit_bytes.min(left), left < s.upload_limit_bytes))
 }
 
 /// Whether `user` may upload for `ticket`: staff to a ticket of their teams; a

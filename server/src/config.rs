@@ -39,6 +39,8 @@ struct FileConfig {
     max_connections: Option<u32>,
     session_idle_minutes: Option<i64>,
     upload_limit_mb: Option<u64>,
+    customer_upload_mb_per_day: Option<u64>,
+    customer_uploads_per_hour: Option<i64>,
     log_level: Option<String>,
     public_url: Option<String>,
     trust_proxy: Option<bool>,
@@ -64,6 +66,9 @@ pub struct Config {
     pub max_connections: u32,
     pub session_idle_minutes: i64,
     pub upload_limit_mb: u64,
+    /// A customer account's upload quota: megabytes within 24 hours, files an hour.
+    pub customer_upload_mb_per_day: u64,
+    pub customer_uploads_per_hour: i64,
     pub log_level: String,
     pub public_url: Option<String>,
     pub trust_proxy: bool,
@@ -111,6 +116,11 @@ impl std::fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("upload_limit_mb", &self.upload_limit_mb)
+            .field(
+                "customer_upload_mb_per_day",
+                &self.customer_upload_mb_per_day,
+            )
+            .field("customer_uploads_per_hour", &self.customer_uploads_per_hour)
             .field("log_level", &self.log_level)
             .field("public_url", &self.public_url)
             .field("trust_proxy", &self.trust_proxy)
@@ -232,6 +242,24 @@ impl Config {
             25u64,
             1,
         )?;
+        let customer_upload_mb_per_day = number(
+            "customer_upload_mb_per_day",
+            get(
+                "customer_upload_mb_per_day",
+                file.customer_upload_mb_per_day.map(|n| n.to_string()),
+            ),
+            250u64,
+            1,
+        )?;
+        let customer_uploads_per_hour = number(
+            "customer_uploads_per_hour",
+            get(
+                "customer_uploads_per_hour",
+                file.customer_uploads_per_hour.map(|n| n.to_string()),
+            ),
+            60i64,
+            1,
+        )?;
         let login_max_failures = number(
             "login_max_failures",
             get("login_max_failures", to_num(file.login_max_failures)),
@@ -338,6 +366,8 @@ impl Config {
             max_connections,
             session_idle_minutes,
             upload_limit_mb,
+            customer_upload_mb_per_day,
+            customer_uploads_per_hour,
             log_level,
             public_url,
             trust_proxy,
@@ -395,6 +425,8 @@ impl Config {
         app::state::Settings {
             session_idle_minutes: self.session_idle_minutes,
             upload_limit_bytes: self.upload_limit_mb * 1024 * 1024,
+            customer_upload_bytes_per_day: self.customer_upload_mb_per_day * 1024 * 1024,
+            customer_uploads_per_hour: self.customer_uploads_per_hour,
             attachments_dir: self.data_dir.join("attachments"),
             secure_cookies: self.secure_cookies(),
             login_max_failures: self.login_max_failures,

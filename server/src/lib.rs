@@ -215,6 +215,9 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
             {
                 tracing::warn!(error = %e, "stale upload cleanup failed");
             }
+            if let Err(e) = app::tickets::conversation::files::prune_upload_log(&state.db).await {
+                tracing::warn!(error = %e, "upload log cleanup failed");
+            }
             if let Err(e) =
                 app::auth::store::prune_failures(&state.db, state.settings.login_window_secs).await
             {

@@ -89,7 +89,7 @@ impl Form {
 
 /// Reads the whole form, spooling each file (at most `limit` bytes, at most
 /// [`MAX_FILES`]; see `spool`). On error, nothing is left behind.
-async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
+async fn read_form(state: &AppState, uploader: i64, req: Request) -> Result<Form, AppError> {
     let mut multipart = Multipart::from_request(req, state)
         .await
         .map_err(|e| AppError::validation("form", format!("The form could not be read: {e}")))?;
@@ -122,8 +122,29 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, AppError> {
                         .filter(|t| t.len() <= 100 && t.contains('/'))
                         .unwrap_or("application/octet-stream")
                         .to_ascii_lowercase();
-                    let limit = state.settings.upload_limit_bytes;
+                    // A customer's daily quota, less what this form brought already.
+                    let s = &state.settings;
+                    let left = files::customer_allowance(
+                        &state.db,
+                        uploader,
+                        s.customer_upload_bytes_per_day,
+                        s.customer_uploads_per_hour,
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        AppError::RateLimited { retry_after_secs } => AppError::validation(
+                            "attachments",
+                            app::tickets::conversation::model::quota_used_message(retry_after_secs),
+                        ),
+                        other => other,
+                    })?
+                    .saturating_sub(form.files.iter().map(|f| f.spooled.size).sum());
+                    let limit = s.upload_limit_bytes.min(left);
                     let spool_error = |e: SpoolError| match e {
+                        SpoolError::TooLarge if limit < s.upload_limit_bytes => AppError::validation(
+                            "attachments",
+                            app::tickets::conversation::model::over_quota_message(&name, limit),
+                        ),
                         SpoolError::TooLarge => {
                             AppError::validation("attachments", too_large_message(&name, limit))
                         }
@@ -231,6 +252,7 @@ async fn store_files(
             &f.content_type,
         )
         .await?;
+        files::log_upload(&state.db, uploader, a.size).await?;
         crate::previews::make(state.files.dir(), &f.spooled.sha256, &f.content_type).await;
         ids.push(a.id);
     }
@@ -318,7 +340,7 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
         return see_other("/portal/new");
     };
     let page = "/portal/new";
-    let mut form = match read_form(&state, req).await {
+    let mut form = match read_form(&state, viewer.user_id, req).await {
         Ok(f) => f,
         Err(e) => return refuse(&session, page, page, &e, None, &NEW_FIELDS).await,
     };
@@ -425,7 +447,7 @@ pub async fn reply(
         );
         return refuse(&session, &page, &endpoint, &closed, None, &[]).await;
     }
-    let form = match read_form(&state, req).await {
+    let form = match read_form(&state, viewer.user_id, req).await {
         Ok(f) => f,
         Err(e) => return refuse(&session, &page, &endpoint, &e, None, &[]).await,
     };

@@ -22,6 +22,7 @@ on_both_backends!(
     an_unverified_customer_cannot_submit_and_is_told_why,
     registering_someone_elses_email_never_signs_the_registrant_in,
     registering_answers_the_same_whether_or_not_the_email_has_an_account,
+    a_customers_uploads_stop_at_their_daily_quota_and_hourly_rate,
     a_customer_gets_404_for_anyone_elses_ticket_whatever_the_path,
     a_customer_never_receives_an_internal_note_or_its_file,
     replying_to_a_waiting_ticket_reopens_it_and_the_customer_can_close_and_reopen,
@@ -1428,4 +1429,101 @@ async fn a_request_whose_confirmation_cannot_be_queued_leaves_nothing_behind(app
         "SELECT name, ticket_id FROM attachments ORDER BY name").fetch_all(pool).await)
     .unwrap();
     assert_eq!(left, vec![("plan.pdf".to_string(), None)]);
+}
+
+/// Defect: a verified customer could upload without limit (10 × 25 MB a request, as
+/// often as they liked). Now each account has a daily quota (250 MB by default) and
+/// an hourly number of files (60), counted on every upload path, also for files
+/// removed again; the spool keeps nothing of a refused file.
+async fn a_customers_uploads_stop_at_their_daily_quota_and_hourly_rate(app: &TestApp) {
+    app.setup_admin().await;
+    let cookie = verified_customer(app, "Quinn Quota", "quinn@example.com").await;
+    let user: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM users WHERE email = 'quinn@example.com'").fetch_one(pool).await)
+    .unwrap();
+    let logged = || async {
+        app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM upload_log WHERE user_id = $1"
+        ).bind(user).fetch_one(pool).await)
+        .unwrap()
+    };
+    let used = |size: i64| async move {
+        let now = app::store::now_ms();
+        app::db!(&app.db, pool => sqlx::query("INSERT INTO upload_log (user_id, size, at) VALUES ($1, $2, $3)")
+            .bind(user).bind(size).bind(now).execute(pool).await.map(|_| ())).unwrap();
+    };
+    let r = app
+        .upload_at(
+            "/attachments",
+            "a.txt",
+            "text/plain",
+            b"hello".to_vec(),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(logged().await, 5, "counted");
+    // Nearly all of today's quota used: a file larger than what is left is refused.
+    used(250 * 1024 * 1024 - 5 - 10).await;
+    let r = app
+        .upload_at(
+            "/attachments",
+            "big.txt",
+            "text/plain",
+            vec![b'x'; 100],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("you can still upload today"), "{}", r.body);
+    // The portal's form refuses it the same way, and writes nothing.
+    let r = post_multipart(
+        app,
+        "/portal/new",
+        &[
+            ("title", "Quota"),
+            ("description", "x"),
+            ("priority", "low"),
+        ],
+        &[("attachments", "big.txt", "text/plain", &[b'x'; 100][..])],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().unwrap().starts_with("/portal/new?"));
+    let tickets: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tickets").fetch_one(pool).await).unwrap();
+    assert_eq!(tickets, 0);
+    // All of it used: refused until the oldest upload is a day old.
+    used(10).await;
+    let r = app
+        .upload_at(
+            "/attachments",
+            "one.txt",
+            "text/plain",
+            b"1".to_vec(),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(r.body.contains("try again in"), "{}", r.body);
+    assert!(r.headers.get("retry-after").is_some());
+    // A fresh day, but 60 files within the hour: refused too.
+    app::db!(&app.db, pool => sqlx::query("DELETE FROM upload_log").execute(pool).await.map(|_| ())).unwrap();
+    for _ in 0..60 {
+        used(1).await;
+    }
+    let r = app
+        .upload_at(
+            "/attachments",
+            "one.txt",
+            "text/plain",
+            b"1".to_vec(),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    // Nothing of the refused files waits in the spool.
+    let incoming = app.attachments_dir().join("incoming");
+    let left = std::fs::read_dir(&incoming).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "the spool is empty");
 }

@@ -167,6 +167,53 @@ pub async fn pending_allowance(db: &Db, user: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+const HOUR_MS: i64 = 60 * 60 * 1000;
+
+/// How many bytes customer `user` may still upload: what is left of `bytes_per_day`
+/// within the last 24 hours. Refused (429, with how long to wait) when that is used
+/// up or when `per_hour` files were uploaded within the last hour. Every upload is in
+/// `upload_log` ([`log_upload`]), also one removed again.
+pub async fn customer_allowance(
+    db: &Db,
+    user: i64,
+    bytes_per_day: u64,
+    per_hour: i64,
+) -> Result<u64, AppError> {
+    let now = now_ms();
+    let (used, oldest_today, files, oldest_this_hour): (i64, Option<i64>, i64, Option<i64>) = db!(db, pool => sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), MIN(at),
+                    (SELECT COUNT(*) FROM upload_log WHERE user_id = $1 AND at > $3),
+                    (SELECT MIN(at) FROM upload_log WHERE user_id = $1 AND at > $3)
+               FROM upload_log WHERE user_id = $1 AND at > $2"
+        ).bind(user).bind(now - DAY_MS).bind(now - HOUR_MS).fetch_one(pool).await)?;
+    let wait = |oldest: Option<i64>, span: i64| AppError::RateLimited {
+        retry_after_secs: (oldest.map_or(span, |t| t + span - now).max(1000) as u64).div_ceil(1000),
+    };
+    if files >= per_hour {
+        return Err(wait(oldest_this_hour, HOUR_MS));
+    }
+    let left = bytes_per_day.saturating_sub(used.max(0) as u64);
+    if left == 0 {
+        return Err(wait(oldest_today, DAY_MS));
+    }
+    Ok(left)
+}
+
+/// Counts an upload of `size` bytes by customer `user` against their quota.
+pub async fn log_upload(db: &Db, user: i64, size: i64) -> Result<(), AppError> {
+    crate::write_tx!(db, single conn => sqlx::query(
+        "INSERT INTO upload_log (user_id, size, at) VALUES ($1, $2, $3)"
+    ).bind(user).bind(size).bind(now_ms()).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))
+}
+
+/// Forgets uploads older than a day (housekeeping).
+pub async fn prune_upload_log(db: &Db) -> Result<(), AppError> {
+    let before = now_ms() - DAY_MS;
+    crate::write_tx!(db, single conn => sqlx::query("DELETE FROM upload_log WHERE at <= $1")
+        .bind(before).execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))
+}
+
 /// The names of `user`'s uploads `ids`, still waiting to be sent with no ticket (for
 /// a portal request), in the order given; refused when one of them is not.
 pub async fn waiting_names(db: &Db, user: i64, ids: &[i64]) -> Result<Vec<String>, AppError> {

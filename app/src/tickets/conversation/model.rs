@@ -190,6 +190,22 @@ pub fn clean_file_name(raw: &str) -> String {
 }
 
 /// The message for a file over the size limit, naming the limit.
+/// A customer's file past what their daily upload quota has left.
+pub fn over_quota_message(name: &str, left_bytes: u64) -> String {
+    format!(
+        "“{name}” is larger than the {:.1} MB you can still upload today.",
+        left_bytes as f64 / (1024.0 * 1024.0)
+    )
+}
+
+/// A customer who used up their upload quota for now.
+pub fn quota_used_message(retry_after_secs: u64) -> String {
+    format!(
+        "You have uploaded as much as you can for now: try again in {}.",
+        crate::error::wait_text(retry_after_secs)
+    )
+}
+
 pub fn too_large_message(name: &str, limit_bytes: u64) -> String {
     format!(
         "“{name}” is too large: files can be at most {} MB.",
