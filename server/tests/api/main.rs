@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod board;
 mod conversation;
+mod fuzz;
 mod mail;
 mod portal;
 mod tickets;
