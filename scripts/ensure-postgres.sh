@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Makes sure a PostgreSQL server answers at GRIP_TEST_POSTGRES_URL for the tests:
 # uses a running one, starts an installed one, or installs Debian's and starts it.
+# Also makes sure PostgreSQL's server programs are installed (the outage test runs its own).
 set -euo pipefail
 URL="${GRIP_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 answers() { command -v psql >/dev/null && psql "$URL" -Atqc 'select 1' >/dev/null 2>&1; }
 
+# The outage test starts a server of its own (initdb, pg_ctl): the programs must be
+# installed even when a server answers elsewhere.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "==> installing PostgreSQL's server programs (for the outage test)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
 if answers; then exit 0; fi
 echo "==> no PostgreSQL answers at ${URL%%@*}@…; starting one"
 if ! command -v pg_ctlcluster >/dev/null || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then

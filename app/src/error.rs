@@ -31,6 +31,12 @@ pub enum AppError {
     /// (network down, server restarting).
     #[error("Grip could not be reached. Check your connection and try again.")]
     Unreachable,
+    /// Grip is up but its database is not (a Postgres server down or restarting).
+    #[error("Grip cannot reach its database just now, so nothing was changed. Please try again in a few seconds.")]
+    Unavailable,
+    /// The database or its disk is full: the write was refused whole.
+    #[error("Grip's storage is full, so this was not saved. Please tell your administrator.")]
+    StorageFull,
 }
 
 /// "14 minutes", "1 minute", "30 seconds": how long a rate-limited user must wait.
@@ -84,7 +90,8 @@ impl AppError {
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal { .. } => 500,
-            AppError::Unreachable => 503,
+            AppError::Unreachable | AppError::Unavailable => 503,
+            AppError::StorageFull => 507,
         }
     }
 
@@ -122,7 +129,39 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::internal(e)
+        match database_fault(&e) {
+            Some(fault) => {
+                tracing::warn!(error = %e, "database unavailable or full");
+                fault
+            }
+            None => AppError::internal(e),
+        }
+    }
+}
+
+/// A failure of the database itself rather than of the statement: no connection
+/// (refused, cut, timed out waiting for one, the server shutting down or starting:
+/// Postgres class 08 and 57P01–57P03) is [`AppError::Unavailable`]; a full database
+/// or disk (SQLite's SQLITE_FULL, Postgres's 53100) is [`AppError::StorageFull`].
+#[cfg(feature = "ssr")]
+pub fn database_fault(e: &sqlx::Error) -> Option<AppError> {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => Some(AppError::Unavailable),
+        sqlx::Error::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            if code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03") {
+                Some(AppError::Unavailable)
+            } else if matches!(code.as_ref(), "13" | "53100") {
+                Some(AppError::StorageFull)
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 

@@ -379,9 +379,20 @@ const IDLE_CHECK_AFTER: Duration = Duration::from_secs(30);
 impl Db {
     /// Opens the database named by `url` (`sqlite://path` or `postgres://…`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
+        Db::connect_limited(url, max_connections, None).await
+    }
+
+    /// [`Db::connect`], with SQLite's file allowed to grow to `sqlite_max_mb` at most
+    /// (SQLite's `max_page_count`): a write past it fails whole with SQLITE_FULL,
+    /// which the app answers as `AppError::StorageFull`.
+    pub async fn connect_limited(
+        url: &str,
+        max_connections: u32,
+        sqlite_max_mb: Option<u64>,
+    ) -> Result<Db, ConnectError> {
         let shown = redact_url(url);
         if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)
+            let mut opts = SqliteConnectOptions::from_str(url)
                 .map_err(|source| ConnectError::Parse {
                     url: shown.clone(),
                     source,
@@ -392,6 +403,10 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
+            if let Some(mb) = sqlite_max_mb {
+                // Pages of 4 KiB, SQLite's default for a new file.
+                opts = opts.pragma("max_page_count", (mb.saturating_mul(256)).to_string());
+            }
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
                 // sqlx pings every connection it hands out by default: on SQLite that
@@ -426,7 +441,9 @@ impl Db {
             let _ = sqlx::Connection::close(probe).await;
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(5))
+                // While the server is down or restarting, a request waits this long
+                // for a connection, then answers 503 (AppError::Unavailable).
+                .acquire_timeout(Duration::from_secs(3))
                 // Instead of a ping (a network round trip) before every statement, only
                 // a connection that sat idle for a while is checked before use.
                 .test_before_acquire(false)

@@ -118,9 +118,13 @@ async fn open(config: &Config) -> Result<app::store::Db, String> {
             .prepare_data_dir()
             .map_err(|e| format!("configuration error: {e}"))?;
     }
-    crate::open_database(&config.database_url, config.max_connections)
-        .await
-        .map_err(|e| format!("database_url (GRIP_DATABASE_URL): {e}"))
+    crate::open_database_limited(
+        &config.database_url,
+        config.max_connections,
+        config.sqlite_max_mb,
+    )
+    .await
+    .map_err(|e| format!("database_url (GRIP_DATABASE_URL): {e}"))
 }
 
 async fn serve(config: Config) -> Result<(), String> {

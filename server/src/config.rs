@@ -37,6 +37,7 @@ struct FileConfig {
     data_dir: Option<String>,
     database_url: Option<String>,
     max_connections: Option<u32>,
+    sqlite_max_mb: Option<u64>,
     session_idle_minutes: Option<i64>,
     upload_limit_mb: Option<u64>,
     customer_upload_mb_per_day: Option<u64>,
@@ -64,6 +65,8 @@ pub struct Config {
     /// Secret-bearing: never printed whole (see the `Debug` impl).
     pub database_url: String,
     pub max_connections: u32,
+    /// The size the SQLite database may grow to; past it writes are refused whole.
+    pub sqlite_max_mb: Option<u64>,
     pub session_idle_minutes: i64,
     pub upload_limit_mb: u64,
     /// A customer account's upload quota: megabytes within 24 hours, files an hour.
@@ -114,6 +117,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &app::store::redact_url(&self.database_url))
             .field("max_connections", &self.max_connections)
+            .field("sqlite_max_mb", &self.sqlite_max_mb)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("upload_limit_mb", &self.upload_limit_mb)
             .field(
@@ -227,6 +231,11 @@ impl Config {
             8u32,
             1,
         )?;
+        let sqlite_max_mb = match get("sqlite_max_mb", file.sqlite_max_mb.map(|n| n.to_string())) {
+            None => None,
+            Some(raw) if raw.trim().is_empty() || raw.trim() == "0" => None,
+            raw => Some(number("sqlite_max_mb", raw, 0u64, 1)?),
+        };
         let session_idle_minutes = number(
             "session_idle_minutes",
             get("session_idle_minutes", to_num(file.session_idle_minutes)),
@@ -364,6 +373,7 @@ impl Config {
             data_dir,
             database_url,
             max_connections,
+            sqlite_max_mb,
             session_idle_minutes,
             upload_limit_mb,
             customer_upload_mb_per_day,

@@ -34,7 +34,16 @@ use sessions::GripSessionStore;
 
 /// Opens the database and applies every migration (Grip's and the session table).
 pub async fn open_database(url: &str, max_connections: u32) -> Result<Db, ConnectError> {
-    let db = Db::connect(url, max_connections).await?;
+    open_database_limited(url, max_connections, None).await
+}
+
+/// [`open_database`] with the SQLite file's largest size (`sqlite_max_mb`).
+pub async fn open_database_limited(
+    url: &str,
+    max_connections: u32,
+    sqlite_max_mb: Option<u64>,
+) -> Result<Db, ConnectError> {
+    let db = Db::connect_limited(url, max_connections, sqlite_max_mb).await?;
     db.migrate().await?;
     GripSessionStore::new(&db)
         .migrate()
@@ -81,14 +90,14 @@ fn request_context() {
     }
 }
 
-/// The app's routes, generated once per process. Leptos generates them by running the
+/// The app's routes (also read by the permission matrix), generated once per process. Leptos generates them by running the
 /// app with data loading switched off by a process-wide flag: a page whose data starts
 /// loading in another thread at that moment waits forever (leptos issue #4773). A
 /// server builds its router once before serving, but the tests build one per test, in
 /// parallel with other tests' pages, and hung now and then; once per process, no page
 /// can be rendering while the list is made. (A static for that reason only: the list
 /// is the same for every router.)
-fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+pub fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
         std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
@@ -143,6 +152,10 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
         ))
         .layer(sessions)
         .layer(axum::middleware::from_fn(middleware::client_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.db.clone(),
+            middleware::database_down,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             http.clone(),
             middleware::same_origin,
@@ -200,7 +213,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Periodic housekeeping: expired sessions and old sign-in failures.
+/// Periodic housekeeping (at start, then every ten minutes): expired sessions, stale
+/// uploads, files a crash left without their rows, old sign-in failures.
 pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let store = GripSessionStore::new(&state.db);
@@ -214,6 +228,17 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
                 app::tickets::conversation::files::sweep_pending(&state.db, &state.files).await
             {
                 tracing::warn!(error = %e, "stale upload cleanup failed");
+            }
+            match app::tickets::conversation::files::sweep_orphans(
+                &state.db,
+                &state.files,
+                app::tickets::conversation::files::ORPHAN_GRACE,
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, "removed files a crash left behind"),
+                Err(e) => tracing::warn!(error = %e, "orphan file cleanup failed"),
             }
             if let Err(e) = app::tickets::conversation::files::prune_upload_log(&state.db).await {
                 tracing::warn!(error = %e, "upload log cleanup failed");

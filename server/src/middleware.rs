@@ -121,12 +121,40 @@ pub async fn client_errors(req: Request, next: Next) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
         if let Ok(status) = StatusCode::from_u16(error.status()) {
-            if !status.is_server_error() {
-                parts.status = status;
-            }
+            parts.status = status;
         }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// While the database does not answer, a request that failed for it is told so: a
+/// 500 becomes 503 (the message of `AppError::Unavailable`: JSON under /api, text
+/// elsewhere), and every 503 carries `Retry-After`, so browsers' users, clients and
+/// proxies retry instead of reporting a bug. Outside the session layer, whose store
+/// fails first when the database is gone.
+pub async fn database_down(State(db): State<app::store::Db>, req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        // A database that answers at all answers `SELECT 1` in milliseconds.
+        let answers = tokio::time::timeout(std::time::Duration::from_millis(500), db.ping())
+            .await
+            .unwrap_or(false);
+        if answers {
+            return res;
+        }
+        let error = app::error::AppError::Unavailable;
+        res = if api {
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(error)).into_response()
+        } else {
+            (StatusCode::SERVICE_UNAVAILABLE, error.to_string()).into_response()
+        };
+    }
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    res
 }
 
 /// Security headers on every response. The CSP allows the app's own scripts and WASM

@@ -67,27 +67,41 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
+fn test_config(database_url: &str, data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Config {
     let url = database_url.to_string();
     let dir = data_dir.display().to_string();
-    Config::load(None, &move |k| match k {
-        "GRIP_DATABASE_URL" => Some(url.clone()),
-        "GRIP_DATA_DIR" => Some(dir.clone()),
-        // As behind one proxy: a request without X-Forwarded-For is answered as
-        // before (the router gets no peer address here), one with it is read the
-        // way a proxy's is.
-        "GRIP_TRUST_PROXY" => Some("true".into()),
-        _ => None,
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::load(None, &move |k| {
+        if let Some((_, v)) = extra.iter().find(|(key, _)| key == k) {
+            return Some(v.clone());
+        }
+        match k {
+            "GRIP_DATABASE_URL" => Some(url.clone()),
+            "GRIP_DATA_DIR" => Some(dir.clone()),
+            // As behind one proxy: a request without X-Forwarded-For is answered as
+            // before (the router gets no peer address here), one with it is read the
+            // way a proxy's is.
+            "GRIP_TRUST_PROXY" => Some("true".into()),
+            _ => None,
+        }
     })
     .expect("test configuration")
 }
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        Self::sqlite_with(&[]).await
+    }
+
+    /// On SQLite, with these settings (`GRIP_…` names) added to the test configuration.
+    pub async fn sqlite_with(extra: &[(&str, &str)]) -> TestApp {
         let dir = std::env::temp_dir().join(format!("grip-test-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}", dir.join("grip.db").display());
-        Self::start(&url, &dir, Cleanup::Dir(dir.clone())).await
+        Self::start(&url, &dir, Cleanup::Dir(dir.clone()), extra).await
     }
 
     pub async fn postgres() -> TestApp {
@@ -105,12 +119,17 @@ impl TestApp {
         let url = format!("{base}/{name}");
         let dir = std::env::temp_dir().join(format!("grip-test-{name}"));
         std::fs::create_dir_all(&dir).unwrap();
-        Self::start(&url, &dir, Cleanup::Postgres { admin_url, name }).await
+        Self::start(&url, &dir, Cleanup::Postgres { admin_url, name }, &[]).await
     }
 
-    async fn start(url: &str, dir: &std::path::Path, cleanup: Cleanup) -> TestApp {
-        let config = test_config(url, dir);
-        let db = server::open_database(&config.database_url, 4)
+    async fn start(
+        url: &str,
+        dir: &std::path::Path,
+        cleanup: Cleanup,
+        extra: &[(&str, &str)],
+    ) -> TestApp {
+        let config = test_config(url, dir, extra);
+        let db = server::open_database_limited(&config.database_url, 4, config.sqlite_max_mb)
             .await
             .expect("open test database");
         let state = server::app_state(db.clone(), &config);
@@ -128,7 +147,7 @@ impl TestApp {
     /// Another instance (its own pool and router) on the same database, as a second
     /// server behind a load balancer, or this one after a restart.
     pub async fn second_instance(&self) -> TestApp {
-        let config = test_config(&self.database_url, &self.data_dir);
+        let config = test_config(&self.database_url, &self.data_dir, &[]);
         let db = server::open_database(&config.database_url, 4)
             .await
             .expect("open test database");
@@ -346,7 +365,7 @@ impl TestApp {
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 pub const STAFF_PASSWORD: &str = "agent password is long";
 
-fn enc(s: &str) -> String {
+pub fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {

@@ -2,12 +2,16 @@
 //! (SQLite and Postgres) through `common::TestApp`.
 
 mod common;
+mod process;
 
 mod accounts;
 mod board;
 mod conversation;
+mod crash;
 mod fuzz;
 mod mail;
+mod matrix;
+mod outage;
 mod portal;
 mod tickets;
 mod workflow;

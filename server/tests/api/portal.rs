@@ -138,7 +138,7 @@ async fn unconfirmed_account(app: &TestApp, name: &str, email: &str, password: &
 }
 
 /// Posts a multipart form as a browser does (`files`: field, file name, type, bytes).
-async fn post_multipart(
+pub(crate) async fn post_multipart(
     app: &TestApp,
     path: &str,
     fields: &[(&str, &str)],

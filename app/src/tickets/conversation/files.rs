@@ -247,6 +247,67 @@ pub async fn discard_pending(
     release(db, files, &[sha]).await
 }
 
+/// How long a file on disk may lack its row before [`sweep_orphans`] removes it: an
+/// upload places its file a moment before it commits the row, on any instance.
+pub const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes what a crash (or a write the database refused) can leave on disk: stored
+/// content and previews no `files` row names, and spooled uploads in `incoming`, each
+/// last changed more than `grace` ago. Housekeeping runs it with [`ORPHAN_GRACE`];
+/// returns how many files went.
+pub async fn sweep_orphans(
+    db: &Db,
+    files: &FileStore,
+    grace: std::time::Duration,
+) -> Result<usize, AppError> {
+    let cutoff = std::time::SystemTime::now()
+        .checked_sub(grace)
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let old = |meta: &std::fs::Metadata| meta.modified().is_ok_and(|m| m <= cutoff);
+    let _placing = files.lock().await;
+    let mut removed = 0;
+    let Ok(mut shards) = tokio::fs::read_dir(files.dir()).await else {
+        return Ok(0);
+    };
+    while let Some(shard) = shards.next_entry().await.map_err(AppError::internal)? {
+        let name = shard.file_name().to_string_lossy().into_owned();
+        if !shard.file_type().await.is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let mut entries = tokio::fs::read_dir(shard.path())
+            .await
+            .map_err(AppError::internal)?;
+        if name == "incoming" {
+            while let Some(f) = entries.next_entry().await.map_err(AppError::internal)? {
+                if f.metadata().await.is_ok_and(|m| m.is_file() && old(&m))
+                    && tokio::fs::remove_file(f.path()).await.is_ok()
+                {
+                    removed += 1;
+                }
+            }
+            continue;
+        }
+        // The shard's known hashes in one range query over the key (hex sorts below 'g').
+        let known: std::collections::HashSet<String> =
+            db!(db, pool => sqlx::query_scalar::<_, String>(
+            "SELECT sha256 FROM files WHERE sha256 >= $1 AND sha256 < $2"
+        ).bind(&name).bind(format!("{name}g")).fetch_all(pool).await)?
+            .into_iter()
+            .collect();
+        while let Some(f) = entries.next_entry().await.map_err(AppError::internal)? {
+            let file = f.file_name().to_string_lossy().into_owned();
+            let sha = file.strip_suffix(".preview").unwrap_or(&file);
+            if known.contains(sha) || !f.metadata().await.is_ok_and(|m| old(&m)) {
+                continue;
+            }
+            if tokio::fs::remove_file(f.path()).await.is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Removes uploads never sent within a day (housekeeping); returns how many.
 pub async fn sweep_pending(db: &Db, files: &FileStore) -> Result<usize, AppError> {
     let cutoff = now_ms() - 24 * 60 * 60 * 1000;
