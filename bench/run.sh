@@ -2,7 +2,7 @@
 # The benchmark of issue #3, over real HTTP against the release server on seeded
 # data. Measures; never asserts. Usage:
 #   bench/run.sh sqlite|postgres [TICKETS] [OPEN]      (defaults: 1000000 5000)
-# BENCH_ONLY=portal or wrk measures only that part; BENCH_BIN names another grip binary
+# BENCH_ONLY=portal, wrk or soak measures only that part; BENCH_BIN names another grip binary
 # (to compare two builds on the same script); BENCH_WRK_SECONDS sets each wrk run's length.
 # Needs a release build (scripts/run.sh or scripts/build.sh); for
 # postgres, a server at GRIP_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -41,6 +41,12 @@ MANAGER_PASSWORD="$(awk '/portal manager of Bench Company/ {print $8; exit}' "$W
 "$BIN" serve &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+# BENCH_ONLY=soak: mixed traffic from 16 clients for BENCH_SOAK_MINUTES (default 10),
+# with errors, p95 per kind and the server's memory each minute (bench/soak.mjs).
+if [ "${BENCH_ONLY:-}" = soak ]; then
+  node "$ROOT/bench/soak.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$SERVER" "${BENCH_SOAK_MINUTES:-10}" "$MANAGER" "$MANAGER_PASSWORD"
+  exit 0
+fi
 # BENCH_ONLY=portal measures the portal alone.
 if [ "${BENCH_ONLY:-}" = portal ]; then
   node "$ROOT/bench/portal.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$MANAGER" "$MANAGER_PASSWORD"
