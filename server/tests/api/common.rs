@@ -38,15 +38,75 @@ pub struct Reply {
     pub bytes: Vec<u8>,
 }
 
+/// The session cookie an answer sets (`grip_session=…`), as a request sends it back.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("grip_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+/// The first admin's setup form (Ada, `ADMIN_PASSWORD`).
+pub const SETUP_FORM: [(&str, &str); 4] = [
+    ("name", "Ada Admin"),
+    ("email", "ada@example.com"),
+    ("password", ADMIN_PASSWORD),
+    ("confirm", ADMIN_PASSWORD),
+];
+
+/// The staff New ticket form for a ticket of `team` for Cora Customer.
+pub fn ticket_form<'a>(
+    title: &'a str,
+    description: &'a str,
+    team: &'a str,
+) -> [(&'static str, &'a str); 10] {
+    [
+        ("title", title),
+        ("description", description),
+        ("customer_email", "cora@example.com"),
+        ("customer_name", "Cora Customer"),
+        ("company", ""),
+        ("team", team),
+        ("priority", "normal"),
+        ("assignee", ""),
+        ("tags", ""),
+        ("due", ""),
+    ]
+}
+
+/// A ticket of `team` for the customer record `customer`, made directly in the store.
+pub async fn ticket_for(
+    db: &app::store::Db,
+    actor: i64,
+    team: i64,
+    customer: i64,
+    title: &str,
+) -> app::tickets::store::TicketRow {
+    app::tickets::store::create_ticket(
+        db,
+        actor,
+        app::tickets::store::NewTicket {
+            title: &app::tickets::model::TicketTitle::parse(title).unwrap(),
+            description: "Made for a test.",
+            customer_id: Some(customer),
+            team_id: team,
+            priority: app::tickets::model::Priority::Normal,
+            assignee_id: None,
+            tags: &[],
+            due_at: None,
+            from_portal: false,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 impl Reply {
     pub fn cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("grip_session="))
-            .and_then(|c| c.split(';').next())
-            .map(str::to_string)
+        session_cookie(&self.headers)
     }
 
     pub fn location(&self) -> Option<String> {
@@ -293,18 +353,7 @@ impl TestApp {
 
     /// Creates the first admin through /setup and returns the signed-in cookie.
     pub async fn setup_admin(&self) -> String {
-        let r = self
-            .call(
-                "/api/setup",
-                &[
-                    ("name", "Ada Admin"),
-                    ("email", "ada@example.com"),
-                    ("password", ADMIN_PASSWORD),
-                    ("confirm", ADMIN_PASSWORD),
-                ],
-                None,
-            )
-            .await;
+        let r = self.call("/api/setup", &SETUP_FORM, None).await;
         assert_eq!(r.status, StatusCode::OK, "setup failed: {}", r.body);
         r.cookie().expect("setup signs the admin in")
     }

@@ -8,8 +8,7 @@ use app::customers::store as customers;
 use app::teams::store as teams;
 use app::tickets::conversation::model::MessageKind;
 use app::tickets::conversation::store::{self as conversation, Audience};
-use app::tickets::model::{Priority, TicketTitle};
-use app::tickets::store::{self, NewTicket, TicketRow};
+use app::tickets::store::{self, TicketRow};
 use http::StatusCode;
 
 use crate::common::{TestApp, ADMIN_PASSWORD, STAFF_PASSWORD};
@@ -44,24 +43,14 @@ on_both_backends!(
 async fn unlinking_needs_both_tickets_to_be_the_agents(app: &TestApp) {
     let s = seeded(app).await;
     let billing = teams::create_team(&app.db, "Billing").await.unwrap();
-    let title = TicketTitle::parse("Billing's own ticket").unwrap();
-    let theirs = store::create_ticket(
+    let theirs = crate::common::ticket_for(
         &app.db,
         s.actor,
-        NewTicket {
-            title: &title,
-            description: "",
-            customer_id: Some(s.ticket.customer_id),
-            team_id: billing,
-            priority: Priority::Normal,
-            assignee_id: None,
-            tags: &[],
-            due_at: None,
-            from_portal: false,
-        },
+        billing,
+        s.ticket.customer_id,
+        "Billing's own ticket",
     )
-    .await
-    .unwrap();
+    .await;
     let r = app
         .call(
             "/api/tickets/link",
@@ -162,24 +151,7 @@ async fn seeded(app: &TestApp) -> Seeded {
     let team = teams::default_team_id(&app.db).await.unwrap();
     let actor: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(pool).await).unwrap();
     teams::add_member(&app.db, team, actor).await.unwrap();
-    let title = TicketTitle::parse("Printer on fire").unwrap();
-    let ticket = store::create_ticket(
-        &app.db,
-        actor,
-        NewTicket {
-            title: &title,
-            description: "It broke.",
-            customer_id: Some(customer),
-            team_id: team,
-            priority: Priority::Normal,
-            assignee_id: None,
-            tags: &[],
-            due_at: None,
-            from_portal: false,
-        },
-    )
-    .await
-    .unwrap();
+    let ticket = crate::common::ticket_for(&app.db, actor, team, customer, "Printer on fire").await;
     Seeded {
         admin,
         actor,
@@ -1046,24 +1018,7 @@ async fn second_ticket(app: &TestApp, s: &Seeded, title: &str, customer_email: &
             .unwrap(),
         };
     let team = teams::default_team_id(&app.db).await.unwrap();
-    let title = TicketTitle::parse(title).unwrap();
-    store::create_ticket(
-        &app.db,
-        s.actor,
-        NewTicket {
-            title: &title,
-            description: "Same problem again.",
-            customer_id: Some(customer),
-            team_id: team,
-            priority: Priority::Normal,
-            assignee_id: None,
-            tags: &[],
-            due_at: None,
-            from_portal: false,
-        },
-    )
-    .await
-    .unwrap()
+    crate::common::ticket_for(&app.db, s.actor, team, customer, title).await
 }
 
 async fn merging_moves_the_conversation_closes_the_duplicate_and_redirects_its_number(

@@ -50,21 +50,7 @@ async fn killed_mid_burst(postgres: bool) {
     let scratch = Scratch::new(postgres).await;
     let grip = Grip::start(&scratch.url, &scratch.dir, UNLIMITED).await;
     let http = Http::new(&grip.base);
-    let setup = http
-        .call(
-            "/api/setup",
-            &[
-                ("name", "Ada Admin"),
-                ("email", "ada@example.com"),
-                ("password", ADMIN_PASSWORD),
-                ("confirm", ADMIN_PASSWORD),
-            ],
-            None,
-        )
-        .await
-        .unwrap();
-    assert_eq!(setup.status, 200, "{}", setup.body);
-    let admin = setup.cookie().unwrap();
+    let admin = http.setup_admin().await;
     // A verified customer for the portal, made beside the running server.
     let db = server::open_database(&scratch.url, 2).await.unwrap();
     let hash = app::auth::password::hash_password(STAFF_PASSWORD.into())
@@ -286,18 +272,7 @@ async fn create(
     let Ok(r) = http
         .call(
             "/api/tickets/create",
-            &[
-                ("title", &title),
-                ("description", "Made in a burst."),
-                ("customer_email", "cora@example.com"),
-                ("customer_name", "Cora Customer"),
-                ("company", ""),
-                ("team", &team.to_string()),
-                ("priority", "normal"),
-                ("assignee", ""),
-                ("tags", ""),
-                ("due", ""),
-            ],
+            &crate::common::ticket_form(&title, "Made in a burst.", &team.to_string()),
             Some(admin),
         )
         .await

@@ -15,10 +15,16 @@ use proptest::test_runner::TestRunner;
 use crate::common::TestApp;
 use crate::on_both_backends;
 
-on_both_backends!(hostile_calls_to_every_server_function_never_fail_the_server);
+on_both_backends!(
+    hostile_calls_to_every_server_function_never_fail_the_server,
+    hostile_requests_to_every_other_route_never_fail_the_server,
+);
 
 /// Calls per backend (the test command runs both: 10,000 a run).
 const CASES: usize = 5_000;
+
+/// Requests per backend to the routes that are not server functions.
+const ROUTE_CASES: usize = 600;
 
 /// One field value: text (percent-encoded as a browser does) or raw escapes that
 /// decode to bytes that are not UTF-8.
@@ -122,7 +128,14 @@ async fn checksum(app: &TestApp) -> Vec<i64> {
     ]
 }
 
-async fn hostile_calls_to_every_server_function_never_fail_the_server(app: &TestApp) {
+/// Every kind of caller, and a ticket of the customer's for the ids to land on.
+struct Callers {
+    cookies: [Option<String>; 4],
+    number: i64,
+    id: i64,
+}
+
+async fn callers(app: &TestApp) -> Callers {
     // Real records for the ids to land on: a ticket with a message, every kind of caller.
     let admin = app.setup_admin().await;
     app.create_person(&admin, "Alan Agent", "alan@example.com", "agent")
@@ -143,25 +156,20 @@ async fn hostile_calls_to_every_server_function_never_fail_the_server(app: &Test
     .unwrap();
     let team = app::teams::store::default_team_id(&app.db).await.unwrap();
     let actor: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(pool).await).unwrap();
-    let title = app::tickets::model::TicketTitle::parse("Fuzzed ticket").unwrap();
-    app::tickets::store::create_ticket(
-        &app.db,
-        actor,
-        app::tickets::store::NewTicket {
-            title: &title,
-            description: "d",
-            customer_id: Some(cora),
-            team_id: team,
-            priority: app::tickets::model::Priority::Normal,
-            assignee_id: None,
-            tags: &[],
-            due_at: None,
-            from_portal: false,
-        },
-    )
-    .await
-    .unwrap();
-    let callers = [None, Some(customer), Some(agent), Some(admin)];
+    crate::common::ticket_for(&app.db, actor, team, cora, "Fuzzed ticket").await;
+    let ticket = app::tickets::store::find_ticket_by_number(&app.db, 1001)
+        .await
+        .unwrap()
+        .expect("the fuzzed ticket");
+    Callers {
+        cookies: [None, Some(customer), Some(agent), Some(admin)],
+        number: ticket.number,
+        id: ticket.id,
+    }
+}
+
+async fn hostile_calls_to_every_server_function_never_fail_the_server(app: &TestApp) {
+    let callers = callers(app).await.cookies;
     let mut paths: Vec<&'static str> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path)
         .filter(|p| !p.contains("logout"))
@@ -218,4 +226,168 @@ async fn hostile_calls_to_every_server_function_never_fail_the_server(app: &Test
         before = after;
     }
     println!("fuzzer: {CASES} hostile calls to {} server functions ({refused} refused with the database unchanged, {allowed} answered otherwise), none 5xx", paths.len());
+}
+
+/// Bytes for a multipart name, file name or value: text, markup, control characters,
+/// invalid UTF-8, quotes that end the header early, or a lot of it.
+fn raw_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        3 => "\\PC{0,30}".prop_map(String::into_bytes),
+        1 => Just(vec![0xff, 0xfe, 0x00, b'a']),
+        1 => Just(vec![0xc3, 0x28, b'"', b';', b'\r', b'\n']),
+        1 => Just(b"../../etc/passwd".to_vec()),
+        1 => Just(b"<script>alert(1)</script>".to_vec()),
+        1 => Just(b"title".to_vec()),
+        1 => Just(b"team".to_vec()),
+        1 => Just(b"body".to_vec()),
+        1 => (1usize..=200_000).prop_map(|n| vec![b'x'; n]),
+    ]
+}
+
+/// One part of a multipart body: (name, file name if a file, content).
+type Part = (Vec<u8>, Option<Vec<u8>>, Vec<u8>);
+
+fn parts() -> impl Strategy<Value = Vec<Part>> {
+    prop::collection::vec(
+        (raw_bytes(), prop::option::of(raw_bytes()), raw_bytes()),
+        0..6,
+    )
+}
+
+/// What the route fuzzer sends: which route, its id-like path or query value, and
+/// the hostile parts of the request.
+#[derive(Clone, Debug)]
+enum Route {
+    PortalNew,
+    PortalReply,
+    Upload,
+    Download,
+}
+
+fn id_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("{valid}".to_string()),
+        Just("-1".to_string()),
+        Just("0".to_string()),
+        Just("99999999999999999999".to_string()),
+        Just("abc".to_string()),
+        Just("%FF%FE".to_string()),
+        Just("1%00".to_string()),
+        "[0-9]{1,6}",
+    ]
+}
+
+async fn hostile_requests_to_every_other_route_never_fail_the_server(app: &TestApp) {
+    let who = callers(app).await;
+    let mut runner = TestRunner::deterministic();
+    let case = (
+        prop_oneof![
+            Just(Route::PortalNew),
+            Just(Route::PortalReply),
+            Just(Route::Upload),
+            Just(Route::Download),
+        ],
+        0..who.cookies.len(),
+        id_text(),
+        parts(),
+        any::<bool>(),
+        raw_bytes(),
+    );
+    let mut before = checksum(app).await;
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for _ in 0..ROUTE_CASES {
+        let (route, c, id, parts, truncated, extra) = case.new_tree(&mut runner).unwrap().current();
+        let id = id.replace(
+            "{valid}",
+            &match route {
+                Route::PortalReply => who.number.to_string(),
+                _ => who.id.to_string(),
+            },
+        );
+        let boundary = "fuzzboundary";
+        let mut body = Vec::new();
+        for (name, file, content) in &parts {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"").as_bytes(),
+            );
+            body.extend_from_slice(name);
+            body.push(b'"');
+            if let Some(file) = file {
+                body.extend_from_slice(b"; filename=\"");
+                body.extend_from_slice(file);
+                body.extend_from_slice(b"\"\r\nContent-Type: text/plain");
+            }
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        if !truncated {
+            body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        }
+        let escaped: String = extra.iter().map(|b| format!("%{b:02X}")).collect();
+        // Within what an address may carry (http refuses longer ones before Grip).
+        let escaped = &escaped[..escaped.len().min(3000)];
+        let (method, path, content_type) = match route {
+            Route::PortalNew => (
+                "POST",
+                "/portal/new".to_string(),
+                format!("multipart/form-data; boundary={boundary}"),
+            ),
+            Route::PortalReply => (
+                "POST",
+                format!("/portal/tickets/{id}/reply"),
+                format!("multipart/form-data; boundary={boundary}"),
+            ),
+            Route::Upload => (
+                "POST",
+                format!("/attachments?ticket={id}"),
+                "text/plain".to_string(),
+            ),
+            Route::Download => (
+                "GET",
+                format!("/attachments/{id}/{escaped}?preview={escaped}"),
+                String::new(),
+            ),
+        };
+        let mut req = Request::builder()
+            .method(method)
+            .uri(&path)
+            .header(header::HOST, "grip.test")
+            .header(header::ORIGIN, "http://grip.test")
+            .header(header::ACCEPT, "text/html");
+        if !content_type.is_empty() {
+            req = req.header(header::CONTENT_TYPE, content_type);
+        }
+        if let Route::Upload = route {
+            // The file's name as the composer sends it (percent-encoded), here any bytes.
+            req = req.header("x-file-name", escaped);
+        }
+        if let Some(cookie) = &who.cookies[c] {
+            req = req.header(header::COOKIE, cookie);
+        }
+        let r = app.send(req.body(Body::from(body)).unwrap()).await;
+        assert!(
+            !r.status.is_server_error(),
+            "{method} {} as caller {c}: {} {}",
+            &path[..path.len().min(120)],
+            r.status,
+            &r.body[..r.body.len().min(300)]
+        );
+        *statuses.entry(r.status.as_u16()).or_default() += 1;
+        let after = checksum(app).await;
+        let location = r.location().unwrap_or_default();
+        let refused = r.status.is_client_error()
+            || (r.status.is_redirection()
+                && !location.contains("submitted=1")
+                && !location.contains("sent=1"));
+        if refused {
+            assert_eq!(
+                before, after,
+                "{method} {path} refused ({}) but changed the database",
+                r.status
+            );
+        }
+        before = after;
+    }
+    println!("route fuzzer: {ROUTE_CASES} hostile requests to the portal's forms, uploads and downloads, none 5xx: {statuses:?}");
 }

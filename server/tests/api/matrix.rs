@@ -17,8 +17,7 @@ use app::auth::model::{Email, PersonName};
 use app::customers::store as customers;
 use app::teams::model::StageKind;
 use app::teams::store as teams;
-use app::tickets::model::{Priority, TicketTitle};
-use app::tickets::store::{self, NewTicket, TicketRow};
+use app::tickets::store::{self, TicketRow};
 use axum::body::Body;
 use http::{header, Request};
 
@@ -260,7 +259,7 @@ impl World {
     /// A ticket of team A for the customer of company Acme, made for one call.
     async fn ticket(&self, app: &TestApp) -> TicketRow {
         let title = format!("Scratch ticket {}", self.fresh());
-        new_ticket(app, self.admin_id, self.team_a, self.cara, &title).await
+        crate::common::ticket_for(&app.db, self.admin_id, self.team_a, self.cara, &title).await
     }
 
     async fn user(&self, app: &TestApp, role: app::auth::Role) -> (i64, String) {
@@ -389,26 +388,6 @@ async fn page(app: &TestApp, path: &str, cookie: Option<&str>, ip: &str) -> Repl
     app.send(b.body(Body::empty()).unwrap()).await
 }
 
-async fn new_ticket(app: &TestApp, actor: i64, team: i64, customer: i64, title: &str) -> TicketRow {
-    store::create_ticket(
-        &app.db,
-        actor,
-        NewTicket {
-            title: &TicketTitle::parse(title).unwrap(),
-            description: "Made for the matrix.",
-            customer_id: Some(customer),
-            team_id: team,
-            priority: Priority::Normal,
-            assignee_id: None,
-            tags: &[],
-            due_at: None,
-            from_portal: false,
-        },
-    )
-    .await
-    .unwrap()
-}
-
 async fn build_world(app: &TestApp) -> World {
     let admin = app.setup_admin().await;
     let admin_id: i64 = app::db!(&app.db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@example.com'").fetch_one(pool).await).unwrap();
@@ -488,7 +467,7 @@ async fn build_world(app: &TestApp) -> World {
     // T1: the customer's ticket in team A, with a reply carrying a file and an internal
     // note carrying another; T2: the other company's customer's ticket in team A.
     let cara = customer_ids[Caller::Customer as usize];
-    let t1 = new_ticket(app, admin_id, team_a, cara, TITLE_T1).await;
+    let t1 = crate::common::ticket_for(&app.db, admin_id, team_a, cara, TITLE_T1).await;
     let mut world = World {
         team_a,
         stages_a: teams::team_stages(&app.db, team_a)
@@ -510,8 +489,8 @@ async fn build_world(app: &TestApp) -> World {
         next: AtomicU32::new(1),
     };
     let t1 = world.t1.id;
-    new_ticket(
-        app,
+    crate::common::ticket_for(
+        &app.db,
         admin_id,
         team_a,
         customer_ids[Caller::OtherCustomer as usize],

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use http::StatusCode;
 
-use crate::common::{TestApp, ADMIN_PASSWORD};
+use crate::common::TestApp;
 use crate::process::{Grip, Http};
 
 /// A PostgreSQL server of its own in a temporary directory.
@@ -165,18 +165,7 @@ async fn create(http: &Http, admin: &str, team: &str, i: usize) -> Call {
     let r = http
         .call(
             "/api/tickets/create",
-            &[
-                ("title", &title),
-                ("description", "Written while the database comes and goes."),
-                ("customer_email", "cora@example.com"),
-                ("customer_name", "Cora Customer"),
-                ("company", ""),
-                ("team", team),
-                ("priority", "normal"),
-                ("assignee", ""),
-                ("tags", ""),
-                ("due", ""),
-            ],
+            &crate::common::ticket_form(&title, "Written while the database comes and goes.", team),
             Some(admin),
         )
         .await;
@@ -196,21 +185,7 @@ async fn a_postgres_outage_is_answered_503_and_grip_recovers_by_itself() {
     std::fs::create_dir_all(&data_dir).unwrap();
     let grip = Grip::start(&cluster.url(), &data_dir, &[]).await;
     let http = Http::new(&grip.base);
-    let setup = http
-        .call(
-            "/api/setup",
-            &[
-                ("name", "Ada Admin"),
-                ("email", "ada@example.com"),
-                ("password", ADMIN_PASSWORD),
-                ("confirm", ADMIN_PASSWORD),
-            ],
-            None,
-        )
-        .await
-        .unwrap();
-    assert_eq!(setup.status, 200, "{}", setup.body);
-    let admin = setup.cookie().unwrap();
+    let admin = http.setup_admin().await;
     let options = http
         .call("/api/tickets/options", &[], Some(&admin))
         .await
@@ -343,20 +318,10 @@ async fn a_postgres_outage_is_answered_503_and_grip_recovers_by_itself() {
 /// A ticket with a long description, by the admin; its number when created.
 async fn big_ticket(app: &TestApp, admin: &str, team: &str, i: usize) -> crate::common::Reply {
     let description = format!("Line {i} of a long report. ").repeat(700);
+    let title = format!("Filling ticket {i}");
     app.call(
         "/api/tickets/create",
-        &[
-            ("title", &format!("Filling ticket {i}")),
-            ("description", &description),
-            ("customer_email", "cora@example.com"),
-            ("customer_name", "Cora Customer"),
-            ("company", ""),
-            ("team", team),
-            ("priority", "normal"),
-            ("assignee", ""),
-            ("tags", ""),
-            ("due", ""),
-        ],
+        &crate::common::ticket_form(&title, &description, team),
         Some(admin),
     )
     .await

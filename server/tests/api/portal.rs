@@ -9,8 +9,7 @@ use app::customers::store as customers;
 use app::teams::store as teams;
 use app::tickets::conversation::model::{MessageBody, MessageKind};
 use app::tickets::conversation::store::{self as conversation, Writer};
-use app::tickets::model::{Priority, TicketTitle};
-use app::tickets::store::{self, NewTicket};
+use app::tickets::store;
 use axum::body::Body;
 use http::{header, Request, StatusCode};
 
@@ -364,24 +363,14 @@ async fn registering_someone_elses_email_never_signs_the_registrant_in(app: &Tes
     .await
     .unwrap();
     let team = teams::default_team_id(&app.db).await.unwrap();
-    let title = TicketTitle::parse("Vera's private matter").unwrap();
-    store::create_ticket(
+    crate::common::ticket_for(
         &app.db,
         admin_id(app).await,
-        NewTicket {
-            title: &title,
-            description: "",
-            customer_id: Some(victim),
-            team_id: team,
-            priority: Priority::Normal,
-            assignee_id: None,
-            tags: &[],
-            due_at: None,
-            from_portal: false,
-        },
+        team,
+        victim,
+        "Vera's private matter",
     )
-    .await
-    .unwrap();
+    .await;
     // The attacker asks for an account with Vera's email, sending a password too.
     let r = app
         .call(
@@ -926,24 +915,14 @@ async fn a_registered_customer_takes_over_the_record_an_agent_created(app: &Test
     .await
     .unwrap();
     let team = teams::default_team_id(&app.db).await.unwrap();
-    let title = TicketTitle::parse("Phoned in: broken hinge").unwrap();
-    let t = store::create_ticket(
+    let t = crate::common::ticket_for(
         &app.db,
         admin_id(app).await,
-        NewTicket {
-            title: &title,
-            description: "",
-            customer_id: Some(customer),
-            team_id: team,
-            priority: Priority::Normal,
-            assignee_id: None,
-            tags: &[],
-            due_at: None,
-            from_portal: false,
-        },
+        team,
+        customer,
+        "Phoned in: broken hinge",
     )
-    .await
-    .unwrap();
+    .await;
     // Asking for the account gives nobody access; the owner's password does.
     register(app, "Dana D.", "dana@example.com").await;
     let cookie = finish(app, "dana@example.com").await;

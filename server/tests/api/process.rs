@@ -133,13 +133,7 @@ impl Answer {
     }
 
     pub fn cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("grip_session="))
-            .and_then(|c| c.split(';').next())
-            .map(str::to_string)
+        crate::common::session_cookie(&self.headers)
     }
 }
 
@@ -187,6 +181,16 @@ impl Http {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
+    }
+
+    /// Creates the first admin through /api/setup; returns the signed-in cookie.
+    pub async fn setup_admin(&self) -> String {
+        let r = self
+            .call("/api/setup", &crate::common::SETUP_FORM, None)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200, "setup failed: {}", r.body);
+        r.cookie().expect("setup signs the admin in")
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Result<Answer, Failure> {

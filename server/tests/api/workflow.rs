@@ -482,24 +482,7 @@ async fn a_bulk_change_including_a_ticket_of_another_team_changes_nothing(app: &
     let s = seeded(app).await;
     let mine = ticket(app, &s, "Mine", Priority::Normal).await;
     let billing = teams::create_team(&app.db, "Billing").await.unwrap();
-    let title = TicketTitle::parse("Theirs").unwrap();
-    let theirs = store::create_ticket(
-        &app.db,
-        s.actor,
-        NewTicket {
-            title: &title,
-            description: "",
-            customer_id: Some(s.customer),
-            team_id: billing,
-            priority: Priority::Normal,
-            assignee_id: None,
-            tags: &[],
-            due_at: None,
-            from_portal: false,
-        },
-    )
-    .await
-    .unwrap();
+    let theirs = crate::common::ticket_for(&app.db, s.actor, billing, s.customer, "Theirs").await;
     let r = app
         .call(
             "/api/tickets/bulk",
