@@ -1,7 +1,8 @@
-//! Administration: people (staff accounts), customers' accounts and companies, and
-//! the outbox. Teams live in `teams`.
+//! Administration: people (staff accounts), customers' accounts and companies, the
+//! outbox and the audit trail. Teams live in `teams`.
 
 pub mod api;
+pub mod audit;
 pub mod customers;
 pub mod outbox;
 pub mod people;

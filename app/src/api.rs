@@ -100,6 +100,25 @@ mod server {
         Ok(to)
     }
 
+    /// A refused form's answer: a plain form post (no JavaScript) goes back to its page
+    /// with the error and what was typed ([`refuse_form`]); a script caller, and any
+    /// caller refused for who they are or a record that is not there, gets the error.
+    pub async fn refuse_if_plain(
+        path: &'static str,
+        error: AppError,
+        typed: &[(&str, &str)],
+    ) -> Result<String, AppError> {
+        let about_the_form = !matches!(
+            error,
+            AppError::Unauthorized | AppError::Forbidden | AppError::NotFound
+        );
+        if is_plain_form_post() && about_the_form {
+            refuse_form(path, error, typed).await
+        } else {
+            Err(error)
+        }
+    }
+
     /// Where a refused plain form goes back to: `page`, with the error as Leptos puts
     /// it in the address (`__path` = the endpoint posted to, `__err`).
     pub fn refusal_location(page: &str, endpoint: &str, error: &AppError) -> String {

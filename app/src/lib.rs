@@ -115,6 +115,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tickets/:number") ssr=SsrMode::Async view={Lazy::<TicketRoute>::new()}/>
                 <Route path=path!("/tickets") ssr=SsrMode::Async view={Lazy::<TicketListRoute>::new()}/>
                 <Route path=path!("/customers") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
+                <Route path=path!("/customers/new") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
+                <Route path=path!("/customers/:id") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
                 <Route path=path!("/team") ssr=SsrMode::Async view={Lazy::<TeamSettingsRoute>::new()}/>
                 <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! {
                     <Protected access=Access::Admin><Redirect path="/admin/people"/></Protected>
@@ -123,6 +125,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/people") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
                 <Route path=path!("/admin/customers") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
                 <Route path=path!("/admin/outbox") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
+                <Route path=path!("/admin/audit") ssr=SsrMode::Async view={Lazy::<AdminRoute>::new()}/>
                 <Route path=path!("/portal") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>
                 <Route path=path!("/portal/new") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>
                 <Route path=path!("/portal/tickets/:number") ssr=SsrMode::Async view={Lazy::<PortalRoute>::new()}/>

@@ -58,15 +58,12 @@ lazy_area!(
     }
 );
 lazy_area!(
-    /// `/customers`: customers and companies (a later issue).
-    CustomersRoute => view! {
-        <crate::pages::ComingSoonPage title="Customers"
-            what="Customers and their companies, with their tickets."/>
-    }
+    /// The customer pages: `/customers`, `/customers/new`, `/customers/:id`.
+    CustomersRoute => view! { <CustomersArea/> }
 );
 lazy_area!(
     /// The admin area: `/admin/teams`, `/admin/people`, `/admin/customers`,
-    /// `/admin/outbox` (one chunk: each page is small, and every chunk loaded costs
+    /// `/admin/outbox`, `/admin/audit` (one chunk: each page is small, and every chunk loaded costs
     /// its own headers and imports).
     AdminRoute => view! { <AdminArea/> }
 );
@@ -94,7 +91,18 @@ fn AdminArea() -> impl IntoView {
         "/admin/teams" => view! { <crate::teams::pages::TeamsPage/> }.into_any(),
         "/admin/customers" => view! { <crate::admin::customers::CustomersAdminPage/> }.into_any(),
         "/admin/outbox" => view! { <crate::admin::outbox::OutboxPage/> }.into_any(),
+        "/admin/audit" => view! { <crate::admin::audit::AuditPage/> }.into_any(),
         _ => view! { <crate::admin::people::PeoplePage/> }.into_any(),
+    }
+}
+
+#[component]
+fn CustomersArea() -> impl IntoView {
+    use crate::customers::pages;
+    match path_now().as_str() {
+        "/customers" | "/customers/" => view! { <pages::CustomersPage/> }.into_any(),
+        "/customers/new" => view! { <pages::NewCustomerPage/> }.into_any(),
+        _ => view! { <pages::CustomerDetailPage/> }.into_any(),
     }
 }
 

@@ -559,6 +559,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "upload_log",
         include_str!("../../migrations/sqlite/0014_upload_log.sql"),
     ),
+    (
+        15,
+        "customer_records",
+        include_str!("../../migrations/sqlite/0015_customer_records.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -630,6 +635,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         14,
         "upload_log",
         include_str!("../../migrations/postgres/0014_upload_log.sql"),
+    ),
+    (
+        15,
+        "customer_records",
+        include_str!("../../migrations/postgres/0015_customer_records.sql"),
     ),
 ];
 

@@ -2,6 +2,7 @@
 //! non-server-function routes. `main.rs` only wires these together.
 
 pub mod attachments;
+pub mod audit_csv;
 pub mod cli;
 pub mod config;
 pub mod mail;
@@ -121,6 +122,7 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
         .merge(static_files(&state.leptos_options))
         .route("/attachments", axum::routing::post(attachments::upload))
         .route("/attachments/{id}/{name}", get(attachments::download))
+        .route("/admin/audit.csv", get(audit_csv::export))
         // Files are limited one by one (upload_limit_mb) while they stream in.
         .route(
             "/portal/new",

@@ -79,11 +79,17 @@ pub async fn request_context(
         .or(peer)
         .unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let origin = app::audit::Origin::new(
+        Some(ip.clone()),
+        req.headers()
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
     req.extensions_mut().insert(ClientIp(ip));
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     let started = Instant::now();
     async move {
-        let mut res = next.run(req).await;
+        let mut res = origin.scope(next.run(req)).await;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = res.status().as_u16();
         if status >= 500 {

@@ -404,8 +404,8 @@ pub async fn tickets_fast(
     let first = quoted(FIRST);
     let last = quoted(LAST);
     let customer_sql = format!(
-        "{counter} INSERT INTO customers (id, name, email, company_id, created_at)
-         SELECT {customer_base} + 1 + i, {} || ' ' || {}, 'bench.{run}.' || i || '@bench.example', NULL, {now} FROM n",
+        "{counter} INSERT INTO customers (id, name, email, company_id, created_at, updated_at)
+         SELECT {customer_base} + 1 + i, {} || ' ' || {}, 'bench.{run}.' || i || '@bench.example', NULL, {now}, {now} FROM n",
         pick_sql("i", &first),
         pick_sql("i / 7", &last),
     );
@@ -415,6 +415,15 @@ pub async fn tickets_fast(
         let to = (from + chunk).min(customers);
         write(async {
             app::write_tx!(db, single conn => sqlx::query(&customer_sql).bind(from).bind(to)
+                .execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))
+        })
+        .await?;
+        // Their addresses, which mail and the New ticket form find them by.
+        write(async {
+            app::write_tx!(db, single conn => sqlx::query(
+                "INSERT INTO customer_emails (email, customer_id, created_at)
+                 SELECT email, id, created_at FROM customers WHERE id > $1 AND id <= $2")
+                .bind(customer_base + from).bind(customer_base + to)
                 .execute(&mut *conn).await.map(|_| ()).map_err(AppError::from))
         })
         .await?;

@@ -192,12 +192,19 @@ pub async fn finish_registration(db: &Db, raw: &str, password_hash: &str) -> Res
                 ));
             }
         };
-        sqlx::query(
-            "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, NULL, $3)
-             ON CONFLICT (email) DO NOTHING",
-        )
-        .bind(&name).bind(&email).bind(now)
-        .execute(&mut *tx).await?;
+        // The customer record this account is: the one that has the address (as its
+        // primary or an alias), or a new one.
+        let known: Option<i64> = sqlx::query_scalar("SELECT customer_id FROM customer_emails WHERE email = $1")
+            .bind(&email).fetch_optional(&mut *tx).await?;
+        if known.is_none() {
+            let customer: i64 = sqlx::query_scalar(
+                "INSERT INTO customers (name, email, company_id, created_at, updated_at) VALUES ($1, $2, NULL, $3, $3)
+                 RETURNING id",
+            )
+            .bind(&name).bind(&email).bind(now)
+            .fetch_one(&mut *tx).await?;
+            crate::add_customer_email!(tx, &email, customer, now).await?;
+        }
         Ok(id)
     }.await)
 }

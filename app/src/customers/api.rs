@@ -2,6 +2,9 @@
 //! Customers (admins). Their addresses are what they were when they lived with the
 //! tickets and the portal.
 
+// Forms post one argument per field, so the record forms' functions take many.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use super::model::{AccountRow, CustomerHit};
@@ -64,13 +67,279 @@ pub async fn set_customer_company(
             {
                 Ok(()) => Ok(crate::api::finish_form("/admin/customers?saved=1")),
                 Err(e) => {
-                    crate::api::refuse_form(
+                    crate::api::refuse_if_plain(
                         "/api/admin/customers/company",
                         e,
                         &[
                             ("company", &company),
                             ("customer", &customer_id.to_string()),
                         ],
+                    )
+                    .await
+                }
+            }
+        }
+        .await,
+    )
+}
+
+// ---- Customer records: `/customers`, `/customers/new`, `/customers/:id` -------------
+
+use super::model::{CustomerList, CustomerPage};
+
+/// How many customers one page of `/customers` lists.
+pub const CUSTOMER_LIST_PAGE: i64 = 50;
+
+/// `/customers`: customers matching the filter (the list's query string), 50 at a
+/// time after the customer `after`, with the owners to filter by.
+#[server(prefix = "/api", endpoint = "customers/list")]
+pub async fn list_customers(
+    q: String,
+    company: String,
+    owner: String,
+    open: bool,
+    tag: String,
+    from: String,
+    to: String,
+    sort: String,
+    after: Option<i64>,
+) -> Result<CustomerList, AppError> {
+    use super::model::{CustomerFilter, CustomerSort};
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (user, state) = crate::api::start(Access::Staff).await?;
+            let filter = CustomerFilter {
+                q,
+                company,
+                owner,
+                open,
+                tag,
+                from,
+                to,
+                sort: CustomerSort::parse(&sort),
+            };
+            let page = CUSTOMER_LIST_PAGE;
+            let mut rows =
+                super::store::list_customers(&state.db, &filter, user.id, after, page + 1).await?;
+            let next = (rows.len() as i64 > page).then(|| {
+                rows.truncate(page as usize);
+                rows.last().map(|r| r.id.to_string())
+            });
+            Ok(CustomerList {
+                rows,
+                next: next.flatten(),
+                owners: super::store::owners(&state.db).await?,
+                viewer_id: user.id,
+            })
+        }
+        .await,
+    )
+}
+
+/// `/customers/:id`: the record, their tickets on the viewer's boards, the timeline of
+/// their messages and the record's history. The owners are for the edit form.
+#[server(prefix = "/api", endpoint = "customers/page")]
+pub async fn customer_details(id: i64) -> Result<CustomerPage, AppError> {
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (user, state) = crate::api::start(Access::Staff).await?;
+            let record = super::store::customer_record(&state.db, id).await?;
+            let (tickets, ticket_count) =
+                super::store::customer_tickets(&state.db, &user, id, 100).await?;
+            Ok(CustomerPage {
+                record,
+                tickets,
+                ticket_count,
+                timeline: super::store::customer_timeline(&state.db, &user, id, 30).await?,
+                history: super::store::history(&state.db, "customer", id).await?,
+                owners: super::store::owners(&state.db).await?,
+                can_delete: user.role == crate::auth::model::Role::Admin,
+            })
+        }
+        .await,
+    )
+}
+
+/// The agents, leads and admins a customer may be given as owner.
+#[server(prefix = "/api", endpoint = "customers/owners")]
+pub async fn customer_owners() -> Result<Vec<super::model::Owner>, AppError> {
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (_, state) = crate::api::start(Access::Staff).await?;
+            super::store::owners(&state.db).await
+        }
+        .await,
+    )
+}
+
+/// The owner chosen in a form: blank for nobody, else an account's id.
+#[cfg(feature = "ssr")]
+fn parse_owner(raw: &str) -> Result<Option<i64>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse::<i64>()
+        .map(Some)
+        .map_err(|_| AppError::validation("owner", "Choose an owner from the list."))
+}
+
+/// Adds a customer; answers the new record's address. An address another customer
+/// has is refused on its field, naming that customer.
+#[server(prefix = "/api", endpoint = "customers/create")]
+pub async fn create_customer(
+    name: String,
+    email: String,
+    aliases: String,
+    phone: String,
+    time_zone: String,
+    language: String,
+    notes: String,
+    tags: String,
+    company: String,
+    owner: String,
+) -> Result<String, AppError> {
+    use super::model::{CustomerFields, TypedCustomer};
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (user, state) = crate::api::start(Access::Staff).await?;
+            let typed = TypedCustomer {
+                name: &name,
+                email: &email,
+                aliases: &aliases,
+                phone: &phone,
+                time_zone: &time_zone,
+                language: &language,
+                notes: &notes,
+                tags: &tags,
+            };
+            let saved = async {
+                let fields = CustomerFields::parse(&typed)?;
+                let place = super::store::Placement {
+                    company: &company,
+                    owner_id: parse_owner(&owner)?,
+                };
+                super::store::create_customer_record(&state.db, user.id, &fields, place).await
+            }
+            .await;
+            match saved {
+                Ok(id) => Ok(crate::api::finish_form(&format!("/customers/{id}"))),
+                Err(e) => {
+                    crate::api::refuse_if_plain(
+                        <CreateCustomer as leptos::server_fn::ServerFn>::PATH,
+                        e,
+                        &typed_fields(&typed, &company, &owner),
+                    )
+                    .await
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// What a refused customer form keeps for the page to put back.
+#[cfg(feature = "ssr")]
+fn typed_fields<'a>(
+    t: &super::model::TypedCustomer<'a>,
+    company: &'a str,
+    owner: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("name", t.name),
+        ("email", t.email),
+        ("aliases", t.aliases),
+        ("phone", t.phone),
+        ("time_zone", t.time_zone),
+        ("language", t.language),
+        ("notes", t.notes),
+        ("tags", t.tags),
+        ("company", company),
+        ("owner", owner),
+    ]
+}
+
+/// Saves an edit of customer `id` opened at `version` (the record's `updated_at`):
+/// refused when someone saved it since, what was typed kept.
+#[server(prefix = "/api", endpoint = "customers/update")]
+pub async fn update_customer(
+    id: i64,
+    version: i64,
+    name: String,
+    email: String,
+    aliases: String,
+    phone: String,
+    time_zone: String,
+    language: String,
+    notes: String,
+    tags: String,
+    company: String,
+    owner: String,
+) -> Result<String, AppError> {
+    use super::model::{CustomerFields, TypedCustomer};
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (user, state) = crate::api::start(Access::Staff).await?;
+            let typed = TypedCustomer {
+                name: &name,
+                email: &email,
+                aliases: &aliases,
+                phone: &phone,
+                time_zone: &time_zone,
+                language: &language,
+                notes: &notes,
+                tags: &tags,
+            };
+            let saved = async {
+                let fields = CustomerFields::parse(&typed)?;
+                let place = super::store::Placement {
+                    company: &company,
+                    owner_id: parse_owner(&owner)?,
+                };
+                super::store::update_customer_record(
+                    &state.db, user.id, id, version, &fields, place,
+                )
+                .await
+            }
+            .await;
+            match saved {
+                Ok(()) => Ok(crate::api::finish_form(&format!("/customers/{id}?saved=1"))),
+                Err(e) => {
+                    let id_text = id.to_string();
+                    let mut kept = typed_fields(&typed, &company, &owner);
+                    kept.push(("id", &id_text));
+                    crate::api::refuse_if_plain(
+                        <UpdateCustomer as leptos::server_fn::ServerFn>::PATH,
+                        e,
+                        &kept,
+                    )
+                    .await
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// Deletes customer `id` (admins), when it has no tickets and no portal account.
+#[server(prefix = "/api", endpoint = "customers/delete")]
+pub async fn delete_customer(id: i64) -> Result<String, AppError> {
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (admin, state) = crate::api::start(Access::Admin).await?;
+            match super::store::delete_customer_record(&state.db, admin.id, id).await {
+                Ok(()) => Ok(crate::api::finish_form("/customers?deleted=1")),
+                Err(e) => {
+                    crate::api::refuse_if_plain(
+                        <DeleteCustomer as leptos::server_fn::ServerFn>::PATH,
+                        e,
+                        &[],
                     )
                     .await
                 }

@@ -27,7 +27,8 @@ pub async fn viewer(db: &Db, user: &CurrentUser) -> Result<Viewer, AppError> {
     let row = db!(db, pool => sqlx::query_as::<_, ViewerRow>(
         "SELECT u.verified_at, c.id AS customer_id, c.company_id, co.name AS company, c.company_manager
            FROM users u
-           LEFT JOIN customers c ON c.email = u.email
+           LEFT JOIN customer_emails ce ON ce.email = u.email
+           LEFT JOIN customers c ON c.id = ce.customer_id
            LEFT JOIN companies co ON co.id = c.company_id
           WHERE u.id = $1"
     ).bind(user.id).fetch_optional(pool).await)?

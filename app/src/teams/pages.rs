@@ -45,6 +45,7 @@ pub fn AdminNav(current: &'static str) -> impl IntoView {
             <a href="/admin/teams" aria-current=here("teams")>"Teams"</a>
             <a href="/admin/customers" aria-current=here("customers")>"Customers"</a>
             <a href="/admin/outbox" aria-current=here("outbox")>"Outbox"</a>
+            <a href="/admin/audit" aria-current=here("audit")>"Audit"</a>
         </nav>
     }
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod board;
 mod conversation;
 mod crash;
+mod customers;
 mod fuzz;
 mod mail;
 mod matrix;

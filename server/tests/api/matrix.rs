@@ -124,6 +124,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/admin/people/role", ADMIN),
     ("/api/admin/people/active", ADMIN),
     ("/api/admin/outbox", ADMIN),
+    ("/api/admin/audit", ADMIN),
     ("/api/admin/customers", ADMIN),
     ("/api/admin/customers/company", ADMIN),
     ("/api/admin/teams", ADMIN),
@@ -172,6 +173,14 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/time/stop", TEAM_A),
     ("/api/time/add", TEAM_A),
     ("/api/customers/search", STAFF),
+    ("/api/customers/list", STAFF),
+    ("/api/customers/owners", STAFF),
+    // A customer's page: their record to all staff, their tickets and messages only
+    // from the viewer's boards (searched for team A's secrets below).
+    ("/api/customers/page", STAFF),
+    ("/api/customers/create", STAFF),
+    ("/api/customers/update", STAFF),
+    ("/api/customers/delete", ADMIN),
     // The portal.
     ("/api/portal/home", SIGNED_IN),
     ("/api/portal/new-form", SIGNED_IN),
@@ -188,12 +197,15 @@ const MATRIX: &[(&str, &str)] = &[
     ("/tickets/new", STAFF_PAGE),
     ("/tickets/{number}", TEAM_A_PAGE),
     ("/customers", STAFF_PAGE),
+    ("/customers/new", STAFF_PAGE),
+    ("/customers/{id}", STAFF_PAGE),
     ("/team", LEAD_PAGE),
     ("/admin", ADMIN_PAGE),
     ("/admin/people", ADMIN_PAGE),
     ("/admin/teams", ADMIN_PAGE),
     ("/admin/customers", ADMIN_PAGE),
     ("/admin/outbox", ADMIN_PAGE),
+    ("/admin/audit", ADMIN_PAGE),
     ("/portal", PORTAL_PAGE),
     ("/portal/new", PORTAL_PAGE),
     (
@@ -206,6 +218,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/reset", PUBLIC),
     // Other routes.
     ("GET /healthz", PUBLIC),
+    ("GET /admin/audit.csv", ADMIN),
     ("POST /attachments", "401 ok ok 404 ok 404 ok 404 ok"),
     (
         "GET /attachments/{id}/{name}",
@@ -614,6 +627,13 @@ async fn arguments(
             ("active", "false".into()),
         ],
         "/api/admin/customers" => vec![("text", String::new())],
+        "/api/admin/audit" => vec![
+            ("who", String::new()),
+            ("entity", "ticket".into()),
+            ("field", String::new()),
+            ("from", String::new()),
+            ("to", String::new()),
+        ],
         "/api/admin/customers/company" => {
             let email = format!("walkin{}@example.com", w.fresh());
             let id = customers::create_customer(
@@ -804,6 +824,54 @@ async fn arguments(
             ("note", "Looked at it.".into()),
         ],
         "/api/customers/search" => vec![("q", "Customer".into())],
+        "/api/customers/list" => vec![
+            ("q", "Cara".into()),
+            ("company", String::new()),
+            ("owner", String::new()),
+            ("open", "true".into()),
+            ("tag", String::new()),
+            ("from", String::new()),
+            ("to", String::new()),
+            ("sort", "name".into()),
+        ],
+        "/api/customers/owners" => vec![],
+        "/api/customers/page" => vec![("id", w.cara.to_string())],
+        "/api/customers/create" | "/api/customers/update" | "/api/customers/delete" => {
+            let n = w.fresh();
+            let mut args = vec![
+                ("name", format!("Record {n}")),
+                ("email", format!("record{n}@example.com")),
+                ("aliases", String::new()),
+                ("phone", "+1 555 0100".into()),
+                ("time_zone", "Europe/Berlin".into()),
+                ("language", "en".into()),
+                ("notes", "Called about the invoice.".into()),
+                ("tags", "vip".into()),
+                ("company", String::new()),
+                ("owner", String::new()),
+            ];
+            if path != "/api/customers/create" {
+                let email = format!("existing{n}@example.com");
+                let id = customers::create_customer(
+                    &app.db,
+                    &PersonName::parse("Existing Record").unwrap(),
+                    &Email::parse(&email).unwrap(),
+                    None,
+                )
+                .await
+                .unwrap();
+                if path == "/api/customers/delete" {
+                    return Some(vec![("id", id.to_string())]);
+                }
+                let version = customers::customer_record(&app.db, id)
+                    .await
+                    .unwrap()
+                    .updated_at;
+                args.push(("id", id.to_string()));
+                args.push(("version", version.to_string()));
+            }
+            args
+        }
         "/api/portal/home" => vec![
             ("status", "all".into()),
             ("sort", String::new()),
@@ -838,9 +906,11 @@ async fn visit(app: &TestApp, w: &World, row: &str, caller: Caller, ip: &str) ->
     let r = match row {
         "/setup" | "/login" | "/board" | "/command" | "/tickets" | "/tickets/new"
         | "/customers" | "/team" | "/admin" | "/admin/people" | "/admin/teams"
-        | "/admin/customers" | "/admin/outbox" | "/portal" | "/portal/new" | "/portal/register"
-        | "/forgot" | "/" => page(app, row, cookie, ip).await,
+        | "/admin/customers" | "/admin/outbox" | "/admin/audit" | "/portal" | "/portal/new"
+        | "/portal/register" | "/forgot" | "/" => page(app, row, cookie, ip).await,
         "/tickets/{number}" => page(app, &format!("/tickets/{n1}"), cookie, ip).await,
+        "/customers/new" => page(app, row, cookie, ip).await,
+        "/customers/{id}" => page(app, &format!("/customers/{}", w.cara), cookie, ip).await,
         "/portal/tickets/{number}" => page(app, &format!("/portal/tickets/{n1}"), cookie, ip).await,
         "/portal/verify" => {
             let token = w.registration_token(app).await;
@@ -851,6 +921,7 @@ async fn visit(app: &TestApp, w: &World, row: &str, caller: Caller, ip: &str) ->
             page(app, &format!("/reset?token={token}"), cookie, ip).await
         }
         "GET /healthz" => page(app, "/healthz", cookie, ip).await,
+        "GET /admin/audit.csv" => page(app, "/admin/audit.csv?entity=ticket", cookie, ip).await,
         "POST /attachments" => {
             app.upload(w.t1.id, "added.txt", "text/plain", b"a".to_vec(), cookie)
                 .await

@@ -133,16 +133,20 @@ macro_rules! insert_new_customer {
                         e.into()
                     })?)
             };
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO customers (name, email, company_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(name.as_str()).bind($email).bind(company_id).bind($now)
-            .fetch_one(&mut *$tx).await
-            .map_err(|e| if is_unique_violation(&e, "customers_email_key") {
+            let race = |e: sqlx::Error| if is_unique_violation(&e, "customers_email_key")
+                || is_unique_violation(&e, "customer_emails_key") {
                 AppError::validation(CUSTOMER_RACE, "")
             } else {
                 e.into()
-            })
+            };
+            let id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO customers (name, email, company_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+            )
+            .bind(name.as_str()).bind($email).bind(company_id).bind($now)
+            .fetch_one(&mut *$tx).await
+            .map_err(race)?;
+            crate::add_customer_email!($tx, $email, id, $now).await.map_err(race)?;
+            Ok::<i64, AppError>(id)
         }
     };
 }
@@ -183,7 +187,7 @@ async fn create_ticket_checked(
         // top rank there, whether the assignee is a member of the team and whether the
         // viewer has a "New ticket" draft, in one round trip.
         let read_sql = format!(
-            "SELECT COALESCE((SELECT id FROM customers WHERE id = $1), (SELECT id FROM customers WHERE email = $8)),
+            "SELECT COALESCE((SELECT id FROM customers WHERE id = $1 AND deleted_at IS NULL), (SELECT customer_id FROM customer_emails WHERE email = $8)),
                     ($3 OR EXISTS (SELECT 1 FROM teams tm WHERE tm.id = $2 AND {})),
                     f.id,
                     (SELECT rank FROM tickets WHERE stage_id = f.id ORDER BY rank, id LIMIT 1),

@@ -1,0 +1,111 @@
+import { test, expect, Page } from "@playwright/test";
+import { admin, hydrated, signIn } from "../lib/session";
+
+// Customer records, hydrated and without JavaScript (each project has its own server,
+// so each makes its own customer). Runs after board.spec.ts: the admin exists.
+test.describe.configure({ mode: "serial" });
+
+const marta = (js: boolean) => ({
+  name: "Marta Kowalska",
+  email: `marta.${js ? "h" : "n"}@example.org`,
+});
+
+/** Opens the customer whose address is `email`, found from the list's search. */
+async function openCustomer(page: Page, js: boolean, email: string, name: string) {
+  await page.goto(`/customers?q=${encodeURIComponent(email)}`);
+  await hydrated(page, js);
+  await page.getByRole("table", { name: "Customers" }).getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  await hydrated(page, js);
+}
+
+test("create a customer, find them by a word from their notes, see their tickets", async ({ page, javaScriptEnabled: js }) => {
+  const who = marta(js);
+  await signIn(page, js, admin);
+  await page.goto("/customers/new");
+  await hydrated(page, js);
+  await page.getByLabel("Name").fill(who.name);
+  await page.getByLabel("Email", { exact: true }).fill(who.email);
+  await page.getByLabel("Phone").fill("+48 22 123 45 67");
+  await page.getByLabel("Notes").fill("Prefers calls before noon; allergic to marzipan.");
+  await page.getByRole("button", { name: "Add customer" }).click();
+  await expect(page.getByRole("heading", { name: who.name, level: 1 })).toBeVisible();
+  await expect(page.getByText("No tickets on your boards.")).toBeVisible();
+
+  await page.goto("/tickets/new");
+  await hydrated(page, js);
+  await page.getByLabel("Title").fill("Radiator cold in room 12");
+  await page.getByLabel("Customer email").fill(who.email);
+  await page.getByRole("button", { name: "Create ticket" }).click();
+  await expect(page).toHaveURL(/\/board\?team=/);
+
+  await page.goto("/customers");
+  await hydrated(page, js);
+  const search = page.getByRole("search", { name: "Find customers" });
+  await search.getByLabel("Search").fill("MARZIPAN");
+  await search.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/q=MARZIPAN/);
+  const table = page.getByRole("table", { name: "Customers" });
+  await expect(table.getByRole("row")).toHaveCount(2);
+  await expect(table.getByRole("row", { name: new RegExp(who.name) })).toContainText("1");
+  await table.getByRole("link", { name: who.name }).click();
+  await expect(page.getByRole("heading", { name: who.name, level: 1 })).toBeVisible();
+  const tickets = page.getByRole("list", { name: "Tickets of this customer" });
+  await expect(tickets.getByRole("link", { name: /Radiator cold in room 12/ })).toBeVisible();
+});
+
+test("a refused edit keeps what was typed; the saved edit is in the history", async ({ page, javaScriptEnabled: js }) => {
+  const who = marta(js);
+  await signIn(page, js, admin);
+  await openCustomer(page, js, who.email, who.name);
+  const details = page.getByRole("region", { name: "Details" });
+  await details.getByLabel("Phone").fill("call me maybe");
+  await details.getByLabel("Notes").fill("Moved to the Gdańsk office.");
+  await details.getByRole("button", { name: "Save customer" }).click();
+  await expect(details.getByText("Enter a phone number like")).toBeVisible();
+  await expect(details.getByLabel("Notes")).toHaveValue("Moved to the Gdańsk office.");
+  await expect(details.getByLabel("Phone")).toHaveValue("call me maybe");
+
+  await details.getByLabel("Phone").fill("+48 58 765 43 21");
+  await details.getByLabel("Tags").fill("VIP, north");
+  await details.getByRole("button", { name: "Save customer" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  const history = page.getByRole("region", { name: "History" });
+  await expect(history).toContainText("changed phone from “+48 22 123 45 67” to “+48 58 765 43 21”");
+  await expect(history).toContainText("changed tags from “nothing” to “north, vip”");
+  await expect(history).toContainText("from 127.0.0.1");
+  await expect(page.getByLabel("Notes")).toHaveValue("Moved to the Gdańsk office.");
+});
+
+test("an address another customer has offers their record instead of a second one", async ({ page, javaScriptEnabled: js }) => {
+  const who = marta(js);
+  await signIn(page, js, admin);
+  await page.goto("/customers/new");
+  await hydrated(page, js);
+  await page.getByLabel("Name").fill("Marta K.");
+  await page.getByLabel("Email", { exact: true }).fill(who.email.toUpperCase());
+  await page.getByRole("button", { name: "Add customer" }).click();
+  await expect(page.getByText(`already belongs to the customer ${who.name}`)).toBeVisible();
+  await expect(page.getByLabel("Name")).toHaveValue("Marta K.");
+  await page.getByRole("link", { name: "Open the existing customer" }).click();
+  await expect(page.getByRole("table", { name: "Customers" }).getByRole("link", { name: who.name })).toBeVisible();
+});
+
+test("Admin → Audit lists the change with where it came from, filtered, and as CSV", async ({ page, javaScriptEnabled: js }) => {
+  await signIn(page, js, admin);
+  await page.goto("/admin/audit");
+  await hydrated(page, js);
+  const filter = page.getByRole("search", { name: "Filter the audit trail" });
+  await filter.getByLabel("Record").selectOption("customer");
+  await filter.getByLabel("Field").fill("phone");
+  await filter.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/entity=customer/);
+  const table = page.getByRole("table", { name: "Audit trail" });
+  const row = table.getByRole("row", { name: /\+48 58 765 43 21/ });
+  await expect(row).toContainText("updated phone");
+  await expect(row).toContainText("127.0.0.1");
+  await expect(table.getByRole("row")).toHaveCount(2);
+  const csv = await page.request.get("/admin/audit.csv?entity=customer&field=phone");
+  expect(csv.status()).toBe(200);
+  expect(await csv.text()).toContain("+48 58 765 43 21");
+});
