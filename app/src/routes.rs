@@ -58,7 +58,7 @@ lazy_area!(
     }
 );
 lazy_area!(
-    /// The customer pages: `/customers`, `/customers/new`, `/customers/:id`.
+    /// The customer pages: `/customers`, `/customers/new`, `/customers/42`.
     CustomersRoute => view! { <CustomersArea/> }
 );
 lazy_area!(
@@ -85,24 +85,52 @@ fn path_now() -> String {
         .get_untracked()
 }
 
+/// The path of an area's page at the address now: an area that is one route
+/// (`/admin/*any`) changes its page here as the browser moves between its pages.
+/// A path outside the area (`prefix`), seen while leaving it, keeps the page shown.
+fn path_signal(prefix: &'static str) -> Memo<String> {
+    let pathname = leptos_router::hooks::use_location().pathname;
+    Memo::new(move |before: Option<&String>| {
+        let now = pathname.get();
+        match before {
+            Some(before) if !now.starts_with(prefix) => before.clone(),
+            _ => now,
+        }
+    })
+}
+
 #[component]
 fn AdminArea() -> impl IntoView {
-    match path_now().as_str() {
+    let path = path_signal("/admin");
+    move || match path.get().trim_end_matches('/') {
+        "/admin/people" => view! { <crate::admin::people::PeoplePage/> }.into_any(),
         "/admin/teams" => view! { <crate::teams::pages::TeamsPage/> }.into_any(),
         "/admin/customers" => view! { <crate::admin::customers::CustomersAdminPage/> }.into_any(),
         "/admin/outbox" => view! { <crate::admin::outbox::OutboxPage/> }.into_any(),
         "/admin/audit" => view! { <crate::admin::audit::AuditPage/> }.into_any(),
-        _ => view! { <crate::admin::people::PeoplePage/> }.into_any(),
+        _ => view! { <crate::ui::NotFoundPage/> }.into_any(),
     }
 }
 
 #[component]
 fn CustomersArea() -> impl IntoView {
     use crate::customers::pages;
-    match path_now().as_str() {
-        "/customers" | "/customers/" => view! { <pages::CustomersPage/> }.into_any(),
-        "/customers/new" => view! { <pages::NewCustomerPage/> }.into_any(),
-        _ => view! { <pages::CustomerDetailPage/> }.into_any(),
+    let path = path_signal("/customers");
+    move || {
+        let path = path.get();
+        let rest = path.trim_end_matches('/').strip_prefix("/customers");
+        match rest {
+            Some("") => view! { <pages::CustomersPage/> }.into_any(),
+            Some("/new") => view! { <pages::NewCustomerPage/> }.into_any(),
+            Some(id)
+                if id
+                    .strip_prefix('/')
+                    .is_some_and(|n| n.parse::<i64>().is_ok()) =>
+            {
+                view! { <pages::CustomerDetailPage/> }.into_any()
+            }
+            _ => view! { <crate::ui::NotFoundPage/> }.into_any(),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use tower_sessions::Session;
 
 use app::admin::audit::{AuditFilter, AuditLine};
@@ -134,7 +135,9 @@ pub async fn export(
         c.header = false;
         Some((bytes, c))
     });
-    let mut res = Body::from_stream(chunks).into_response();
+    // Fused: the compression layer polls the body once more after its end, which an
+    // unfused `unfold` answers with a panic.
+    let mut res = Body::from_stream(chunks.fuse()).into_response();
     let headers = res.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -202,65 +202,17 @@ pub async fn create_customer(
     company: String,
     owner: String,
 ) -> Result<String, AppError> {
-    use super::model::{CustomerFields, TypedCustomer};
-    use crate::auth::policy::Access;
-    crate::api::respond(
-        async {
-            let (user, state) = crate::api::start(Access::Staff).await?;
-            let typed = TypedCustomer {
-                name: &name,
-                email: &email,
-                aliases: &aliases,
-                phone: &phone,
-                time_zone: &time_zone,
-                language: &language,
-                notes: &notes,
-                tags: &tags,
-            };
-            let saved = async {
-                let fields = CustomerFields::parse(&typed)?;
-                let place = super::store::Placement {
-                    company: &company,
-                    owner_id: parse_owner(&owner)?,
-                };
-                super::store::create_customer_record(&state.db, user.id, &fields, place).await
-            }
-            .await;
-            match saved {
-                Ok(id) => Ok(crate::api::finish_form(&format!("/customers/{id}"))),
-                Err(e) => {
-                    crate::api::refuse_if_plain(
-                        <CreateCustomer as leptos::server_fn::ServerFn>::PATH,
-                        e,
-                        &typed_fields(&typed, &company, &owner),
-                    )
-                    .await
-                }
-            }
-        }
-        .await,
-    )
-}
-
-/// What a refused customer form keeps for the page to put back.
-#[cfg(feature = "ssr")]
-fn typed_fields<'a>(
-    t: &super::model::TypedCustomer<'a>,
-    company: &'a str,
-    owner: &'a str,
-) -> Vec<(&'static str, &'a str)> {
-    vec![
-        ("name", t.name),
-        ("email", t.email),
-        ("aliases", t.aliases),
-        ("phone", t.phone),
-        ("time_zone", t.time_zone),
-        ("language", t.language),
-        ("notes", t.notes),
-        ("tags", t.tags),
-        ("company", company),
-        ("owner", owner),
-    ]
+    let typed = super::model::TypedCustomer {
+        name: &name,
+        email: &email,
+        aliases: &aliases,
+        phone: &phone,
+        time_zone: &time_zone,
+        language: &language,
+        notes: &notes,
+        tags: &tags,
+    };
+    crate::api::respond(save_record(typed, &company, &owner, None).await)
 }
 
 /// Saves an edit of customer `id` opened at `version` (the record's `updated_at`):
@@ -280,50 +232,76 @@ pub async fn update_customer(
     company: String,
     owner: String,
 ) -> Result<String, AppError> {
-    use super::model::{CustomerFields, TypedCustomer};
-    use crate::auth::policy::Access;
-    crate::api::respond(
-        async {
-            let (user, state) = crate::api::start(Access::Staff).await?;
-            let typed = TypedCustomer {
-                name: &name,
-                email: &email,
-                aliases: &aliases,
-                phone: &phone,
-                time_zone: &time_zone,
-                language: &language,
-                notes: &notes,
-                tags: &tags,
-            };
-            let saved = async {
-                let fields = CustomerFields::parse(&typed)?;
-                let place = super::store::Placement {
-                    company: &company,
-                    owner_id: parse_owner(&owner)?,
-                };
-                super::store::update_customer_record(
-                    &state.db, user.id, id, version, &fields, place,
-                )
+    let typed = super::model::TypedCustomer {
+        name: &name,
+        email: &email,
+        aliases: &aliases,
+        phone: &phone,
+        time_zone: &time_zone,
+        language: &language,
+        notes: &notes,
+        tags: &tags,
+    };
+    crate::api::respond(save_record(typed, &company, &owner, Some((id, version))).await)
+}
+
+/// Creates a customer (`existing` None) or saves an edit of customer `id` opened at
+/// `version`: the checked fields stored, the browser sent to the record; a refusal
+/// keeps what was typed for a form posted without JavaScript.
+#[cfg(feature = "ssr")]
+async fn save_record(
+    typed: super::model::TypedCustomer<'_>,
+    company: &str,
+    owner: &str,
+    existing: Option<(i64, i64)>,
+) -> Result<String, AppError> {
+    use super::model::CustomerFields;
+    use super::store::{create_customer_record, update_customer_record, Placement};
+    use leptos::server_fn::ServerFn;
+    let (user, state) = crate::api::start(crate::auth::policy::Access::Staff).await?;
+    let saved = async {
+        let fields = CustomerFields::parse(&typed)?;
+        let place = Placement {
+            company,
+            owner_id: parse_owner(owner)?,
+        };
+        match existing {
+            None => create_customer_record(&state.db, user.id, &fields, place)
                 .await
-            }
-            .await;
-            match saved {
-                Ok(()) => Ok(crate::api::finish_form(&format!("/customers/{id}?saved=1"))),
-                Err(e) => {
-                    let id_text = id.to_string();
-                    let mut kept = typed_fields(&typed, &company, &owner);
-                    kept.push(("id", &id_text));
-                    crate::api::refuse_if_plain(
-                        <UpdateCustomer as leptos::server_fn::ServerFn>::PATH,
-                        e,
-                        &kept,
-                    )
+                .map(|id| format!("/customers/{id}")),
+            Some((id, version)) => {
+                update_customer_record(&state.db, user.id, id, version, &fields, place)
                     .await
-                }
+                    .map(|()| format!("/customers/{id}?saved=1"))
             }
         }
-        .await,
-    )
+    }
+    .await;
+    let e = match saved {
+        Ok(path) => return Ok(crate::api::finish_form(&path)),
+        Err(e) => e,
+    };
+    let t = &typed;
+    let mut kept = vec![
+        ("name", t.name),
+        ("email", t.email),
+        ("aliases", t.aliases),
+        ("phone", t.phone),
+        ("time_zone", t.time_zone),
+        ("language", t.language),
+        ("notes", t.notes),
+        ("tags", t.tags),
+        ("company", company),
+        ("owner", owner),
+    ];
+    let id_text = existing.map(|(id, _)| id.to_string()).unwrap_or_default();
+    let path = if existing.is_some() {
+        kept.push(("id", &id_text));
+        UpdateCustomer::PATH
+    } else {
+        CreateCustomer::PATH
+    };
+    crate::api::refuse_if_plain(path, e, &kept).await
 }
 
 /// Deletes customer `id` (admins), when it has no tickets and no portal account.

@@ -436,7 +436,8 @@ fn CustomerFieldsView(
 #[component]
 pub fn CustomerDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|i| i.parse::<i64>().ok());
+    // The route is `/customers/*any`: the id is the rest of the path.
+    let id = move || params.read().get("any").and_then(|i| i.parse::<i64>().ok());
     // Reloaded after each save that went through; "Saved." outlives the reload.
     let changed = RwSignal::new(0u32);
     let query = use_query_map();

@@ -653,6 +653,18 @@ async fn the_audit_trail_filters_and_exports_as_csv_for_admins_only(app: &TestAp
     );
     assert!(lines.iter().any(|l| l.contains("'=cmd|")), "{}", csv.body);
     assert!(!csv.body.contains(",=cmd"), "{}", csv.body);
+    // Compressed as a browser asks for it, the stream ends cleanly (an unfused stream
+    // panicked when the compressor polled it after its end).
+    let req = Request::get("/admin/audit.csv?entity=customer")
+        .header(header::HOST, "grip.test")
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .header(header::COOKIE, &admin)
+        .body(Body::empty())
+        .unwrap();
+    let compressed = app.send(req).await;
+    assert_eq!(compressed.status, StatusCode::OK);
+    assert_eq!(compressed.headers[header::CONTENT_ENCODING], "br");
+    assert!(!compressed.bytes.is_empty());
     let bad = app
         .get("/admin/audit.csv?from=2026-13-01", Some(&admin))
         .await;
