@@ -16,9 +16,13 @@ const KB = 1000;
 // guard against growth nobody chose: main 216 (the browser's time zone sent to the
 // account, the session's contexts for ui), staff 495, portal 390 (the portal's
 // forms became components with the composer's upload tray, +70 kB in chunks shared
-// with the ticket page).
+// with the ticket page). Then main 219, staff 510, portal 403: the customer pages
+// and Admin -> Audit (issue 16) made wasm-split cut the code every area shares into
+// finer chunks (the ticket page 89 -> 130 shared chunks, sign-in 42 -> 57), each
+// with its own headers and imports: +5 to +14 kB on routes that did not change, and
+// +3 kB of main (measured against the build before, same toolchain).
 const TARGET = { main: 200 * KB, staff: 270 * KB, portal: 240 * KB };
-const CEILING = { main: 216 * KB, staff: 495 * KB, portal: 390 * KB };
+const CEILING = { main: 219 * KB, staff: 510 * KB, portal: 403 * KB };
 
 // Every route, the lazy route type that renders it (routes.rs) and its class.
 // "main" routes have no lazy view: the main chunk alone.

@@ -13,7 +13,9 @@ import { test, expect, Browser } from "@playwright/test";
 import { KB, recordWire as record, visitUntilInteractive as visit, reportWire as report } from "../lib/wire.cjs";
 
 const TARGET = { boardFirst: 320 * KB, boardRepeat: 50 * KB, registerFirst: 260 * KB };
-const CEILING = { boardFirst: 430 * KB, boardRepeat: 50 * KB, registerFirst: 380 * KB };
+// Raised from 430 and 380 with issue 16's pages: finer shared WASM chunks cost
+// every route a few kB (scripts/wasm-budget.mjs says how).
+const CEILING = { boardFirst: 448 * KB, boardRepeat: 50 * KB, registerFirst: 386 * KB };
 
 function verdict(label: string, total: number, target: number) {
   if (total > target) console.log(`${label}: over issue 14's target of ${(target / KB).toFixed(0)} kB (not yet met)`);
