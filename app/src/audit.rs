@@ -141,20 +141,11 @@ pub async fn audit_page(
         );
         sql.push_str(&format!(" AND a.field = {p}"));
     }
-    let day = |raw: &str, field: &str| -> Result<Option<i64>, AppError> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Ok(None);
-        }
-        crate::ui::time::end_of_day(raw)
-            .map(Some)
-            .ok_or_else(|| AppError::validation(field, "Enter the date as YYYY-MM-DD."))
-    };
-    if let Some(end) = day(&filter.from, "from")? {
-        let p = push(&mut binds, Bind::Int(end - 86_400_000 + 1));
+    if let Some(start) = crate::store::day_bound(&filter.from, "from", false)? {
+        let p = push(&mut binds, Bind::Int(start));
         sql.push_str(&format!(" AND a.at >= {p}"));
     }
-    if let Some(end) = day(&filter.to, "to")? {
+    if let Some(end) = crate::store::day_bound(&filter.to, "to", true)? {
         let p = push(&mut binds, Bind::Int(end));
         sql.push_str(&format!(" AND a.at <= {p}"));
     }

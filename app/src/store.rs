@@ -676,6 +676,20 @@ pub fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// A filter's day typed as YYYY-MM-DD (UTC): its first millisecond, or its last when
+/// `end`; None when blank; a field error on `field` when it is not a date. The
+/// "from"/"to" of the customer list and the audit trail.
+pub fn day_bound(raw: &str, field: &str, end: bool) -> Result<Option<i64>, crate::error::AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let last = crate::ui::time::end_of_day(raw).ok_or_else(|| {
+        crate::error::AppError::validation(field, "Enter the date as YYYY-MM-DD.")
+    })?;
+    Ok(Some(if end { last } else { last - 86_400_000 + 1 }))
+}
+
 /// Milliseconds since the Unix epoch, UTC: how Grip stores every time, identically on
 /// both backends.
 pub fn now_ms() -> i64 {

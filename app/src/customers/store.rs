@@ -74,10 +74,7 @@ pub async fn create_customer(
         let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO customers (name, email, company_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id"
         ).bind(name.as_str()).bind(email.as_str()).bind(company_id).bind(now).fetch_one(&mut *tx).await.map_err(address_race)?;
-        crate::add_customer_email!(tx, email.as_str(), id, now).await.map_err(|e| match address_race(e) {
-            AppError::Conflict { .. } => taken(),
-            e => e,
-        })?;
+        crate::add_customer_email!(tx, email.as_str(), id, now).await.map_err(address_race)?;
         Ok::<_, AppError>(id)
     }.await.map_err(|e| match e {
         AppError::Conflict { .. } => taken(),
@@ -242,18 +239,6 @@ pub async fn owners(db: &Db) -> Result<Vec<Owner>, AppError> {
     ).fetch_all(pool).await)?)
 }
 
-/// The first day of `raw` (YYYY-MM-DD, UTC) in ms, or the last ms of it; a field
-/// error on `field` when it is not a date.
-fn day_bound(raw: &str, field: &str, end: bool) -> Result<Option<i64>, AppError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let last = crate::ui::time::end_of_day(raw)
-        .ok_or_else(|| AppError::validation(field, "Enter the date as YYYY-MM-DD."))?;
-    Ok(Some(if end { last } else { last - 86_400_000 + 1 }))
-}
-
 /// The words of a search, at most six, each at most 100 characters.
 fn search_words(q: &str) -> Vec<String> {
     q.split_whitespace()
@@ -319,11 +304,11 @@ pub async fn list_customers(
             " AND EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = c.id AND ct.tag = {p})"
         ));
     }
-    if let Some(from) = day_bound(&filter.from, "from", false)? {
+    if let Some(from) = crate::store::day_bound(&filter.from, "from", false)? {
         let p = push(&mut binds, Bind::Int(from));
         sql.push_str(&format!(" AND c.created_at >= {p}"));
     }
-    if let Some(to) = day_bound(&filter.to, "to", true)? {
+    if let Some(to) = crate::store::day_bound(&filter.to, "to", true)? {
         let p = push(&mut binds, Bind::Int(to));
         sql.push_str(&format!(" AND c.created_at <= {p}"));
     }
