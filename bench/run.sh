@@ -2,7 +2,7 @@
 # The benchmark of issue #3, over real HTTP against the release server on seeded
 # data. Measures; never asserts. Usage:
 #   bench/run.sh sqlite|postgres [TICKETS] [OPEN]      (defaults: 1000000 5000)
-# BENCH_ONLY=portal, wrk or soak measures only that part; BENCH_BIN names another grip binary
+# BENCH_ONLY=portal, wrk, soak, search or writes measures only that part; BENCH_BIN names another grip binary
 # (to compare two builds on the same script); BENCH_WRK_SECONDS sets each wrk run's length.
 # Needs a release build (scripts/run.sh or scripts/build.sh); for
 # postgres, a server at GRIP_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -35,7 +35,12 @@ trap cleanup EXIT
 echo "== $BACKEND: seeding $TICKETS tickets ($OPEN open on one board)"
 "$BIN" migrate >/dev/null
 echo "bench password is long enough" | "$BIN" create-admin --email bench@example.com --name "Bench Admin" >/dev/null
-"$BIN" seed --tickets "$TICKETS" --open "$OPEN" --company 10000 | tee "$WORK/seed.out"
+# BENCH_CUSTOMERS and BENCH_MESSAGES (per ticket) pass --customers and --messages to
+# the seed (builds before issue 16 have neither: leave them unset for those).
+SEED_EXTRA=()
+[ -n "${BENCH_CUSTOMERS:-}" ] && SEED_EXTRA+=(--customers "$BENCH_CUSTOMERS")
+[ -n "${BENCH_MESSAGES:-}" ] && SEED_EXTRA+=(--messages "$BENCH_MESSAGES")
+"$BIN" seed --tickets "$TICKETS" --open "$OPEN" --company 10000 "${SEED_EXTRA[@]}" | tee "$WORK/seed.out"
 MANAGER="$(awk '/portal manager of Bench Company/ {print $6; exit}' "$WORK/seed.out")"
 MANAGER_PASSWORD="$(awk '/portal manager of Bench Company/ {print $8; exit}' "$WORK/seed.out")"
 "$BIN" serve &
@@ -45,6 +50,12 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null &
 # with errors, p95 per kind and the server's memory each minute (bench/soak.mjs).
 if [ "${BENCH_ONLY:-}" = soak ]; then
   node "$ROOT/bench/soak.mjs" "http://127.0.0.1:$PORT" "$BACKEND" "$SERVER" "${BENCH_SOAK_MINUTES:-10}" "$MANAGER" "$MANAGER_PASSWORD"
+  exit 0
+fi
+# BENCH_ONLY=search measures search and the writes that keep its index (bench/search.mjs);
+# BENCH_ONLY=writes only those writes (for a build without search, to compare).
+if [ "${BENCH_ONLY:-}" = search ] || [ "${BENCH_ONLY:-}" = writes ]; then
+  node "$ROOT/bench/search.mjs" "http://127.0.0.1:$PORT" "$([ "$BENCH_ONLY" = writes ] && echo writes-only)"
   exit 0
 fi
 # BENCH_ONLY=portal measures the portal alone.

@@ -20,9 +20,12 @@ const KB = 1000;
 // and Admin -> Audit (issue 16) made wasm-split cut the code every area shares into
 // finer chunks (the ticket page 89 -> 130 shared chunks, sign-in 42 -> 57), each
 // with its own headers and imports: +5 to +14 kB on routes that did not change, and
-// +3 kB of main (measured against the build before, same toolchain).
+// +3 kB of main (measured against the build before, same toolchain). Then main 220:
+// the header's search box on every staff page (issue 16), +1.6 kB. (Search as a
+// lazy route of its own made every route's shared chunks finer again, +5 to +9 kB
+// each; it shares the customer pages' chunk instead.)
 const TARGET = { main: 200 * KB, staff: 270 * KB, portal: 240 * KB };
-const CEILING = { main: 219 * KB, staff: 510 * KB, portal: 403 * KB };
+const CEILING = { main: 220 * KB, staff: 510 * KB, portal: 403 * KB };
 
 // Every route, the lazy route type that renders it (routes.rs) and its class.
 // "main" routes have no lazy view: the main chunk alone.
@@ -34,6 +37,7 @@ const ROUTES = [
   ["/tickets/new", "NewTicketRoute", "staff"],
   ["/command", "CommandRoute", "staff"],
   ["/customers", "CustomersRoute", "staff"],
+  ["/search", "CustomersRoute", "staff"],
   ["/team", "TeamSettingsRoute", "staff"],
   ["/admin/teams", "AdminRoute", "staff"],
   ["/admin/people", "AdminRoute", "staff"],

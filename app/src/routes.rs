@@ -58,7 +58,8 @@ lazy_area!(
     }
 );
 lazy_area!(
-    /// The customer pages: `/customers`, `/customers/new`, `/customers/42`.
+    /// The customer pages (`/customers`, `/customers/new`, `/customers/42`) and search
+    /// (`/search`).
     CustomersRoute => view! { <CustomersArea/> }
 );
 lazy_area!(
@@ -118,6 +119,9 @@ fn CustomersArea() -> impl IntoView {
     let path = path_signal("/customers");
     move || {
         let path = path.get();
+        if path == "/search" {
+            return view! { <crate::search::page::SearchPage/> }.into_any();
+        }
         let rest = path.trim_end_matches('/').strip_prefix("/customers");
         match rest {
             Some("") => view! { <pages::CustomersPage/> }.into_any(),

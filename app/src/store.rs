@@ -564,6 +564,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "customer_records",
         include_str!("../../migrations/sqlite/0015_customer_records.sql"),
     ),
+    (
+        16,
+        "search",
+        include_str!("../../migrations/sqlite/0016_search.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -640,6 +645,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         15,
         "customer_records",
         include_str!("../../migrations/postgres/0015_customer_records.sql"),
+    ),
+    (
+        16,
+        "search",
+        include_str!("../../migrations/postgres/0016_search.sql"),
     ),
 ];
 

@@ -47,7 +47,7 @@ test("a direct load of every route hydrates, with no error in the page", async (
   }
   await signIn(page, admin);
   for (const path of ["/board", "/tickets", "/tickets/new", "/tickets/1001", "/team", "/admin/teams",
-    "/admin/people", "/admin/customers", "/admin/outbox", "/customers", "/command"]) {
+    "/admin/people", "/admin/customers", "/admin/outbox", "/admin/audit", "/customers", "/search?q=printer", "/command"]) {
     await page.goto(path);
     await hydrated(page);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();

@@ -43,9 +43,16 @@ pub enum Command {
         /// 3 teams, 10 staff, 40 companies, 300 customers, 600 tickets with history.
         #[arg(long, conflicts_with = "tickets")]
         demo: bool,
-        /// Create this many tickets (one customer per ten) as fast as possible.
+        /// Create this many tickets as fast as possible.
         #[arg(long, required_unless_present = "demo")]
         tickets: Option<u64>,
+        /// With --tickets: how many customers they belong to (default: one per ten).
+        #[arg(long)]
+        customers: Option<u64>,
+        /// With --tickets: messages per ticket, with realistic text (the customer's
+        /// and staff's in turn; a fifth of staff's are internal notes).
+        #[arg(long, default_value_t = 3)]
+        messages: u64,
         /// With --tickets: how many stay open on the team's board (the rest are completed).
         #[arg(long, default_value_t = 5000)]
         open: u64,
@@ -84,11 +91,19 @@ pub fn main() -> ExitCode {
             Command::Seed {
                 demo,
                 tickets,
+                customers,
+                messages,
                 open,
                 team,
                 force,
                 company,
-            } => seed(config, demo, tickets, open, team, force, company).await,
+            } => {
+                let volume = tickets.map(|n| crate::seed::Volume {
+                    customers: customers.unwrap_or(n.div_ceil(10)),
+                    messages,
+                });
+                seed(config, demo, tickets, volume, open, team, force, company).await
+            }
         }
     });
     match result {
@@ -188,10 +203,12 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn seed(
     config: Config,
     demo: bool,
     tickets: Option<u64>,
+    volume: Option<crate::seed::Volume>,
     open_count: u64,
     team: String,
     force: bool,
@@ -201,7 +218,12 @@ async fn seed(
     let result = match (demo, tickets) {
         (true, _) => crate::seed::demo(&db, force).await,
         (false, Some(n)) => {
-            let seeded = crate::seed::tickets_fast(&db, n, open_count.min(n), &team, force).await;
+            let volume = volume.unwrap_or(crate::seed::Volume {
+                customers: n.div_ceil(10),
+                messages: 3,
+            });
+            let seeded =
+                crate::seed::tickets_fast(&db, n, open_count.min(n), &team, force, volume).await;
             match (seeded, company) {
                 (Ok(()), Some(c)) => crate::seed::portal_company(&db, c).await,
                 (other, _) => other,

@@ -6,6 +6,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 use super::api::Logout;
+use super::model::Role;
 use super::policy::nav_for;
 use super::CurrentUser;
 
@@ -31,6 +32,13 @@ pub fn AppShell(user: CurrentUser, children: Children) -> impl IntoView {
                         .collect_view()}
                 </ul>
             </nav>
+            {(user.role != Role::Customer).then(|| view! {
+                // A plain GET form: the search page works with or without JavaScript.
+                <form class="topbar-search" method="get" action="/search" role="search" aria-label="Site search">
+                    <input type="search" name="q" aria-label="Search tickets, customers and companies"
+                        placeholder="Search…"/>
+                </form>
+            })}
             <details class="usermenu">
                 <summary aria-label=format!("Account menu for {}", user.name)>
                     <span class="avatar" aria-hidden="true">{user.initials()}</span>

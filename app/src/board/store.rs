@@ -47,7 +47,13 @@ pub async fn board_columns(
 ) -> Result<Vec<BoardColumn>, AppError> {
     let stages = crate::teams::store::team_stages(db, team_id).await?;
     let mut binds = vec![Bind::Int(0)];
-    let conditions = filter_conditions(filter, me, now, &mut binds);
+    let conditions = filter_conditions(
+        crate::search::store::is_postgres(db),
+        filter,
+        me,
+        now,
+        &mut binds,
+    );
     let limit_param = binds.len() + 1;
     let mut columns = Vec::with_capacity(stages.len());
     for stage in stages {

@@ -106,26 +106,38 @@ struct CustomerHitRow {
     company: Option<String>,
 }
 
-/// Customers whose email or name starts with `prefix` (lower-case).
+/// Customers found by what was typed so far (each word a prefix of a word of their
+/// name, addresses, phone, company or notes), at most `limit`, by name.
 pub async fn search_customers(
     db: &Db,
     prefix: &str,
     limit: i64,
 ) -> Result<Vec<CustomerHit>, AppError> {
-    // Escape LIKE's wildcards in what was typed.
-    let pattern = format!(
-        "{}%",
-        prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
+    // What was typed so far, as a prefix search over the full-text index (an address
+    // is split into words there: "ann@exa" finds ann@example.com).
+    let query = crate::search::SearchQuery::parse(prefix);
+    if query.include.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut binds: Vec<String> = Vec::new();
+    let mut bind = |v: String| {
+        binds.push(v);
+        format!("${}", binds.len() + 1)
+    };
+    let condition = crate::search::store::customer_condition(
+        crate::search::store::is_postgres(db),
+        &query,
+        &mut bind,
     );
-    let rows = db!(db, pool => sqlx::query_as::<_, CustomerHitRow>(
+    let sql = format!(
         "SELECT c.email, c.name, co.name AS company FROM customers c LEFT JOIN companies co ON co.id = c.company_id
-         WHERE c.deleted_at IS NULL AND (c.id IN (SELECT customer_id FROM customer_emails WHERE email LIKE $1 ESCAPE '\\')
-            OR lower(c.name) LIKE $1 ESCAPE '\\')
-         ORDER BY c.name, c.id LIMIT $2"
-    ).bind(&pattern).bind(limit).fetch_all(pool).await)?;
+         WHERE c.deleted_at IS NULL AND {condition}
+         ORDER BY lower(c.name), c.id LIMIT $1"
+    );
+    let rows = db!(db, pool => binds.iter().fold(
+        sqlx::query_as::<_, CustomerHitRow>(&sql).bind(limit),
+        |q, b| q.bind(b.clone()),
+    ).fetch_all(pool).await)?;
     Ok(rows
         .into_iter()
         .map(|r| CustomerHit {
@@ -239,14 +251,6 @@ pub async fn owners(db: &Db) -> Result<Vec<Owner>, AppError> {
     ).fetch_all(pool).await)?)
 }
 
-/// The words of a search, at most six, each at most 100 characters.
-fn search_words(q: &str) -> Vec<String> {
-    q.split_whitespace()
-        .take(6)
-        .map(|w| w.chars().take(100).collect())
-        .collect()
-}
-
 /// One page of `/customers`: customers matching `filter`, after the customer with id
 /// `after` in the list's order. `viewer` is the signed-in user ("my customers").
 pub async fn list_customers(
@@ -262,14 +266,18 @@ pub async fn list_customers(
         format!("${}", binds.len())
     };
     let mut sql = String::new();
-    for word in search_words(&filter.q) {
-        let p = push(&mut binds, Bind::Text(like_pattern(&word)));
-        sql.push_str(&format!(
-            " AND (lower(c.name) LIKE {p} ESCAPE '\\' OR c.phone LIKE {p} ESCAPE '\\'
-                OR lower(c.notes) LIKE {p} ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM customer_emails e WHERE e.customer_id = c.id AND e.email LIKE {p} ESCAPE '\\')
-                OR EXISTS (SELECT 1 FROM companies co WHERE co.id = c.company_id AND lower(co.name) LIKE {p} ESCAPE '\\'))"
-        ));
+    // Words, phrases and -exclusions over the full-text index of name, addresses,
+    // phone, company and notes (crate::search).
+    let query = crate::search::SearchQuery::parse(&filter.q);
+    let mut bind = |v: String| push(&mut binds, Bind::Text(v));
+    let words = crate::search::store::customer_condition(
+        crate::search::store::is_postgres(db),
+        &query,
+        &mut bind,
+    );
+    if !words.is_empty() {
+        sql.push_str(" AND ");
+        sql.push_str(&words);
     }
     if !filter.company.trim().is_empty() {
         let p = push(&mut binds, Bind::Text(like_pattern(filter.company.trim())));

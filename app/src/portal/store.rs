@@ -8,7 +8,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::store::{now_ms, Db};
 use crate::tickets::conversation::store::{thread, Audience};
-use crate::tickets::store::{like_pattern, move_ticket, Placement};
+use crate::tickets::store::{move_ticket, Placement};
 
 pub use super::model::{
     PortalRow, PortalSort, PortalTeam, PortalTicket, StatusFilter, Viewer, REOPEN_WINDOW_MS,
@@ -75,14 +75,27 @@ pub async fn list(db: &Db, viewer: &Viewer, q: &ListQuery) -> Result<Vec<PortalR
         StatusFilter::Open => " AND t.completed_at IS NULL",
         StatusFilter::Closed => " AND t.completed_at IS NOT NULL",
     };
-    let text = q.text.trim().trim_start_matches('#');
-    let number: Option<i64> = text.parse().ok();
-    let search = match (text.is_empty(), number) {
-        (true, _) => "",
-        (false, Some(_)) => " AND t.number = $4",
-        (false, None) => {
-            " AND (lower(t.title) LIKE $5 ESCAPE '\\' OR lower(t.description) LIKE $5 ESCAPE '\\')"
-        }
+    let text = q.text.trim();
+    let number: Option<i64> = text.trim_start_matches('#').parse().ok();
+    // Words are searched in the ticket and its public replies only: a customer's
+    // search never looks into internal notes. Their values are bound after $6.
+    let query = crate::search::SearchQuery::parse(text);
+    let mut words: Vec<String> = Vec::new();
+    let mut bind = |v: String| {
+        words.push(v);
+        format!("${}", words.len() + 6)
+    };
+    let condition = crate::search::store::ticket_condition(
+        crate::search::store::is_postgres(db),
+        &query,
+        false,
+        &mut bind,
+    );
+    let search = match (number, condition.is_empty()) {
+        (Some(_), true) => " AND t.number = $4".to_string(),
+        (Some(_), false) => format!(" AND (t.number = $4 OR ({condition}))"),
+        (None, true) => String::new(),
+        (None, false) => format!(" AND {condition}"),
     };
     let (after_value, after_id) = q.after.unwrap_or((i64::MAX, i64::MAX));
     // The page of tickets first, then the names for its rows only.
@@ -92,16 +105,18 @@ pub async fn list(db: &Db, viewer: &Viewer, q: &ListQuery) -> Result<Vec<PortalR
            FROM (SELECT t.id, t.number, t.title, t.customer_id, t.stage_id, t.created_at, t.activity_at
                    FROM tickets t
                   WHERE {VISIBLE} AND t.merged_into IS NULL{status}{search}
-                    AND ({column} < $3 OR ({column} = $3 AND t.id < $6))
-                  ORDER BY {column} DESC, t.id DESC LIMIT $7) t
+                    AND ({column} < $3 OR ({column} = $3 AND t.id < $5))
+                  ORDER BY {column} DESC, t.id DESC LIMIT $6) t
            JOIN stages s ON s.id = t.stage_id
            JOIN customers c ON c.id = t.customer_id
           ORDER BY {column} DESC, t.id DESC"
     );
-    let rows = db!(db, pool => sqlx::query_as::<_, PortalRow>(&sql)
-        .bind(customer).bind(viewer.managed_company).bind(after_value)
-        .bind(number.unwrap_or(0)).bind(like_pattern(text)).bind(after_id).bind(q.limit)
-        .fetch_all(pool).await)?;
+    let rows = db!(db, pool => words.iter().fold(
+        sqlx::query_as::<_, PortalRow>(&sql)
+            .bind(customer).bind(viewer.managed_company).bind(after_value)
+            .bind(number.unwrap_or(0)).bind(after_id).bind(q.limit),
+        |query, w| query.bind(w.clone()),
+    ).fetch_all(pool).await)?;
     Ok(rows)
 }
 

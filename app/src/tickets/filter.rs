@@ -45,7 +45,8 @@ pub struct TicketFilter {
     pub customer: String,
     pub tag: String,
     pub overdue: bool,
-    /// A ticket number (`1042` or `#1042`) or part of the title.
+    /// A ticket number (`1042` or `#1042`), or words found in the title, the
+    /// description or any message (`crate::search`).
     pub text: String,
 }
 

@@ -26,7 +26,7 @@ pub fn FilterBar(
             <input type="hidden" name="team" value=team/>
             <label class="filter">
                 <span>"Search"</span>
-                <input type="search" name="q" value=filter.text.clone() placeholder="Number or title"/>
+                <input type="search" name="q" value=filter.text.clone() placeholder="Words, \"a phrase\", -word or #1042"/>
             </label>
             <label class="filter">
                 <span>"Assignee"</span>

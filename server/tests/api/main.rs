@@ -14,5 +14,6 @@ mod mail;
 mod matrix;
 mod outage;
 mod portal;
+mod search;
 mod tickets;
 mod workflow;

@@ -173,6 +173,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/time/stop", TEAM_A),
     ("/api/time/add", TEAM_A),
     ("/api/customers/search", STAFF),
+    // Search finds team A's ticket by number for its staff only (see `forbidden`).
+    ("/api/search", STAFF),
     ("/api/customers/list", STAFF),
     ("/api/customers/owners", STAFF),
     // A customer's page: their record to all staff, their tickets and messages only
@@ -197,6 +199,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/tickets/new", STAFF_PAGE),
     ("/tickets/{number}", TEAM_A_PAGE),
     ("/customers", STAFF_PAGE),
+    ("/search", STAFF_PAGE),
     // `/customers/new` and a customer's page (one route; see `visit`).
     ("/customers/{*any}", STAFF_PAGE),
     ("/team", LEAD_PAGE),
@@ -849,6 +852,7 @@ async fn arguments(
             ("note", "Looked at it.".into()),
         ],
         "/api/customers/search" => vec![("q", "Customer".into())],
+        "/api/search" => vec![("q", format!("#{n1}"))],
         "/api/customers/list" => vec![
             ("q", "Cara".into()),
             ("company", String::new()),
@@ -933,6 +937,7 @@ async fn visit(app: &TestApp, w: &World, row: &str, caller: Caller, ip: &str) ->
         | "/customers" | "/team" | "/admin" | "/portal" | "/portal/new" | "/portal/register"
         | "/forgot" | "/" => page(app, row, cookie, ip).await,
         "/tickets/{number}" => page(app, &format!("/tickets/{n1}"), cookie, ip).await,
+        "/search" => page(app, &format!("/search?q=%23{n1}"), cookie, ip).await,
         "/customers/{*any}" => {
             let paths = [
                 "/customers/new".to_string(),

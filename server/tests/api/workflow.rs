@@ -751,7 +751,11 @@ async fn a_lead_adds_renames_reorders_and_removes_stages_of_their_team_only(app:
 }
 
 async fn seeding_fills_an_empty_database_and_refuses_a_filled_one(app: &TestApp) {
-    server::seed::tickets_fast(&app.db, 2_500, 120, "Support", false)
+    let volume = server::seed::Volume {
+        customers: 400,
+        messages: 3,
+    };
+    server::seed::tickets_fast(&app.db, 2_500, 120, "Support", false, volume)
         .await
         .unwrap();
     let count = |sql: &'static str| async move {
@@ -766,8 +770,29 @@ async fn seeding_fills_an_empty_database_and_refuses_a_filled_one(app: &TestApp)
         count("SELECT COUNT(*) FROM audit_log WHERE action = 'created'").await,
         2_500
     );
-    assert_eq!(count("SELECT COUNT(*) FROM customers").await, 250);
-    let again = server::seed::tickets_fast(&app.db, 10, 10, "Support", false).await;
+    assert_eq!(count("SELECT COUNT(*) FROM customers").await, 400);
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT customer_id) FROM tickets").await,
+        400
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM messages").await, 7_500);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE internal = TRUE").await,
+        500
+    );
+    // The text is indexed as it is written: the search finds the seeded words.
+    let admin = app::auth::model::CurrentUser {
+        id: 1,
+        name: "Seeder".into(),
+        email: "seeder@example.com".into(),
+        role: app::auth::Role::Admin,
+    };
+    let found = app::search::store::search_all(&app.db, &admin, "\"corrected invoice\"")
+        .await
+        .unwrap();
+    assert_eq!(found.tickets.len(), app::search::store::TICKETS_SHOWN);
+    assert!(found.more_tickets);
+    let again = server::seed::tickets_fast(&app.db, 10, 10, "Support", false, volume).await;
     assert!(again.unwrap_err().contains("already has 2500 tickets"));
     // A new ticket continues the numbers.
     let s = seeded(app).await;

@@ -28,8 +28,11 @@ macro_rules! bind_all {
 
 /// The SQL conditions of `filter`, each as ` AND …`, for a query over `tickets t`
 /// joined to `customers c` and `companies co`; placeholders are numbered on from
-/// `binds.len() + 1`. `me` is the signed-in user, `now` the clock for "overdue".
+/// `binds.len() + 1`. `me` is the signed-in user, `now` the clock for "overdue",
+/// `pg` whether the database is Postgres (full-text search is written differently).
+/// Only staff see boards and lists, so the free text also searches internal notes.
 pub fn filter_conditions(
+    pg: bool,
     filter: &TicketFilter,
     me: i64,
     now: i64,
@@ -76,15 +79,24 @@ pub fn filter_conditions(
         ));
     }
     if !filter.text.is_empty() {
-        let p = push(binds, Bind::Text(like_pattern(&filter.text)));
-        match filter.number() {
-            Some(n) => {
+        let query = crate::search::SearchQuery::parse(&filter.text);
+        let mut bind = |v: String| {
+            binds.push(Bind::Text(v));
+            format!("${}", binds.len())
+        };
+        let words = crate::search::store::ticket_condition(pg, &query, true, &mut bind);
+        match (filter.number(), words.is_empty()) {
+            (Some(n), true) => {
                 let q = push(binds, Bind::Int(n));
-                sql.push_str(&format!(
-                    " AND (t.number = {q} OR lower(t.title) LIKE {p} ESCAPE '\\')"
-                ));
+                sql.push_str(&format!(" AND t.number = {q}"));
             }
-            None => sql.push_str(&format!(" AND lower(t.title) LIKE {p} ESCAPE '\\'")),
+            (Some(n), false) => {
+                let q = push(binds, Bind::Int(n));
+                sql.push_str(&format!(" AND (t.number = {q} OR ({words}))"));
+            }
+            // Nothing searchable typed (punctuation only): no condition.
+            (None, true) => {}
+            (None, false) => sql.push_str(&format!(" AND {words}")),
         }
     }
     sql

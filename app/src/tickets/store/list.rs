@@ -54,7 +54,13 @@ pub async fn list_tickets(
     limit: i64,
 ) -> Result<Vec<ListRowDb>, AppError> {
     let mut binds = vec![Bind::Int(team_id)];
-    let conditions = filter_conditions(filter, me, now, &mut binds);
+    let conditions = filter_conditions(
+        crate::search::store::is_postgres(db),
+        filter,
+        me,
+        now,
+        &mut binds,
+    );
     let mut keyset = String::new();
     let mut cursor = after
         .into_iter()

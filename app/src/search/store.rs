@@ -1,0 +1,400 @@
+//! The SQL of search: conditions over the full-text indexes that the board, the list,
+//! the portal and the customer lists add to their own queries, and the search page's
+//! query across tickets, customers and companies.
+
+use super::{
+    highlight, CompanyResult, CustomerResult, SearchQuery, SearchResults, Term, TicketResult,
+};
+use crate::auth::model::{CurrentUser, Role};
+use crate::auth::policy::staff_team;
+use crate::db;
+use crate::error::AppError;
+use crate::store::{like_pattern, Db};
+
+/// Whether `db` is Postgres (the full-text syntax differs).
+pub fn is_postgres(db: &Db) -> bool {
+    matches!(db, Db::Postgres(_))
+}
+
+/// Each term as one set of tickets: those whose title or description hold it, and
+/// those with a message that does (`notes`: internal notes count too; only staff
+/// searches pass true). Terms are matched separately, so words may come from
+/// different messages of one ticket, as people expect of a ticket search.
+fn ticket_term(
+    pg: bool,
+    term: &Term,
+    notes: bool,
+    bind: &mut dyn FnMut(String) -> String,
+) -> String {
+    let public = if notes { "" } else { " AND m.internal = FALSE" };
+    if pg {
+        let p = bind(term.tsquery());
+        format!(
+            "(t.search @@ to_tsquery('simple', {p}) OR t.id IN (SELECT m.ticket_id FROM messages m \
+             WHERE m.search @@ to_tsquery('simple', {p}){public}))"
+        )
+    } else {
+        let p = bind(term.fts5());
+        format!(
+            "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH {p} \
+             UNION ALL SELECT m.ticket_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
+             WHERE messages_fts MATCH {p}{public})"
+        )
+    }
+}
+
+/// The condition, over tickets `t`, that `query` makes (empty for an empty query):
+/// every included term somewhere in the ticket, no excluded one anywhere. `bind`
+/// takes a value to bind and gives back its placeholder.
+pub fn ticket_condition(
+    pg: bool,
+    query: &SearchQuery,
+    notes: bool,
+    bind: &mut dyn FnMut(String) -> String,
+) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for term in &query.include {
+        parts.push(ticket_term(pg, term, notes, bind));
+    }
+    for term in &query.exclude {
+        parts.push(format!("NOT {}", ticket_term(pg, term, notes, bind)));
+    }
+    parts.join(" AND ")
+}
+
+/// The condition, over customers `c`, that `query` makes (empty for an empty query):
+/// the customer's name, addresses, phone, company and notes together hold every
+/// included term and no excluded one.
+pub fn customer_condition(
+    pg: bool,
+    query: &SearchQuery,
+    bind: &mut dyn FnMut(String) -> String,
+) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    if pg {
+        let mut parts: Vec<String> = query.include.iter().map(Term::tsquery).collect();
+        parts.extend(query.exclude.iter().map(|t| format!("!{}", t.tsquery())));
+        let p = bind(parts.join(" & "));
+        return format!("c.search @@ to_tsquery('simple', {p})");
+    }
+    let excluded: Vec<String> = query.exclude.iter().map(Term::fts5).collect();
+    if query.include.is_empty() {
+        // FTS5 has no unary NOT.
+        let p = bind(excluded.join(" OR "));
+        return format!(
+            "c.id NOT IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH {p})"
+        );
+    }
+    let included: Vec<String> = query.include.iter().map(Term::fts5).collect();
+    let mut expr = format!("({})", included.join(" AND "));
+    for e in excluded {
+        expr.push_str(" NOT ");
+        expr.push_str(&e);
+    }
+    let p = bind(expr);
+    format!("c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH {p})")
+}
+
+/// A message `m` that holds any of the included terms (for the snippet).
+fn message_any_term(
+    pg: bool,
+    query: &SearchQuery,
+    bind: &mut dyn FnMut(String) -> String,
+) -> String {
+    if pg {
+        let terms: Vec<String> = query.include.iter().map(Term::tsquery).collect();
+        let p = bind(terms.join(" | "));
+        format!("m.search @@ to_tsquery('simple', {p})")
+    } else {
+        let terms: Vec<String> = query.include.iter().map(Term::fts5).collect();
+        let p = bind(terms.join(" OR "));
+        format!("EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH {p} AND messages_fts.rowid = m.id)")
+    }
+}
+
+/// How many matching tickets are ranked per search: the most recently active ones.
+/// Ranking reads their text, so it is bounded; a search that matches more says so
+/// and asks for more words.
+const CANDIDATES: i64 = 200;
+/// How many tickets the search page shows.
+pub const TICKETS_SHOWN: usize = 25;
+const CUSTOMERS_SHOWN: usize = 10;
+const COMPANIES_SHOWN: i64 = 10;
+/// How long a snippet is, in characters.
+const SNIPPET: usize = 180;
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: i64,
+    number: i64,
+    title: String,
+    description: String,
+    updated_at: i64,
+    completed_at: Option<i64>,
+    team: String,
+    stage: String,
+    customer: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: i64,
+    name: String,
+    email: String,
+    phone: String,
+    notes: String,
+    company: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CompanyRow {
+    name: String,
+    customers: i64,
+}
+
+/// Binds text values in order to a query.
+macro_rules! bind_texts {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = q.bind(b.clone());
+        }
+        q
+    }};
+}
+
+/// Everything `user` (staff) may see that `text` finds: tickets on their boards (a
+/// ticket number finds that ticket), customers and companies. Tickets are ranked by
+/// where the words are (title, then description, then messages), then by how recently
+/// they changed.
+pub async fn search_all(
+    db: &Db,
+    user: &CurrentUser,
+    text: &str,
+) -> Result<SearchResults, AppError> {
+    let query = SearchQuery::parse(text);
+    let trimmed = text.trim();
+    let number = trimmed
+        .strip_prefix('#')
+        .unwrap_or(trimmed)
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0);
+    if query.include.is_empty() && number.is_none() {
+        return Ok(SearchResults::default());
+    }
+    let pg = is_postgres(db);
+    let (tickets, more_tickets) = search_tickets(db, user, &query, number, pg).await?;
+    let customers = search_customers(db, &query, pg).await?;
+    let companies = search_companies(db, &query).await?;
+    Ok(SearchResults {
+        tickets,
+        more_tickets,
+        customers,
+        companies,
+    })
+}
+
+async fn search_tickets(
+    db: &Db,
+    user: &CurrentUser,
+    query: &SearchQuery,
+    number: Option<i64>,
+    pg: bool,
+) -> Result<(Vec<TicketResult>, bool), AppError> {
+    let mut binds: Vec<String> = Vec::new();
+    let words = if query.include.is_empty() {
+        "FALSE".to_string()
+    } else {
+        let mut bind = |v: String| {
+            binds.push(v);
+            format!("${}", binds.len() + 3)
+        };
+        ticket_condition(pg, query, true, &mut bind)
+    };
+    let sql = format!(
+        "SELECT t.id, t.number, t.title, t.description, t.updated_at, t.completed_at,
+                tm.name AS team, s.name AS stage, c.name AS customer
+           FROM tickets t
+           JOIN teams tm ON tm.id = t.team_id
+           JOIN stages s ON s.id = t.stage_id
+           JOIN customers c ON c.id = t.customer_id
+          WHERE {} AND t.merged_into IS NULL AND (t.number = $3 OR ({words}))
+          ORDER BY t.updated_at DESC, t.id DESC LIMIT {CANDIDATES}",
+        staff_team("$1", "$2")
+    );
+    let rows: Vec<TicketRow> = db!(db, pool => bind_texts!(sqlx::query_as::<_, TicketRow>(&sql)
+        .bind(user.role == Role::Admin).bind(user.id).bind(number.unwrap_or(0)), &binds)
+        .fetch_all(pool).await)?;
+    let more = rows.len() > TICKETS_SHOWN;
+    // Rank: the ticket named by number, then words in the title, then in the
+    // description; the rest matched in messages. The sort is stable, so equal scores
+    // stay newest first.
+    let mut scored: Vec<(usize, TicketRow)> = rows
+        .into_iter()
+        .map(|r| {
+            let score = if Some(r.number) == number {
+                1000
+            } else {
+                3 * query.hits(&r.title) + query.hits(&r.description)
+            };
+            (score, r)
+        })
+        .collect();
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    scored.truncate(TICKETS_SHOWN);
+    // Snippets: the latest message holding a word, for tickets whose own text does
+    // not hold them all.
+    let from_messages: Vec<i64> = scored
+        .iter()
+        .filter(|(_, r)| {
+            !query.include.is_empty()
+                && !query.matches_all(&format!("{} {}", r.title, r.description))
+        })
+        .map(|(_, r)| r.id)
+        .collect();
+    let bodies = latest_matching_messages(db, query, &from_messages, pg).await?;
+    let tickets = scored
+        .into_iter()
+        .map(|(_, r)| {
+            let snippet = match bodies.iter().find(|(id, _)| *id == r.id) {
+                Some((_, body)) => highlight(body, query, SNIPPET),
+                None if query.hits(&r.description) > 0 => highlight(&r.description, query, SNIPPET),
+                None => Vec::new(),
+            };
+            TicketResult {
+                number: r.number,
+                title: highlight(&r.title, query, 300),
+                snippet,
+                team: r.team,
+                stage: r.stage,
+                done: r.completed_at.is_some(),
+                customer: r.customer,
+                updated_at: r.updated_at,
+            }
+        })
+        .collect();
+    Ok((tickets, more))
+}
+
+/// The latest message (notes too: staff only) of each ticket in `ids` that holds any
+/// included word, as (ticket id, body).
+async fn latest_matching_messages(
+    db: &Db,
+    query: &SearchQuery,
+    ids: &[i64],
+    pg: bool,
+) -> Result<Vec<(i64, String)>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut binds: Vec<String> = Vec::new();
+    let mut bind = |v: String| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    let matching = message_any_term(pg, query, &mut bind);
+    // The ids are numbers from the database, written into the statement as numbers.
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "SELECT ticket_id, body FROM (
+            SELECT m.ticket_id, m.body,
+                   ROW_NUMBER() OVER (PARTITION BY m.ticket_id ORDER BY m.id DESC) AS n
+              FROM messages m
+             WHERE m.ticket_id IN ({}) AND m.deleted_at IS NULL AND {matching}) x
+          WHERE n = 1",
+        list.join(", ")
+    );
+    Ok(
+        db!(db, pool => bind_texts!(sqlx::query_as::<_, (i64, String)>(&sql), &binds)
+        .fetch_all(pool).await)?,
+    )
+}
+
+async fn search_customers(
+    db: &Db,
+    query: &SearchQuery,
+    pg: bool,
+) -> Result<Vec<CustomerResult>, AppError> {
+    if query.include.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut binds: Vec<String> = Vec::new();
+    let mut bind = |v: String| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    let condition = customer_condition(pg, query, &mut bind);
+    let sql = format!(
+        "SELECT c.id, c.name, c.email, c.phone, c.notes, co.name AS company
+           FROM customers c LEFT JOIN companies co ON co.id = c.company_id
+          WHERE c.deleted_at IS NULL AND {condition}
+          ORDER BY c.updated_at DESC, c.id DESC LIMIT 50"
+    );
+    let rows: Vec<CustomerRow> = db!(db, pool => bind_texts!(sqlx::query_as::<_, CustomerRow>(&sql), &binds)
+        .fetch_all(pool).await)?;
+    let mut scored: Vec<(usize, CustomerRow)> = rows
+        .into_iter()
+        .map(|r| {
+            (
+                3 * query.hits(&r.name) + query.hits(&format!("{} {}", r.email, r.phone)),
+                r,
+            )
+        })
+        .collect();
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    Ok(scored
+        .into_iter()
+        .take(CUSTOMERS_SHOWN)
+        .map(|(_, r)| CustomerResult {
+            id: r.id,
+            name: highlight(&r.name, query, 200),
+            email: r.email,
+            company: r.company,
+            snippet: if query.hits(&r.notes) > 0 {
+                highlight(&r.notes, query, SNIPPET)
+            } else {
+                Vec::new()
+            },
+        })
+        .collect())
+}
+
+/// Companies whose name holds every included term. Companies are few and have only
+/// a name so far, so this is a LIKE over the companies table, not an index.
+async fn search_companies(db: &Db, query: &SearchQuery) -> Result<Vec<CompanyResult>, AppError> {
+    if query.include.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut binds: Vec<String> = Vec::new();
+    let mut conditions: Vec<String> = Vec::new();
+    for (term, negate) in query
+        .include
+        .iter()
+        .map(|t| (t, ""))
+        .chain(query.exclude.iter().map(|t| (t, "NOT ")))
+    {
+        binds.push(like_pattern(&term.words.join(" ")));
+        conditions.push(format!(
+            "lower(co.name) {negate}LIKE ${} ESCAPE '\\'",
+            binds.len()
+        ));
+    }
+    let sql = format!(
+        "SELECT co.name, (SELECT COUNT(*) FROM customers c WHERE c.company_id = co.id AND c.deleted_at IS NULL) AS customers
+           FROM companies co WHERE {} ORDER BY lower(co.name) LIMIT {COMPANIES_SHOWN}",
+        conditions.join(" AND ")
+    );
+    let rows: Vec<CompanyRow> = db!(db, pool => bind_texts!(sqlx::query_as::<_, CompanyRow>(&sql), &binds)
+        .fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CompanyResult {
+            marked: highlight(&r.name, query, 200),
+            name: r.name,
+            customers: r.customers,
+        })
+        .collect())
+}
