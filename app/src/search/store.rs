@@ -97,23 +97,6 @@ pub fn customer_condition(
     format!("c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH {p})")
 }
 
-/// A message `m` that holds any of the included terms (for the snippet).
-fn message_any_term(
-    pg: bool,
-    query: &SearchQuery,
-    bind: &mut dyn FnMut(String) -> String,
-) -> String {
-    if pg {
-        let terms: Vec<String> = query.include.iter().map(Term::tsquery).collect();
-        let p = bind(terms.join(" | "));
-        format!("m.search @@ to_tsquery('simple', {p})")
-    } else {
-        let terms: Vec<String> = query.include.iter().map(Term::fts5).collect();
-        let p = bind(terms.join(" OR "));
-        format!("EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH {p} AND messages_fts.rowid = m.id)")
-    }
-}
-
 /// How many matching tickets are ranked per search: the most recently active ones.
 /// Ranking reads their text, so it is bounded; a search that matches more says so
 /// and asks for more words.
@@ -255,7 +238,7 @@ async fn search_tickets(
         })
         .map(|(_, r)| r.id)
         .collect();
-    let bodies = latest_matching_messages(db, query, &from_messages, pg).await?;
+    let bodies = latest_matching_messages(db, query, &from_messages).await?;
     let tickets = scored
         .into_iter()
         .map(|(_, r)| {
@@ -279,38 +262,42 @@ async fn search_tickets(
     Ok((tickets, more))
 }
 
+/// How many of a ticket's latest messages are read for its snippet.
+const SNIPPET_MESSAGES: i64 = 50;
+
 /// The latest message (notes too: staff only) of each ticket in `ids` that holds any
-/// included word, as (ticket id, body).
+/// included word, among its last [`SNIPPET_MESSAGES`], as (ticket id, body). The
+/// messages are read by the tickets' index and matched here: asking the full-text
+/// index about each message costs a whole term's matches per message.
 async fn latest_matching_messages(
     db: &Db,
     query: &SearchQuery,
     ids: &[i64],
-    pg: bool,
 ) -> Result<Vec<(i64, String)>, AppError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut binds: Vec<String> = Vec::new();
-    let mut bind = |v: String| {
-        binds.push(v);
-        format!("${}", binds.len())
-    };
-    let matching = message_any_term(pg, query, &mut bind);
     // The ids are numbers from the database, written into the statement as numbers.
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
     let sql = format!(
         "SELECT ticket_id, body FROM (
             SELECT m.ticket_id, m.body,
-                   ROW_NUMBER() OVER (PARTITION BY m.ticket_id ORDER BY m.id DESC) AS n
+                   ROW_NUMBER() OVER (PARTITION BY m.ticket_id ORDER BY m.created_at DESC, m.id DESC) AS n
               FROM messages m
-             WHERE m.ticket_id IN ({}) AND m.deleted_at IS NULL AND {matching}) x
-          WHERE n = 1",
+             WHERE m.ticket_id IN ({}) AND m.deleted_at IS NULL) x
+          WHERE n <= {SNIPPET_MESSAGES}
+          ORDER BY ticket_id, n",
         list.join(", ")
     );
-    Ok(
-        db!(db, pool => bind_texts!(sqlx::query_as::<_, (i64, String)>(&sql), &binds)
-        .fetch_all(pool).await)?,
-    )
+    let rows: Vec<(i64, String)> =
+        db!(db, pool => sqlx::query_as::<_, (i64, String)>(&sql).fetch_all(pool).await)?;
+    let mut latest: Vec<(i64, String)> = Vec::new();
+    for (ticket, body) in rows {
+        if latest.iter().all(|(t, _)| *t != ticket) && query.hits(&body) > 0 {
+            latest.push((ticket, body));
+        }
+    }
+    Ok(latest)
 }
 
 async fn search_customers(
