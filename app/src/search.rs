@@ -27,8 +27,9 @@ const MAX_TERMS: usize = 8;
 pub struct Term {
     /// Lower-case letters and digits only: nothing in them is syntax to either engine.
     pub words: Vec<String>,
-    /// Whether the last word also matches longer words (as you type); quoted phrases
-    /// match whole words only.
+    /// Whether the last word also matches longer words: only the query's last word,
+    /// when it is typed unquoted (the word being typed). Other words, phrases and
+    /// exclusions match whole words.
     pub prefix: bool,
 }
 
@@ -56,6 +57,7 @@ impl SearchQuery {
     pub fn parse(text: &str) -> SearchQuery {
         let mut query = SearchQuery::default();
         let mut rest = text.trim();
+        let mut last_is_open_word = false;
         while !rest.is_empty() {
             let (negated, after_sign) = match rest.strip_prefix('-') {
                 Some(r) if r.starts_with(|c: char| c == '"' || c.is_alphanumeric()) => (true, r),
@@ -74,10 +76,13 @@ impl SearchQuery {
                 }
             };
             let words = words(chunk);
+            if !words.is_empty() {
+                last_is_open_word = !quoted && !negated;
+            }
             if !words.is_empty() && query.include.len() + query.exclude.len() < MAX_TERMS {
                 let term = Term {
                     words,
-                    prefix: !quoted && !negated,
+                    prefix: false,
                 };
                 if negated {
                     query.exclude.push(term);
@@ -87,12 +92,54 @@ impl SearchQuery {
             }
             rest = next.trim_start();
         }
+        // The last word is the one being typed: it also matches longer words. Only
+        // that one: every prefix makes the engines gather all the words it begins.
+        if last_is_open_word {
+            if let Some(term) = query.include.last_mut() {
+                term.prefix = true;
+            }
+        }
         query
     }
 
     /// Whether nothing searchable was typed.
     pub fn is_empty(&self) -> bool {
         self.include.is_empty() && self.exclude.is_empty()
+    }
+
+    /// The query as one FTS5 expression, limited to `columns` (`{title public}`;
+    /// empty: every column), and whether its matches are the rows to leave out: FTS5
+    /// has no unary NOT, so a query of exclusions only gives the rows that hold any of
+    /// them. `None` for an empty query.
+    pub fn fts5(&self, columns: &str) -> Option<(String, bool)> {
+        let join =
+            |terms: &[Term], op: &str| terms.iter().map(Term::fts5).collect::<Vec<_>>().join(op);
+        let (expr, leave_out) = if self.include.is_empty() {
+            (join(&self.exclude, " OR "), true)
+        } else {
+            let mut expr = format!("({})", join(&self.include, " AND "));
+            for term in &self.exclude {
+                expr.push_str(" NOT ");
+                expr.push_str(&term.fts5());
+            }
+            (expr, false)
+        };
+        match (expr.is_empty(), columns.is_empty()) {
+            (true, _) => None,
+            (false, true) => Some((expr, leave_out)),
+            (false, false) => Some((format!("{columns} : ({expr})"), leave_out)),
+        }
+    }
+
+    /// The query in Postgres' `tsquery` syntax: every included term and no excluded
+    /// one (empty for an empty query).
+    pub fn tsquery(&self) -> String {
+        self.include
+            .iter()
+            .map(Term::tsquery)
+            .chain(self.exclude.iter().map(|t| format!("!{}", t.tsquery())))
+            .collect::<Vec<_>>()
+            .join(" & ")
     }
 
     /// Whether the text of one record holds every included term and no excluded one,
@@ -319,17 +366,44 @@ mod tests {
     }
 
     #[test]
-    fn words_are_prefixes_phrases_are_exact_and_a_minus_excludes() {
+    fn the_last_word_is_a_prefix_phrases_are_exact_and_a_minus_excludes() {
         let q = SearchQuery::parse(r#"Refund "card declined" -spam ann@example.com"#);
         assert_eq!(
             q.include,
             vec![
-                term(&["refund"], true),
+                term(&["refund"], false),
                 term(&["card", "declined"], false),
                 term(&["ann", "example", "com"], true)
             ]
         );
         assert_eq!(q.exclude, vec![term(&["spam"], false)]);
+        // Ending in a phrase or an exclusion, nothing is being typed.
+        assert!(!SearchQuery::parse("refund -spam").include[0].prefix);
+        assert!(!SearchQuery::parse("refund \"card\"").include[1].prefix);
+        assert!(SearchQuery::parse("  refu ").include[0].prefix);
+    }
+
+    #[test]
+    fn a_query_reads_as_one_expression_in_each_engine() {
+        let q = SearchQuery::parse(r#"card "paper jam" -spam -"bad toner" refu"#);
+        assert_eq!(
+            q.fts5(""),
+            Some((
+                r#"("card" AND "paper jam" AND "refu"*) NOT "spam" NOT "bad toner""#.to_string(),
+                false
+            ))
+        );
+        assert_eq!(
+            q.tsquery(),
+            "('card') & ('paper' <-> 'jam') & ('refu':*) & !('spam') & !('bad' <-> 'toner')"
+        );
+        // Exclusions only: the rows to leave out.
+        let q = SearchQuery::parse("-spam -ham");
+        assert_eq!(
+            q.fts5("{title public}"),
+            Some((r#"{title public} : ("spam" OR "ham")"#.to_string(), true))
+        );
+        assert_eq!(SearchQuery::parse(" ").fts5(""), None);
     }
 
     #[test]
@@ -339,15 +413,16 @@ mod tests {
             q.include,
             vec![
                 term(&["unclosed", "phrase", "o", "brien"], false),
-                term(&["x"], true),
-                term(&["a"], true),
-                term(&["or"], true),
+                term(&["x"], false),
+                term(&["a"], false),
+                term(&["or"], false),
                 term(&["b"], true)
             ]
         );
         let q = SearchQuery::parse(r#"it's NEAR(x) a:b - -- ""#);
-        assert_eq!(q.include[0].fts5(), "\"it s\"*");
-        assert_eq!(q.include[1].tsquery(), "('near' <-> 'x':*)");
+        assert_eq!(q.include[0].fts5(), "\"it s\"");
+        assert_eq!(q.include[1].tsquery(), "('near' <-> 'x')");
+        assert_eq!(q.include[2].tsquery(), "('a' <-> 'b':*)");
         assert_eq!(q.include.len(), 3);
         assert!(q.exclude.is_empty());
         assert!(SearchQuery::parse("  - ... \"\" ").is_empty());
@@ -369,7 +444,7 @@ mod tests {
 
     #[test]
     fn matching_follows_the_index_rules() {
-        let q = SearchQuery::parse(r#"print "paper jam" -laser"#);
+        let q = SearchQuery::parse(r#""paper jam" -laser print"#);
         assert!(q.matches_all("The Printer says: PAPER jam!"));
         assert!(!q.matches_all("printer paper, then a jam"));
         assert!(!q.matches_all("laser printer: paper jam"));

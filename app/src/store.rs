@@ -569,6 +569,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "search",
         include_str!("../../migrations/sqlite/0016_search.sql"),
     ),
+    (
+        17,
+        "ticket_search",
+        include_str!("../../migrations/sqlite/0017_ticket_search.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -650,6 +655,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         16,
         "search",
         include_str!("../../migrations/postgres/0016_search.sql"),
+    ),
+    (
+        17,
+        "ticket_search",
+        include_str!("../../migrations/postgres/0017_ticket_search.sql"),
     ),
 ];
 

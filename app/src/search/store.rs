@@ -2,9 +2,7 @@
 //! the portal and the customer lists add to their own queries, and the search page's
 //! query across tickets, customers and companies.
 
-use super::{
-    highlight, CompanyResult, CustomerResult, SearchQuery, SearchResults, Term, TicketResult,
-};
+use super::{highlight, CompanyResult, CustomerResult, SearchQuery, SearchResults, TicketResult};
 use crate::auth::model::{CurrentUser, Role};
 use crate::auth::policy::staff_team;
 use crate::db;
@@ -16,50 +14,53 @@ pub fn is_postgres(db: &Db) -> bool {
     matches!(db, Db::Postgres(_))
 }
 
-/// Each term as one set of tickets: those whose title or description hold it, and
-/// those with a message that does (`notes`: internal notes count too; only staff
-/// searches pass true). Terms are matched separately, so words may come from
-/// different messages of one ticket, as people expect of a ticket search.
-fn ticket_term(
-    pg: bool,
-    term: &Term,
-    notes: bool,
+/// The columns of `ticket_search` a customer's search may match (not `notes`).
+const PUBLIC_COLUMNS: &str = "{title description public}";
+
+/// `id IN` the rows of FTS5 table `table` that `query` finds over `columns` (or, for
+/// a query of exclusions only, `id NOT IN` the rows holding any of them); empty for
+/// an empty query.
+fn fts5_condition(
+    id: &str,
+    table: &str,
+    columns: &str,
+    query: &SearchQuery,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
-    let public = if notes { "" } else { " AND m.internal = FALSE" };
-    if pg {
-        let p = bind(term.tsquery());
-        format!(
-            "(t.search @@ to_tsquery('simple', {p}) OR t.id IN (SELECT m.ticket_id FROM messages m \
-             WHERE m.search @@ to_tsquery('simple', {p}){public}))"
-        )
-    } else {
-        let p = bind(term.fts5());
-        format!(
-            "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH {p} \
-             UNION ALL SELECT m.ticket_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid \
-             WHERE messages_fts MATCH {p}{public})"
-        )
+    match query.fts5(columns) {
+        None => String::new(),
+        Some((expr, leave_out)) => {
+            let not = if leave_out { "NOT " } else { "" };
+            let p = bind(expr);
+            format!("{id} {not}IN (SELECT rowid FROM {table} WHERE {table} MATCH {p})")
+        }
     }
 }
 
 /// The condition, over tickets `t`, that `query` makes (empty for an empty query):
-/// every included term somewhere in the ticket, no excluded one anywhere. `bind`
-/// takes a value to bind and gives back its placeholder.
+/// every included term somewhere in the ticket (title, description, messages; the
+/// words may come from different messages), no excluded one anywhere. `notes`:
+/// internal notes count too (staff searches only). `bind` takes a value to bind and
+/// gives back its placeholder. Each ticket is one document of the index (migration
+/// 0017), so this is one lookup in it.
 pub fn ticket_condition(
     pg: bool,
     query: &SearchQuery,
     notes: bool,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for term in &query.include {
-        parts.push(ticket_term(pg, term, notes, bind));
+    if !pg {
+        let columns = if notes { "" } else { PUBLIC_COLUMNS };
+        return fts5_condition("t.id", "ticket_search", columns, query, bind);
     }
-    for term in &query.exclude {
-        parts.push(format!("NOT {}", ticket_term(pg, term, notes, bind)));
+    if query.is_empty() {
+        return String::new();
     }
-    parts.join(" AND ")
+    let column = if notes { "staff" } else { "public" };
+    let p = bind(query.tsquery());
+    format!(
+        "t.id IN (SELECT ticket_id FROM ticket_search WHERE {column} @@ to_tsquery('simple', {p}))"
+    )
 }
 
 /// The condition, over customers `c`, that `query` makes (empty for an empty query):
@@ -70,31 +71,14 @@ pub fn customer_condition(
     query: &SearchQuery,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
+    if !pg {
+        return fts5_condition("c.id", "customers_fts", "", query, bind);
+    }
     if query.is_empty() {
         return String::new();
     }
-    if pg {
-        let mut parts: Vec<String> = query.include.iter().map(Term::tsquery).collect();
-        parts.extend(query.exclude.iter().map(|t| format!("!{}", t.tsquery())));
-        let p = bind(parts.join(" & "));
-        return format!("c.search @@ to_tsquery('simple', {p})");
-    }
-    let excluded: Vec<String> = query.exclude.iter().map(Term::fts5).collect();
-    if query.include.is_empty() {
-        // FTS5 has no unary NOT.
-        let p = bind(excluded.join(" OR "));
-        return format!(
-            "c.id NOT IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH {p})"
-        );
-    }
-    let included: Vec<String> = query.include.iter().map(Term::fts5).collect();
-    let mut expr = format!("({})", included.join(" AND "));
-    for e in excluded {
-        expr.push_str(" NOT ");
-        expr.push_str(&e);
-    }
-    let p = bind(expr);
-    format!("c.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH {p})")
+    let p = bind(query.tsquery());
+    format!("c.search @@ to_tsquery('simple', {p})")
 }
 
 /// How many matching tickets are ranked per search: the most recently active ones.
@@ -169,7 +153,8 @@ pub async fn search_all(
         return Ok(SearchResults::default());
     }
     let pg = is_postgres(db);
-    let (tickets, more_tickets) = search_tickets(db, user, &query, number, pg).await?;
+    let rows = search_tickets(db, user, &query, number, pg).await?;
+    let (tickets, more_tickets) = rank_tickets(db, &query, number, rows).await?;
     let customers = search_customers(db, &query, pg).await?;
     let companies = search_companies(db, &query).await?;
     Ok(SearchResults {
@@ -180,37 +165,103 @@ pub async fn search_all(
     })
 }
 
+/// How long one search statement may run on Postgres before it is cancelled: a plan
+/// gone wrong costs the one search, not the server.
+const POSTGRES_SEARCH_TIMEOUT_MS: u32 = 5_000;
+
 async fn search_tickets(
     db: &Db,
     user: &CurrentUser,
     query: &SearchQuery,
     number: Option<i64>,
     pg: bool,
-) -> Result<(Vec<TicketResult>, bool), AppError> {
-    let mut binds: Vec<String> = Vec::new();
-    let words = if query.include.is_empty() {
-        "FALSE".to_string()
+) -> Result<Vec<TicketRow>, AppError> {
+    let select = "SELECT t.id, t.number, t.title, t.description, t.updated_at, t.completed_at,
+                         tm.name AS team, s.name AS stage, c.name AS customer";
+    let joins = "JOIN teams tm ON tm.id = t.team_id
+                 JOIN stages s ON s.id = t.stage_id
+                 JOIN customers c ON c.id = t.customer_id";
+    let visible = format!("{} AND t.merged_into IS NULL", staff_team("$1", "$2"));
+    let admin = user.role == Role::Admin;
+    let mut rows: Vec<TicketRow> = Vec::new();
+    if let Some(n) = number {
+        let sql = format!("{select} FROM tickets t {joins} WHERE {visible} AND t.number = $3");
+        rows = db!(db, pool => sqlx::query_as::<_, TicketRow>(&sql)
+            .bind(admin).bind(user.id).bind(n).fetch_all(pool).await)?;
+    }
+    // The newest matching tickets the user may see, walked in the index's own order
+    // (rowid = ticket id) so the engine stops at CANDIDATES.
+    let sql = if pg {
+        format!(
+            "{select} FROM ticket_search f JOIN tickets t ON t.id = f.ticket_id {joins}
+              WHERE f.staff @@ to_tsquery('simple', $3) AND {visible}
+              ORDER BY f.ticket_id DESC LIMIT {CANDIDATES}"
+        )
     } else {
-        let mut bind = |v: String| {
-            binds.push(v);
-            format!("${}", binds.len() + 3)
-        };
-        ticket_condition(pg, query, true, &mut bind)
+        format!(
+            "{select} FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid {joins}
+              WHERE ticket_search MATCH $3 AND {visible}
+              ORDER BY ticket_search.rowid DESC LIMIT {CANDIDATES}"
+        )
     };
-    let sql = format!(
-        "SELECT t.id, t.number, t.title, t.description, t.updated_at, t.completed_at,
-                tm.name AS team, s.name AS stage, c.name AS customer
-           FROM tickets t
-           JOIN teams tm ON tm.id = t.team_id
-           JOIN stages s ON s.id = t.stage_id
-           JOIN customers c ON c.id = t.customer_id
-          WHERE {} AND t.merged_into IS NULL AND (t.number = $3 OR ({words}))
-          ORDER BY t.updated_at DESC, t.id DESC LIMIT {CANDIDATES}",
-        staff_team("$1", "$2")
-    );
-    let rows: Vec<TicketRow> = db!(db, pool => bind_texts!(sqlx::query_as::<_, TicketRow>(&sql)
-        .bind(user.role == Role::Admin).bind(user.id).bind(number.unwrap_or(0)), &binds)
-        .fetch_all(pool).await)?;
+    let expr = if pg {
+        query.tsquery()
+    } else {
+        query.fts5("").map(|(expr, _)| expr).unwrap_or_default()
+    };
+    if !query.include.is_empty() {
+        let found: Vec<TicketRow> = match db {
+            Db::Sqlite(pool, _) => {
+                sqlx::query_as(&sql)
+                    .bind(admin)
+                    .bind(user.id)
+                    .bind(expr)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query(&format!(
+                    "SET LOCAL statement_timeout = {POSTGRES_SEARCH_TIMEOUT_MS}"
+                ))
+                .execute(&mut *tx)
+                .await?;
+                let found = sqlx::query_as(&sql)
+                    .bind(admin)
+                    .bind(user.id)
+                    .bind(expr)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(too_broad)?;
+                tx.commit().await?;
+                found
+            }
+        };
+        rows.extend(found.into_iter().filter(|r| Some(r.number) != number));
+    }
+    Ok(rows)
+}
+
+/// A search Postgres cancelled at [`POSTGRES_SEARCH_TIMEOUT_MS`] (SQLSTATE 57014) is
+/// the searcher's to narrow, said next to the search box; anything else is an error.
+fn too_broad(e: sqlx::Error) -> AppError {
+    match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("57014") => AppError::Validation {
+            field: "q".into(),
+            message: "That search took too long to finish. Add a word or two to narrow it.".into(),
+        },
+        _ => e.into(),
+    }
+}
+
+/// Ranks the candidates and builds the results: the ticket named by number, then
+/// words in the title, then in the description; the rest matched in messages.
+async fn rank_tickets(
+    db: &Db,
+    query: &SearchQuery,
+    number: Option<i64>,
+    rows: Vec<TicketRow>,
+) -> Result<(Vec<TicketResult>, bool), AppError> {
     let more = rows.len() > TICKETS_SHOWN;
     // Rank: the ticket named by number, then words in the title, then in the
     // description; the rest matched in messages. The sort is stable, so equal scores

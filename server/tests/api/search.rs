@@ -224,6 +224,11 @@ async fn words_prefixes_phrases_and_exclusions_mean_the_same_everywhere(app: &Te
         "an exclusion"
     );
     assert_eq!(found(app, &admin, "DECL").await.len(), 2, "case and prefix");
+    assert_eq!(found(app, &admin, "card decl").await.len(), 2);
+    assert!(
+        found(app, &admin, "decl card").await.is_empty(),
+        "only the last word is a prefix"
+    );
     assert!(
         found(app, &admin, "\"decl\"").await.is_empty(),
         "a phrase is whole words"
