@@ -3,7 +3,8 @@
 # data. Measures; never asserts. Usage:
 #   bench/run.sh sqlite|postgres [TICKETS] [OPEN]      (defaults: 1000000 5000)
 # BENCH_ONLY=portal, wrk, soak, search or writes measures only that part; BENCH_BIN names another grip binary
-# (to compare two builds on the same script); BENCH_WRK_SECONDS sets each wrk run's length.
+# (to compare two builds on the same script); BENCH_WITHOUT_INDEX=1 drops the search
+# index's triggers first (writes without index upkeep); BENCH_WRK_SECONDS sets each wrk run's length.
 # Needs a release build (scripts/run.sh or scripts/build.sh); for
 # postgres, a server at GRIP_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
@@ -40,9 +41,30 @@ echo "bench password is long enough" | "$BIN" create-admin --email bench@example
 SEED_EXTRA=()
 [ -n "${BENCH_CUSTOMERS:-}" ] && SEED_EXTRA+=(--customers "$BENCH_CUSTOMERS")
 [ -n "${BENCH_MESSAGES:-}" ] && SEED_EXTRA+=(--messages "$BENCH_MESSAGES")
-"$BIN" seed --tickets "$TICKETS" --open "$OPEN" --company 10000 "${SEED_EXTRA[@]}" | tee "$WORK/seed.out"
+# BENCH_SQLITE_FROM=DIR: start from a copy of DIR/grip.db and DIR/seed.out (a database
+# seeded before and kept) instead of seeding again (SQLite: 28 minutes at 1,000,000
+# tickets with 3 messages each).
+if [ -n "${BENCH_SQLITE_FROM:-}" ] && [ "$BACKEND" = sqlite ]; then
+  # The fresh database's write-ahead log must not be read as the copy's.
+  rm -f "$WORK/grip.db" "$WORK/grip.db-wal" "$WORK/grip.db-shm"
+  cp "$BENCH_SQLITE_FROM/grip.db" "$WORK/grip.db"
+  cp "$BENCH_SQLITE_FROM/seed.out" "$WORK/seed.out"
+  "$BIN" migrate >/dev/null
+else
+  "$BIN" seed --tickets "$TICKETS" --open "$OPEN" --company 10000 "${SEED_EXTRA[@]}" | tee "$WORK/seed.out"
+fi
 MANAGER="$(awk '/portal manager of Bench Company/ {print $6; exit}' "$WORK/seed.out")"
 MANAGER_PASSWORD="$(awk '/portal manager of Bench Company/ {print $8; exit}' "$WORK/seed.out")"
+# BENCH_WITHOUT_INDEX=1: the search index's triggers dropped after seeding (bench/sql/),
+# to measure the writes with and without index upkeep on one binary and one script.
+if [ "${BENCH_WITHOUT_INDEX:-}" = 1 ]; then
+  if [ "$BACKEND" = postgres ]; then
+    psql "$GRIP_DATABASE_URL" -q -v ON_ERROR_STOP=1 -f "$ROOT/bench/sql/without-search-index.postgres.sql"
+  else
+    sqlite3 "$WORK/grip.db" < "$ROOT/bench/sql/without-search-index.sqlite.sql"
+  fi
+  echo "(search index triggers dropped: writes without index upkeep)"
+fi
 "$BIN" serve &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -1,8 +1,9 @@
 // Measures full-text search over HTTP (issue 16) and the writes that keep its index:
 // the search page's data (top 25 tickets, customers, companies) for a mix of queries
 // at 1 and 16 clients, the list's text filter, the customer list's search, and ticket
-// creation and reply throughput at 16 clients (run the same script against the build
-// before the index for the before/after). Prints figures; asserts nothing.
+// creation and reply throughput at 16 clients (bench/run.sh with BENCH_WITHOUT_INDEX=1
+// gives the same writes without index upkeep, for the before/after), and a reply's
+// cost on a 2,000-message thread. Prints figures; asserts nothing.
 // Usage: node bench/search.mjs BASE [writes-only]
 import { client, measure } from "./lib.mjs";
 const base = process.argv[2] ?? "http://127.0.0.1:3399";
@@ -60,3 +61,23 @@ await measure("reply, 16 clients", 16, 60, async (i) => {
   });
   return r.status === 200;
 });
+
+// A reply's cost on a long thread: the index holds each ticket as one document, so a
+// reply to a ticket with 2,000 messages rewrites that document (SQLite) or appends to
+// it (Postgres). The thread is written first (16 clients), then replies measured one
+// at a time on it and on a new ticket.
+const long = created[0];
+await measure("writing a 2,000-message thread, 16 clients", 16, 125, (i) =>
+  post("/api/tickets/messages/post", {
+    ticket_id: String(long),
+    kind: i % 4 === 0 ? "note" : "reply",
+    body: `Thread message ${i}: the scanner on floor ${i % 9} drops pages after the ${i % 31}th sheet; firmware ${i % 7}.${i % 13} installed.`,
+  }).then((r) => r.status === 200));
+for (const [name, ticket] of [["a 2,000-message ticket", long], ["a ticket with a few messages", created[1]]]) {
+  await measure(`reply to ${name}, 1 client`, 1, 50, (i) =>
+    post("/api/tickets/messages/post", {
+      ticket_id: String(ticket),
+      kind: "reply",
+      body: `Follow-up ${i}: the replacement tray arrived; please confirm the paper feeds now.`,
+    }).then((r) => r.status === 200));
+}

@@ -7,7 +7,9 @@
 -- Columns: the title, the description, the public messages, the internal notes; staff
 -- match every column, a customer `{title description public}` only. Contentless (the
 -- text lives in tickets and messages) with contentless_delete, so a ticket's row can be
--- replaced when its text changes. Words split as in 0016 (unicode61).
+-- replaced when its text changes. Words split as in 0016 (unicode61). Prefixes of 2 to
+-- 5 characters are indexed, so a word being typed is walked newest first like a
+-- whole word; a longer prefix is gathered whole (app::search::store::SQLITE_PREFIXES).
 DROP TRIGGER tickets_fts_insert;
 DROP TRIGGER tickets_fts_update;
 DROP TRIGGER tickets_fts_delete;
@@ -19,7 +21,7 @@ DROP TABLE messages_fts;
 
 CREATE VIRTUAL TABLE ticket_search USING fts5 (
     title, description, public, notes,
-    content = '', contentless_delete = 1, prefix = '2 3'
+    content = '', contentless_delete = 1, prefix = '2 3 4 5'
 );
 -- Rebuilding a ticket's row is written once, in this trigger; the others insert the
 -- ticket's id here (the row is removed again at once), as customers_fts_refresh does.

@@ -131,6 +131,9 @@ async fn the_index_follows_create_edit_reply_note_deletion_and_merge(app: &TestA
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(found(app, &admin, "printer").await.is_empty());
     assert_eq!(found(app, &admin, "scanner").await, vec![t.number]);
+    // A prefix longer than SQLite's indexed prefixes (tried whole first, then as a
+    // prefix).
+    assert_eq!(found(app, &admin, "scanne").await, vec![t.number]);
 
     // An internal note is found by staff until it is deleted.
     let note = post(
