@@ -8,6 +8,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod companies;
 pub mod customers;
 pub mod error;
 pub mod mail;
@@ -117,6 +118,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/tickets") ssr=SsrMode::Async view={Lazy::<TicketListRoute>::new()}/>
                 <Route path=path!("/customers") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
                 <Route path=path!("/customers/*any") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
+                <Route path=path!("/companies") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
+                <Route path=path!("/companies/*any") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>
                 // Search shares the customer pages' chunk: a route of its own made
                 // every route's shared chunks finer, and each larger (issue 14).
                 <Route path=path!("/search") ssr=SsrMode::Async view={Lazy::<CustomersRoute>::new()}/>

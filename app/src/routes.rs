@@ -58,8 +58,8 @@ lazy_area!(
     }
 );
 lazy_area!(
-    /// The customer pages (`/customers`, `/customers/new`, `/customers/42`) and search
-    /// (`/search`).
+    /// The customer and company pages (`/customers`, `/customers/new`,
+    /// `/customers/42`, and the same under `/companies`) and search (`/search`).
     CustomersRoute => view! { <CustomersArea/> }
 );
 lazy_area!(
@@ -88,13 +88,14 @@ fn path_now() -> String {
 
 /// The path of an area's page at the address now: an area that is one route
 /// (`/admin/*any`) changes its page here as the browser moves between its pages.
-/// A path outside the area (`prefix`), seen while leaving it, keeps the page shown.
-fn path_signal(prefix: &'static str) -> Memo<String> {
+/// A path outside the area (none of `prefixes`), seen while leaving it, keeps the
+/// page shown.
+fn path_signal(prefixes: &'static [&'static str]) -> Memo<String> {
     let pathname = leptos_router::hooks::use_location().pathname;
     Memo::new(move |before: Option<&String>| {
         let now = pathname.get();
         match before {
-            Some(before) if !now.starts_with(prefix) => before.clone(),
+            Some(before) if !prefixes.iter().any(|p| now.starts_with(p)) => before.clone(),
             _ => now,
         }
     })
@@ -102,7 +103,7 @@ fn path_signal(prefix: &'static str) -> Memo<String> {
 
 #[component]
 fn AdminArea() -> impl IntoView {
-    let path = path_signal("/admin");
+    let path = path_signal(&["/admin"]);
     move || match path.get().trim_end_matches('/') {
         "/admin/people" => view! { <crate::admin::people::PeoplePage/> }.into_any(),
         "/admin/teams" => view! { <crate::teams::pages::TeamsPage/> }.into_any(),
@@ -113,26 +114,36 @@ fn AdminArea() -> impl IntoView {
     }
 }
 
+/// A record's page of an area: `/{area}/{id}` with a number.
+fn is_record(rest: &str) -> bool {
+    rest.strip_prefix('/')
+        .is_some_and(|n| n.parse::<i64>().is_ok())
+}
+
 #[component]
 fn CustomersArea() -> impl IntoView {
+    use crate::companies::pages as companies;
     use crate::customers::pages;
-    let path = path_signal("/customers");
+    // One area for customers, companies and search (they share a chunk).
+    let path = path_signal(&["/customers", "/companies", "/search"]);
     move || {
         let path = path.get();
+        let path = path.trim_end_matches('/');
         if path == "/search" {
             return view! { <crate::search::page::SearchPage/> }.into_any();
         }
-        let rest = path.trim_end_matches('/').strip_prefix("/customers");
-        match rest {
+        if let Some(rest) = path.strip_prefix("/companies") {
+            return match rest {
+                "" => view! { <companies::CompaniesPage/> }.into_any(),
+                "/new" => view! { <companies::NewCompanyPage/> }.into_any(),
+                id if is_record(id) => view! { <companies::CompanyDetailPage/> }.into_any(),
+                _ => view! { <crate::ui::NotFoundPage/> }.into_any(),
+            };
+        }
+        match path.strip_prefix("/customers") {
             Some("") => view! { <pages::CustomersPage/> }.into_any(),
             Some("/new") => view! { <pages::NewCustomerPage/> }.into_any(),
-            Some(id)
-                if id
-                    .strip_prefix('/')
-                    .is_some_and(|n| n.parse::<i64>().is_ok()) =>
-            {
-                view! { <pages::CustomerDetailPage/> }.into_any()
-            }
+            Some(id) if is_record(id) => view! { <pages::CustomerDetailPage/> }.into_any(),
             _ => view! { <crate::ui::NotFoundPage/> }.into_any(),
         }
     }

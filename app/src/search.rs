@@ -235,6 +235,7 @@ pub struct CustomerResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyResult {
+    pub id: i64,
     pub name: String,
     pub marked: Vec<Segment>,
     pub customers: i64,

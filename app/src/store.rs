@@ -574,6 +574,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "ticket_search",
         include_str!("../../migrations/sqlite/0017_ticket_search.sql"),
     ),
+    (
+        18,
+        "companies",
+        include_str!("../../migrations/sqlite/0018_companies.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -660,6 +665,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         17,
         "ticket_search",
         include_str!("../../migrations/postgres/0017_ticket_search.sql"),
+    ),
+    (
+        18,
+        "companies",
+        include_str!("../../migrations/postgres/0018_companies.sql"),
     ),
 ];
 

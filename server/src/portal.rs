@@ -63,7 +63,7 @@ async fn refuse(
 }
 
 /// The fields of the New request form that come back when it is refused.
-const NEW_FIELDS: [&str; 4] = ["title", "description", "priority", "team"];
+const NEW_FIELDS: [&str; 5] = ["title", "description", "priority", "team", "company"];
 
 /// A file of the form: received in full into the spool (deleted with it unless it
 /// was stored), with its name and type.
@@ -293,12 +293,15 @@ struct NewRequest {
     description: String,
     priority: Priority,
     team_id: i64,
+    /// The company it is for (one of the customer's).
+    company_id: Option<i64>,
     /// The names of the files that come with it (sent with the form, or uploaded
     /// before and waiting), for the message that carries them.
     attached: Vec<String>,
 }
 
-async fn check_new(state: &AppState, form: &Form, uploader: i64) -> Result<NewRequest, AppError> {
+async fn check_new(state: &AppState, form: &Form, viewer: &Viewer) -> Result<NewRequest, AppError> {
+    let uploader = viewer.user_id;
     let title = TicketTitle::parse(form.text("title"))?;
     let description = app::portal::model::request_description(form.text("description"))?;
     let priority = match Priority::parse(form.text("priority")) {
@@ -319,6 +322,7 @@ async fn check_new(state: &AppState, form: &Form, uploader: i64) -> Result<NewRe
         .filter(|id| teams.iter().any(|t| t.id == *id))
         .or_else(|| (teams.len() == 1).then(|| teams[0].id))
         .ok_or_else(|| AppError::validation("team", "Choose what you need help with."))?;
+    let company_id = viewer.request_company(form.text("company"))?;
     let mut attached: Vec<String> = form.files.iter().map(|f| f.name.clone()).collect();
     attached.extend(files::waiting_names(&state.db, uploader, &form.uploaded).await?);
     Ok(NewRequest {
@@ -326,6 +330,7 @@ async fn check_new(state: &AppState, form: &Form, uploader: i64) -> Result<NewRe
         description: description.as_str().to_string(),
         priority,
         team_id,
+        company_id,
         attached,
     })
 }
@@ -344,7 +349,7 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
         Ok(f) => f,
         Err(e) => return refuse(&session, page, page, &e, None, &NEW_FIELDS).await,
     };
-    let new = match check_new(&state, &form, viewer.user_id).await {
+    let new = match check_new(&state, &form, &viewer).await {
         Ok(n) => n,
         Err(e) => {
             return refuse(&session, page, page, &e, Some(&form), &NEW_FIELDS).await;
@@ -383,6 +388,7 @@ pub async fn new_ticket(State(state): State<AppState>, session: Session, req: Re
             title: &new.title,
             description: &new.description,
             customer_id: Some(customer),
+            company_id: new.company_id,
             team_id: new.team_id,
             priority: new.priority,
             assignee_id: None,

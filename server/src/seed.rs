@@ -346,6 +346,7 @@ pub async fn demo(db: &Db, force: bool) -> Result<(), String> {
             assignee_id: rng.chance(70).then(|| *rng.pick(&members[team])),
             tags: &tags,
             due_at,
+            company_id: None,
             from_portal: false,
         };
         let t = tickets::create_ticket(db, actor, new).await.map_err(err)?;
@@ -654,7 +655,7 @@ pub async fn portal_company(db: &Db, n: u64) -> Result<(), String> {
     let email: String = write(async {
         app::write_tx!(db, tx => async {
             let company: i64 = sqlx::query_scalar(
-                "INSERT INTO companies (name, created_at) VALUES ('Bench Company', $1) RETURNING id",
+                "INSERT INTO companies (name, created_at, updated_at) VALUES ('Bench Company', $1, $1) RETURNING id",
             )
             .bind(now).fetch_one(&mut *tx).await?;
             sqlx::query(
@@ -662,12 +663,20 @@ pub async fn portal_company(db: &Db, n: u64) -> Result<(), String> {
                     SELECT customer_id FROM (SELECT customer_id FROM tickets ORDER BY id DESC LIMIT $2) newest)",
             )
             .bind(company).bind(n as i64).execute(&mut *tx).await?;
+            // Their tickets are for the company (the members joined after writing them).
+            sqlx::query(
+                "UPDATE tickets SET company_id = $1 WHERE customer_id IN (SELECT id FROM customers WHERE company_id = $1)",
+            )
+            .bind(company).execute(&mut *tx).await?;
             let email: String = sqlx::query_scalar(
                 "SELECT email FROM customers WHERE company_id = $1 ORDER BY id LIMIT 1",
             )
             .bind(company).fetch_one(&mut *tx).await?;
-            sqlx::query("UPDATE customers SET company_manager = TRUE WHERE email = $1")
-                .bind(&email).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE company_members SET role = 'manager'
+                  WHERE company_id = $1 AND customer_id = (SELECT id FROM customers WHERE email = $2)",
+            )
+            .bind(company).bind(&email).execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO users (email, name, role, password_hash, active, created_at, updated_at, verified_at)
                  VALUES ($1, 'Bench Manager', 'customer', $2, TRUE, $3, $3, $3)",

@@ -74,9 +74,10 @@ pub struct AuditLine {
 pub const AUDIT_PAGE: i64 = 50;
 
 /// The kinds of record the trail has, for the filter.
-pub const ENTITIES: [(&str, &str); 5] = [
+pub const ENTITIES: [(&str, &str); 6] = [
     ("ticket", "Tickets"),
     ("customer", "Customers"),
+    ("company", "Companies"),
     ("team", "Teams"),
     ("stage", "Stages"),
     ("user", "People"),
@@ -143,6 +144,7 @@ fn record_link(l: &AuditLine) -> Option<String> {
     match l.entity.as_str() {
         "ticket" => l.ticket_number.map(|n| format!("/tickets/{n}")),
         "customer" => Some(format!("/customers/{}", l.entity_id)),
+        "company" => Some(format!("/companies/{}", l.entity_id)),
         "team" | "stage" => Some("/admin/teams".into()),
         "user" => Some("/admin/people".into()),
         _ => None,

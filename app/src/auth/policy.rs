@@ -73,6 +73,11 @@ pub const NAV: &[NavItem] = &[
         access: Access::Staff,
     },
     NavItem {
+        href: "/companies",
+        label: "Companies",
+        access: Access::Staff,
+    },
+    NavItem {
         href: "/team",
         label: "Team settings",
         access: Access::Lead,
@@ -145,24 +150,29 @@ mod server {
     }
 
     /// The customer rule, as SQL over `t` (tickets), with the customer id in `$1` and
-    /// the company they manage (or NULL) in `$2`: their own tickets, and a company
-    /// manager's company's. Written as one IN over a UNION so both databases walk the
-    /// tickets-by-customer index once per customer (an OR made Postgres scan every
-    /// ticket). Every portal list and single-ticket load uses it.
-    pub const CUSTOMER_TICKET: &str =
-        "t.customer_id IN (SELECT $1 UNION ALL SELECT id FROM customers WHERE company_id = $2)";
+    /// whether they manage any company in `$2`: their own tickets, and those that are
+    /// for a company they manage (`company_members`). Written as one IN over a UNION
+    /// of two index walks (tickets by customer, tickets by company) so both databases
+    /// visit only those tickets (an OR made Postgres scan every ticket); `$2` spares
+    /// the second walk for everyone who manages nothing. Every portal list and
+    /// single-ticket load uses it.
+    pub const CUSTOMER_TICKET: &str = "t.id IN (
+            SELECT o.id FROM tickets o WHERE o.customer_id = $1
+            UNION ALL
+            SELECT o.id FROM company_members cm JOIN tickets o ON o.company_id = cm.company_id
+             WHERE $2 AND cm.customer_id = $1 AND cm.role = 'manager')";
 
-    /// Whether `ticket_id` is one the customer `customer` (managing `managed_company`)
-    /// may see.
+    /// Whether `ticket_id` is one the customer `customer` may see (`manages`: whether
+    /// they manage any company).
     pub async fn customer_ticket_visible(
         db: &Db,
         customer: i64,
-        managed_company: Option<i64>,
+        manages: bool,
         ticket_id: i64,
     ) -> Result<bool, AppError> {
         let sql = format!("SELECT t.id FROM tickets t WHERE t.id = $3 AND {CUSTOMER_TICKET}");
         let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
-            .bind(customer).bind(managed_company).bind(ticket_id).fetch_optional(pool).await)?;
+            .bind(customer).bind(manages).bind(ticket_id).fetch_optional(pool).await)?;
         Ok(found.is_some())
     }
 
@@ -237,7 +247,10 @@ mod tests {
     #[test]
     fn agents_do_not_see_team_settings_or_admin() {
         let hrefs: Vec<_> = nav_for(Role::Agent).iter().map(|i| i.href).collect();
-        assert_eq!(hrefs, ["/board", "/command", "/tickets", "/customers"]);
+        assert_eq!(
+            hrefs,
+            ["/board", "/command", "/tickets", "/customers", "/companies"]
+        );
     }
 
     #[test]

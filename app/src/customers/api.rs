@@ -146,8 +146,14 @@ pub async fn customer_details(id: i64) -> Result<CustomerPage, AppError> {
         async {
             let (user, state) = crate::api::start(Access::Staff).await?;
             let record = super::store::customer_record(&state.db, id).await?;
-            let (tickets, ticket_count) =
-                super::store::customer_tickets(&state.db, &user, id, 100).await?;
+            let (tickets, ticket_count) = super::store::record_tickets(
+                &state.db,
+                &user,
+                super::store::TicketsOf::Customer,
+                id,
+                100,
+            )
+            .await?;
             Ok(CustomerPage {
                 record,
                 tickets,
@@ -177,7 +183,7 @@ pub async fn customer_owners() -> Result<Vec<super::model::Owner>, AppError> {
 
 /// The owner chosen in a form: blank for nobody, else an account's id.
 #[cfg(feature = "ssr")]
-fn parse_owner(raw: &str) -> Result<Option<i64>, AppError> {
+pub(crate) fn parse_owner(raw: &str) -> Result<Option<i64>, AppError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);

@@ -121,8 +121,12 @@ pub struct CustomerRecord {
     pub tags: Vec<String>,
     pub owner_id: Option<i64>,
     pub owner: Option<String>,
+    /// The primary company's name.
     pub company: Option<String>,
+    /// Whether they manage their primary company.
     pub company_manager: bool,
+    /// Every company they belong to, the primary first.
+    pub companies: Vec<crate::companies::model::Membership>,
     /// Whether the customer has a portal account.
     pub has_account: bool,
     pub created_at: i64,
@@ -225,22 +229,7 @@ impl CustomerFields {
         let phone = check_phone(t.phone)?;
         let time_zone = check_time_zone(t.time_zone)?;
         let language = check_language(t.language)?;
-        let notes = t.notes.trim().to_string();
-        if notes.chars().count() > Self::NOTES_MAX {
-            return Err(AppError::validation(
-                "notes",
-                format!("Keep notes to {} characters.", Self::NOTES_MAX),
-            ));
-        }
-        if notes
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
-            return Err(AppError::validation(
-                "notes",
-                "The notes contain characters that cannot be shown.",
-            ));
-        }
+        let notes = check_notes(t.notes)?;
         let tags = crate::tickets::model::parse_tags(t.tags)?;
         Ok(CustomerFields {
             name,
@@ -253,6 +242,29 @@ impl CustomerFields {
             tags,
         })
     }
+}
+
+/// Notes about a record (a customer's, a company's): trimmed, at most
+/// [`CustomerFields::NOTES_MAX`] characters, lines and tabs but no other control
+/// characters.
+pub fn check_notes(raw: &str) -> Result<String, AppError> {
+    let notes = raw.trim().to_string();
+    if notes.chars().count() > CustomerFields::NOTES_MAX {
+        return Err(AppError::validation(
+            "notes",
+            format!("Keep notes to {} characters.", CustomerFields::NOTES_MAX),
+        ));
+    }
+    if notes
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(AppError::validation(
+            "notes",
+            "The notes contain characters that cannot be shown.",
+        ));
+    }
+    Ok(notes)
 }
 
 /// Other addresses, one per line (or separated by commas or spaces), lower-cased,

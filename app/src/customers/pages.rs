@@ -263,6 +263,7 @@ fn NewCustomerForm(owners: Vec<Owner>) -> impl IntoView {
         owner: None,
         company: None,
         company_manager: false,
+        companies: Vec::new(),
         has_account: false,
         created_at: 0,
         updated_at: 0,
@@ -285,7 +286,7 @@ fn NewCustomerForm(owners: Vec<Owner>) -> impl IntoView {
 }
 
 /// A field's rule as the browser checks it while typing: the server's own.
-type Rule = fn(&str) -> Option<String>;
+pub(crate) type Rule = fn(&str) -> Option<String>;
 
 fn rule_name(v: &str) -> Option<String> {
     PersonName::parse(v).err().map(|e| e.to_string())
@@ -308,13 +309,119 @@ fn rule_zone(v: &str) -> Option<String> {
 fn rule_language(v: &str) -> Option<String> {
     check_language(v).err().map(|e| e.to_string())
 }
-fn rule_tags(v: &str) -> Option<String> {
+pub(crate) fn rule_tags(v: &str) -> Option<String> {
     crate::tickets::model::parse_tags(v)
         .err()
         .map(|e| e.to_string())
 }
-fn rule_none(_: &str) -> Option<String> {
+pub(crate) fn rule_none(_: &str) -> Option<String> {
     None
+}
+
+/// One field of a record form (a customer's, a company's).
+#[derive(Clone, Copy)]
+pub(crate) struct FieldSpec {
+    /// The server function the form posts to (what was typed is kept under it).
+    pub path: &'static str,
+    pub error: Signal<Option<AppError>>,
+    pub label: &'static str,
+    pub name: &'static str,
+    /// The shared rule checked as it is typed.
+    pub rule: Rule,
+    /// An input type, or "textarea".
+    pub kind: &'static str,
+    pub hint: Option<&'static str>,
+    pub required: bool,
+    /// Of the element ids: `{prefix}-{name}`.
+    pub prefix: &'static str,
+}
+
+/// A labelled field of a record form, checked as typed, its server message beside
+/// it, put back from the session after a refusal without JavaScript. An address
+/// another customer has (a conflict on `email`) offers that record instead.
+pub(crate) fn record_field(spec: FieldSpec, now: String) -> AnyView {
+    let FieldSpec {
+        path,
+        error,
+        label,
+        name,
+        rule,
+        kind,
+        hint,
+        required,
+        prefix,
+    } = spec;
+    let value = RwSignal::new(kept_value(path, name).unwrap_or(now));
+    let message = live_message(error, name, value, rule);
+    let taken = move || {
+        error
+            .get()
+            .is_some_and(|e| matches!(e, AppError::Conflict { ref field, .. } if field == "email"))
+    };
+    let id = format!("{prefix}-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = if hint.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        error_id.clone()
+    };
+    let initial = value.get_untracked();
+    let input = if kind == "textarea" {
+        view! {
+            <textarea id=id.clone() name=name rows="4" aria-describedby=described.clone()
+                aria-invalid=move || message.get().is_some().then_some("true")
+                bind:value=value>{initial}</textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input id=id.clone() name=name type=kind required=required value=initial
+                aria-describedby=described.clone()
+                aria-invalid=move || message.get().is_some().then_some("true")
+                bind:value=value/>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="field" class:has-error=move || message.get().is_some()>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            {input}
+            <p class="field-error" id=error_id aria-live="polite">{move || message.get()}</p>
+            {(name == "email" && prefix == "customer").then(|| view! {
+                {move || taken().then(|| view! {
+                    <a href=format!("/customers?q={}", encode_query_value(&value.get()))>"Open the existing customer"</a>
+                })}
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+/// The owner of a record (an agent, lead or admin, or nobody), `now` chosen.
+pub(crate) fn owner_field(
+    prefix: &'static str,
+    owners: Vec<Owner>,
+    now: String,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let owner_error = Signal::derive(move || error.get().and_then(|e| e.message_for("owner")));
+    let id = format!("{prefix}-owner");
+    let error_id = format!("{prefix}-owner-error");
+    view! {
+        <div class="field" class:has-error=move || owner_error.get().is_some()>
+            <label for=id.clone()>"Owner"</label>
+            <select id=id name="owner" aria-describedby=error_id.clone()>
+                <option value="" selected=now.is_empty()>"Nobody"</option>
+                {owners.into_iter().map(|o| {
+                    let selected = now == o.id.to_string();
+                    view! { <option value=o.id selected=selected>{o.name}</option> }
+                }).collect_view()}
+            </select>
+            <p class="field-error" id=error_id>{move || owner_error.get()}</p>
+        </div>
+    }
 }
 
 /// The fields of a customer record, shared by New customer and the edit form: each
@@ -328,65 +435,29 @@ fn CustomerFieldsView(
     path: &'static str,
 ) -> impl IntoView {
     let kept = move |name: &str, now: String| kept_value(path, name).unwrap_or(now);
-    // The address is another customer's: offer that record rather than a second one.
-    let taken = move || {
-        error
-            .get()
-            .is_some_and(|e| matches!(e, AppError::Conflict { ref field, .. } if field == "email"))
-    };
     let field = move |label: &'static str,
                       name: &'static str,
                       now: String,
                       rule: Rule,
                       kind: &'static str,
                       hint: Option<&'static str>| {
-        let value = RwSignal::new(kept(name, now));
-        let message = live_message(error, name, value, rule);
-        let id = format!("customer-{name}");
-        let error_id = format!("{id}-error");
-        let hint_id = format!("{id}-hint");
-        let described = if hint.is_some() {
-            format!("{hint_id} {error_id}")
-        } else {
-            error_id.clone()
+        let spec = FieldSpec {
+            path,
+            error,
+            label,
+            name,
+            rule,
+            kind,
+            hint,
+            required: name == "name" || name == "email",
+            prefix: "customer",
         };
-        let initial = value.get_untracked();
-        let required = name == "name" || name == "email";
-        let input = if kind == "textarea" {
-            view! {
-                <textarea id=id.clone() name=name rows="4" aria-describedby=described.clone()
-                    aria-invalid=move || message.get().is_some().then_some("true")
-                    bind:value=value>{initial}</textarea>
-            }
-            .into_any()
-        } else {
-            view! {
-                <input id=id.clone() name=name type=kind required=required value=initial
-                    aria-describedby=described.clone()
-                    aria-invalid=move || message.get().is_some().then_some("true")
-                    bind:value=value/>
-            }
-            .into_any()
-        };
-        view! {
-            <div class="field" class:has-error=move || message.get().is_some()>
-                <label for=id>{label}</label>
-                {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-                {input}
-                <p class="field-error" id=error_id aria-live="polite">{move || message.get()}</p>
-                {(name == "email").then(|| view! {
-                    {move || taken().then(|| view! {
-                        <a href=format!("/customers?q={}", encode_query_value(&value.get()))>"Open the existing customer"</a>
-                    })}
-                })}
-            </div>
-        }
+        record_field(spec, now)
     };
     let owner_now = kept(
         "owner",
         record.owner_id.map(|o| o.to_string()).unwrap_or_default(),
     );
-    let owner_error = Signal::derive(move || error.get().and_then(|e| e.message_for("owner")));
     let CustomerRecord {
         name,
         email,
@@ -416,17 +487,7 @@ fn CustomerFieldsView(
         </div>
         <div class="field-row">
             {field("Tags", "tags", tags.join(", "), rule_tags, "text", Some("Separated by commas."))}
-            <div class="field" class:has-error=move || owner_error.get().is_some()>
-                <label for="customer-owner">"Owner"</label>
-                <select id="customer-owner" name="owner" aria-describedby="customer-owner-error">
-                    <option value="" selected=owner_now.is_empty()>"Nobody"</option>
-                    {owners.into_iter().map(|o| {
-                        let selected = owner_now == o.id.to_string();
-                        view! { <option value=o.id selected=selected>{o.name}</option> }
-                    }).collect_view()}
-                </select>
-                <p class="field-error" id="customer-owner-error">{move || owner_error.get()}</p>
-            </div>
+            {owner_field("customer", owners, owner_now, error)}
         </div>
         {field("Notes", "notes", notes, rule_none, "textarea", Some("Seen by staff only."))}
     }
@@ -498,7 +559,10 @@ fn CustomerView(
             <p class="ticket-summary">
                 <a href=format!("mailto:{}", r.email)>{r.email.clone()}</a>
                 {(!r.phone.is_empty()).then(|| view! { " · "<span>{r.phone.clone()}</span> })}
-                {r.company.clone().map(|c| view! { " · "<span>{c}</span> })}
+                {r.companies.iter().map(|m| {
+                    let role = (m.role == "manager").then_some(" (manager)");
+                    view! { " · "<a href=format!("/companies/{}", m.company_id)>{m.name.clone()}</a>{role} }
+                }).collect_view()}
                 {r.owner.clone().map(|o| view! { " · "<span>"Owner: "{o}</span> })}
                 {r.has_account.then(|| view! { " "<span class="badge ok">"Portal account"</span> })}
                 {r.tags.iter().map(|t| view! { " "<span class="badge">{t.clone()}</span> }).collect_view()}
@@ -517,7 +581,7 @@ fn CustomerView(
             <div class="ticket-main">
                 <section class="card" aria-labelledby="customer-tickets-heading">
                     <h2 id="customer-tickets-heading">{format!("Tickets ({ticket_count})")}</h2>
-                    <CustomerTickets tickets/>
+                    <RecordTickets tickets label="Tickets of this customer"/>
                     {more.map(|m| view! { <p class="muted">{m}</p> })}
                 </section>
                 <section class="card" aria-labelledby="customer-timeline-heading">
@@ -526,7 +590,7 @@ fn CustomerView(
                 </section>
                 <section class="card" aria-labelledby="customer-history-heading">
                     <h2 id="customer-history-heading">"History"</h2>
-                    <History entries=history/>
+                    <History entries=history noun="customer"/>
                 </section>
             </div>
             <div class="ticket-side">
@@ -558,13 +622,17 @@ fn CustomerView(
     }
 }
 
+/// A record's tickets (a customer's, a company's), named by `label`.
 #[component]
-fn CustomerTickets(tickets: Vec<super::model::CustomerTicket>) -> impl IntoView {
+pub(crate) fn RecordTickets(
+    tickets: Vec<super::model::CustomerTicket>,
+    label: &'static str,
+) -> impl IntoView {
     if tickets.is_empty() {
         return view! { <p class="muted">"No tickets on your boards."</p> }.into_any();
     }
     view! {
-        <ul class="portal-list" aria-label="Tickets of this customer">
+        <ul class="portal-list" aria-label=label>
             {tickets.into_iter().map(|t| {
                 let done = t.stage_kind == "done";
                 view! {
@@ -615,16 +683,19 @@ fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
     .into_any()
 }
 
-/// How a history entry reads: "changed phone from … to …".
-fn change_text(h: &HistoryEntry) -> String {
+/// How a history entry of a `noun` ("customer", "company") reads: "changed phone
+/// from … to …".
+fn change_text(h: &HistoryEntry, noun: &str) -> String {
     let show = |v: &Option<String>| {
         v.clone()
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "nothing".into())
     };
     match (h.action.as_str(), h.field.as_deref()) {
-        ("created", _) => "added the customer".into(),
-        ("deleted", _) => "deleted the customer".into(),
+        ("created", _) => format!("added the {noun}"),
+        ("deleted", _) => format!("deleted the {noun}"),
+        ("member_added", _) => format!("added {}", show(&h.new_value)),
+        ("member_removed", _) => format!("removed {}", show(&h.old_value)),
         (_, Some(field)) => format!(
             "changed {} from “{}” to “{}”",
             field.replace('_', " "),
@@ -635,15 +706,16 @@ fn change_text(h: &HistoryEntry) -> String {
     }
 }
 
+/// The history of a record of kind `noun` ("customer", "company").
 #[component]
-fn History(entries: Vec<HistoryEntry>) -> impl IntoView {
+pub(crate) fn History(entries: Vec<HistoryEntry>, noun: &'static str) -> impl IntoView {
     if entries.is_empty() {
         return view! { <p class="muted">"No changes recorded."</p> }.into_any();
     }
     view! {
-        <ol class="history" aria-label="History of this customer">
+        <ol class="history" aria-label=format!("History of this {noun}")>
             {entries.into_iter().map(|h| {
-                let text = change_text(&h);
+                let text = change_text(&h, noun);
                 let origin = match (&h.client_ip, &h.user_agent) {
                     (Some(ip), Some(ua)) => Some(format!("from {ip}, {ua}")),
                     (Some(ip), None) => Some(format!("from {ip}")),

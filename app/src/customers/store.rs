@@ -17,7 +17,9 @@ macro_rules! company_in_tx {
         async {
             let name: &str = $name;
             let found: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM companies WHERE lower(name) = lower($1)")
+                sqlx::query_scalar(
+                    "SELECT id FROM companies WHERE lower(name) = lower($1) AND deleted_at IS NULL",
+                )
                     .bind(name)
                     .fetch_optional(&mut *$tx)
                     .await?;
@@ -25,7 +27,7 @@ macro_rules! company_in_tx {
                 Some(id) => Ok::<i64, sqlx::Error>(id),
                 None => {
                     sqlx::query_scalar::<_, i64>(
-                        "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id",
+                        "INSERT INTO companies (name, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
                     )
                     .bind(name)
                     .bind($now)
@@ -52,7 +54,7 @@ pub fn company_name(name: &str) -> Result<&str, AppError> {
 pub async fn create_company(db: &Db, name: &str) -> Result<i64, AppError> {
     let name = company_name(name)?;
     crate::write_tx!(db, single conn => sqlx::query_scalar::<_, i64>(
-        "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id"
+        "INSERT INTO companies (name, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id"
     ).bind(name).bind(now_ms()).fetch_one(&mut *conn).await.map_err(|e| {
         if is_unique_violation(&e, "companies_name_key") {
             AppError::conflict("company", "A company with this name already exists.")
@@ -91,7 +93,7 @@ pub async fn find_customer_by_email(db: &Db, email: &Email) -> Result<Option<i64
 
 pub async fn find_or_create_company(db: &Db, name: &str) -> Result<i64, AppError> {
     let found: Option<i64> = db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM companies WHERE lower(name) = lower($1)"
+        "SELECT id FROM companies WHERE lower(name) = lower($1) AND deleted_at IS NULL"
     ).bind(name.trim()).fetch_optional(pool).await)?;
     match found {
         Some(id) => Ok(id),
@@ -160,11 +162,12 @@ pub async fn customer_accounts(
 ) -> Result<Vec<AccountRow>, AppError> {
     Ok(db!(db, pool => sqlx::query_as::<_, AccountRow>(
         "SELECT u.id AS user_id, u.name, u.email, u.verified_at, c.id AS customer_id,
-                co.name AS company, c.company_manager
+                co.name AS company, m.role = 'manager' AS company_manager
            FROM users u
            LEFT JOIN customer_emails ce ON ce.email = u.email
            LEFT JOIN customers c ON c.id = ce.customer_id
            LEFT JOIN companies co ON co.id = c.company_id
+           LEFT JOIN company_members m ON m.customer_id = c.id AND m.company_id = c.company_id
           WHERE u.role = 'customer' AND u.id < $1
             AND ($2 = '%%' OR lower(u.name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')
           ORDER BY u.id DESC LIMIT $3"
@@ -196,7 +199,11 @@ pub async fn set_company(
     let now = now_ms();
     crate::write_tx!(db, tx => async {
         let old: Option<(Option<String>, bool)> = sqlx::query_as(
-            "SELECT co.name, c.company_manager FROM customers c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = $1 AND c.deleted_at IS NULL",
+            "SELECT co.name, COALESCE(m.role = 'manager', FALSE)
+               FROM customers c
+               LEFT JOIN companies co ON co.id = c.company_id
+               LEFT JOIN company_members m ON m.customer_id = c.id AND m.company_id = c.company_id
+              WHERE c.id = $1 AND c.deleted_at IS NULL",
         )
         .bind(customer_id).fetch_optional(&mut *tx).await?;
         let Some((old_company, old_manager)) = old else {
@@ -207,8 +214,13 @@ pub async fn set_company(
         } else {
             Some(crate::company_in_tx!(tx, company, now).await?)
         };
-        sqlx::query("UPDATE customers SET company_id = $1, company_manager = $2 WHERE id = $3")
-            .bind(company_id).bind(manager).bind(customer_id).execute(&mut *tx).await?;
+        // The membership follows the primary company (a trigger); the role is then
+        // the one chosen here.
+        sqlx::query("UPDATE customers SET company_id = $1 WHERE id = $2")
+            .bind(company_id).bind(customer_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE company_members SET role = $1 WHERE customer_id = $2 AND company_id = $3")
+            .bind(if manager { "manager" } else { "member" }).bind(customer_id).bind(company_id)
+            .execute(&mut *tx).await?;
         let new_company = (!company.is_empty()).then_some(company);
         if old_company.as_deref() != new_company {
             crate::insert_audit!(&mut *tx, actor, "customer", customer_id, "updated", Some("company"), old_company.as_deref(), new_company, now).await?;
@@ -282,7 +294,8 @@ pub async fn list_customers(
     if !filter.company.trim().is_empty() {
         let p = push(&mut binds, Bind::Text(like_pattern(filter.company.trim())));
         sql.push_str(&format!(
-            " AND c.company_id IN (SELECT id FROM companies WHERE lower(name) LIKE {p} ESCAPE '\\')"
+            " AND c.id IN (SELECT m.customer_id FROM company_members m JOIN companies co ON co.id = m.company_id
+                            WHERE lower(co.name) LIKE {p} ESCAPE '\\')"
         ));
     }
     match filter.owner.trim() {
@@ -374,13 +387,15 @@ struct RecordRow {
 pub async fn customer_record(db: &Db, id: i64) -> Result<CustomerRecord, AppError> {
     let row = db!(db, pool => sqlx::query_as::<_, RecordRow>(
         "SELECT c.id, c.name, c.email, c.phone, c.time_zone, c.language, c.notes, c.owner_id,
-                u.name AS owner, co.name AS company, c.company_manager,
+                u.name AS owner, co.name AS company,
+                COALESCE(m.role = 'manager', FALSE) AS company_manager,
                 EXISTS (SELECT 1 FROM users a JOIN customer_emails e ON e.email = a.email
                          WHERE e.customer_id = c.id AND a.role = 'customer') AS has_account,
                 c.created_at, c.updated_at
            FROM customers c
            LEFT JOIN users u ON u.id = c.owner_id
            LEFT JOIN companies co ON co.id = c.company_id
+           LEFT JOIN company_members m ON m.customer_id = c.id AND m.company_id = c.company_id
           WHERE c.id = $1 AND c.deleted_at IS NULL"
     ).bind(id).fetch_optional(pool).await)?
     .ok_or(AppError::NotFound)?;
@@ -404,35 +419,51 @@ pub async fn customer_record(db: &Db, id: i64) -> Result<CustomerRecord, AppErro
         owner: row.owner,
         company: row.company,
         company_manager: row.company_manager,
+        companies: crate::companies::store::memberships(db, id).await?,
         has_account: row.has_account,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
 }
 
-/// The customer's tickets on boards `viewer` may open (not done first, then the most
-/// recently updated), at most `limit`, and how many there are in all.
-pub async fn customer_tickets(
+/// Whose tickets a record's page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketsOf {
+    /// The customer's own.
+    Customer,
+    /// Those that are for the company.
+    Company,
+}
+
+/// The tickets of a customer or a company (`of`, record `id`) on boards `viewer` may
+/// open (not done first, then the most recently updated), at most `limit`, and how
+/// many there are in all.
+pub async fn record_tickets(
     db: &Db,
     viewer: &crate::auth::CurrentUser,
+    of: TicketsOf,
     id: i64,
     limit: i64,
 ) -> Result<(Vec<CustomerTicket>, i64), AppError> {
     let staff = crate::auth::policy::staff_team("$2", "$3");
     let admin = viewer.role == crate::auth::model::Role::Admin;
+    let column = match of {
+        TicketsOf::Customer => "t.customer_id",
+        TicketsOf::Company => "t.company_id",
+    };
     let rows = db!(db, pool => sqlx::query_as::<_, CustomerTicket>(&format!(
         "SELECT t.number, t.title, tm.name AS team, s.name AS stage, s.kind AS stage_kind,
                 t.priority, t.updated_at
            FROM tickets t
            JOIN stages s ON s.id = t.stage_id
            JOIN teams tm ON tm.id = t.team_id
-          WHERE t.customer_id = $1 AND {staff}
+          WHERE {column} = $1 AND {staff}
           ORDER BY CASE WHEN s.kind = 'done' THEN 1 ELSE 0 END, t.updated_at DESC, t.id DESC
           LIMIT $4"
     )).bind(id).bind(admin).bind(viewer.id).bind(limit).fetch_all(pool).await)?;
     let count = db!(db, pool => sqlx::query_scalar::<_, i64>(&format!(
         "SELECT COUNT(*) FROM tickets t JOIN teams tm ON tm.id = t.team_id
-          WHERE t.customer_id = $1 AND {staff}"
+          WHERE {column} = $1 AND {staff}"
     )).bind(id).bind(admin).bind(viewer.id).fetch_one(pool).await)?;
     Ok((rows, count))
 }
@@ -505,6 +536,7 @@ fn address_race(e: sqlx::Error) -> AppError {
 
 /// Inside transaction `$tx`: the name of owner `$owner` (an `Option<i64>`) when it is
 /// an active agent, lead or admin; a field error on `owner` otherwise.
+#[macro_export]
 macro_rules! owner_name_in_tx {
     ($tx:expr, $owner:expr) => {
         async {
@@ -751,7 +783,7 @@ pub async fn delete_customer_record(db: &Db, actor: i64, id: i64) -> Result<(), 
                 format!("{name} signs in to the portal, so the record stays while the account exists."),
             ));
         }
-        for table in ["customer_tags", "customer_emails"] {
+        for table in ["customer_tags", "customer_emails", "company_members"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE customer_id = $1"))
                 .bind(id).execute(&mut *tx).await?;
         }
@@ -759,7 +791,7 @@ pub async fn delete_customer_record(db: &Db, actor: i64, id: i64) -> Result<(), 
         // that is no address (".invalid" is reserved, RFC 2606).
         sqlx::query(
             "UPDATE customers SET name = '', email = $1, phone = '', time_zone = '', language = '',
-                    notes = '', owner_id = NULL, company_id = NULL, company_manager = FALSE,
+                    notes = '', owner_id = NULL, company_id = NULL,
                     deleted_at = $2, updated_at = $2
               WHERE id = $3",
         )

@@ -17,7 +17,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{field_problem, PortalTeam};
+use super::model::{field_problem, PortalTeam, ViewerCompany};
 use crate::error::AppError;
 use crate::tickets::conversation::upload::{FileTray, Tray};
 
@@ -89,7 +89,7 @@ impl KeptDraft {
                     draft.fields.with_value(|fields| {
                         for t in fields {
                             let saved = field_of(&kept.content, t.name).unwrap_or_default();
-                            let select = matches!(t.name, "priority" | "team");
+                            let select = matches!(t.name, "priority" | "team" | "company");
                             if !saved.is_empty() && (select || t.value.get_untracked().is_empty()) {
                                 t.value.set(saved);
                             }
@@ -228,6 +228,39 @@ fn form_alert(refused: &Option<AppError>, fields: &[&str]) -> Option<impl IntoVi
         .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
 }
 
+/// One of the New request form's choices by id (`field`): a select when there are
+/// several `options`, the only one as a hidden field, nothing when there is none.
+fn choice(
+    field: Typed,
+    label: &'static str,
+    options: Vec<(i64, String)>,
+    problem: Option<String>,
+) -> AnyView {
+    let name = field.name;
+    match options.as_slice() {
+        [] => ().into_any(),
+        [(only, _)] => view! { <input type="hidden" name=name value=*only/> }.into_any(),
+        _ => {
+            let id = format!("field-{name}");
+            let error_id = format!("field-{name}-error");
+            let chosen = field.value.get_untracked();
+            view! {
+                <div class="field">
+                    <label for=id.clone()>{label}</label>
+                    <select id=id name=name aria-describedby=error_id.clone()
+                        prop:value=move || field.value.get() on:change=field.input()>
+                        {options.into_iter().map(|(value, text)| view! {
+                            <option value=value selected=chosen == value.to_string()>{text}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" id=error_id>{problem}</p>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
 /// The New request form.
 #[component]
 pub fn RequestForm(
@@ -235,6 +268,8 @@ pub fn RequestForm(
     draft_key: String,
     /// The teams a customer may ask (a choice only when there are several).
     teams: Vec<PortalTeam>,
+    /// The customer's companies, primary first (a choice only when there are several).
+    companies: Vec<ViewerCompany>,
     upload_limit: u64,
     /// What was typed, by field name, when the form was refused without JavaScript.
     #[prop(default = Vec::new())]
@@ -259,16 +294,37 @@ pub fn RequestForm(
             .unwrap_or_else(|| "normal".into()),
         &refused,
     );
-    let team = Typed::new("team", kept("team"), &refused);
-    let draft = KeptDraft::start(draft_key, vec![title, description, priority, team]);
+    // A choice starts on its first option (the primary company), never blank.
+    let or_first = |name: &str, first: Option<i64>| {
+        Some(kept(name))
+            .filter(|v| !v.is_empty())
+            .or_else(|| first.map(|id| id.to_string()))
+            .unwrap_or_default()
+    };
+    let team = Typed::new(
+        "team",
+        or_first("team", teams.first().map(|t| t.id)),
+        &refused,
+    );
+    let company = Typed::new(
+        "company",
+        or_first("company", companies.first().map(|c| c.id)),
+        &refused,
+    );
+    let draft = KeptDraft::start(draft_key, vec![title, description, priority, team, company]);
     let tray = Tray::new(None, upload_limit);
     let (sending, on_submit) = draft.submission(tray);
     let message = |name: &str| refused.as_ref().and_then(|e| e.message_for(name));
-    let several_teams = teams.len() > 1;
-    let only_team = teams.first().map(|t| t.id).unwrap_or_default();
     let alert = form_alert(
         &refused,
-        &["title", "description", "priority", "team", "attachments"],
+        &[
+            "title",
+            "description",
+            "priority",
+            "team",
+            "company",
+            "attachments",
+        ],
     );
     let title_problem = title.problem();
     view! {
@@ -291,23 +347,8 @@ pub fn RequestForm(
                     </select>
                     <p class="field-error" id="field-priority-error">{message("priority")}</p>
                 </div>
-                {if several_teams {
-                    let chosen = team.value.get_untracked();
-                    view! {
-                        <div class="field">
-                            <label for="field-team">"What do you need help with?"</label>
-                            <select id="field-team" name="team" aria-describedby="field-team-error"
-                                prop:value=move || team.value.get() on:change=team.input()>
-                                {teams.iter().map(|t| view! {
-                                    <option value=t.id selected=chosen == t.id.to_string()>{t.name.clone()}</option>
-                                }).collect_view()}
-                            </select>
-                            <p class="field-error" id="field-team-error">{message("team")}</p>
-                        </div>
-                    }.into_any()
-                } else {
-                    view! { <input type="hidden" name="team" value=only_team/> }.into_any()
-                }}
+                {choice(team, "What do you need help with?", teams.iter().map(|t| (t.id, t.name.clone())).collect(), message("team"))}
+                {choice(company, "Which company is this for?", companies.iter().map(|c| (c.id, c.name.clone())).collect(), message("company"))}
             </div>
             <Attachments tray refused=message("attachments")/>
             {alert}

@@ -50,15 +50,64 @@ pub struct Viewer {
     pub verified: bool,
     /// The customer record with the account's email (None: no record yet).
     pub customer_id: Option<i64>,
-    pub company: Option<String>,
-    /// Set for company managers: the company whose tickets they also see.
-    pub managed_company: Option<i64>,
+    /// The companies the customer belongs to, their primary one first.
+    pub companies: Vec<ViewerCompany>,
+}
+
+/// A company the portal's viewer belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ViewerCompany {
+    pub id: i64,
+    pub name: String,
+    /// They manage it: they also see every ticket that is for it.
+    pub manager: bool,
 }
 
 impl Viewer {
     /// A verified account with a customer record: it may see and write tickets.
     pub fn active_customer(&self) -> Option<i64> {
         self.customer_id.filter(|_| self.verified)
+    }
+
+    /// Whether they manage at least one company.
+    pub fn manages_any(&self) -> bool {
+        self.companies.iter().any(|c| c.manager)
+    }
+
+    /// The names of the companies they manage, joined for a heading ("A and B").
+    pub fn managed_names(&self) -> String {
+        let names: Vec<&str> = self
+            .companies
+            .iter()
+            .filter(|c| c.manager)
+            .map(|c| c.name.as_str())
+            .collect();
+        match names.split_last() {
+            None => String::new(),
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+
+    /// The company a new request of theirs is for, from the form's `company` field:
+    /// one of theirs (the only one needs no choice), none when they belong to none.
+    pub fn request_company(&self, typed: &str) -> Result<Option<i64>, AppError> {
+        if self.companies.is_empty() {
+            return Ok(None);
+        }
+        if self.companies.len() == 1 {
+            return Ok(Some(self.companies[0].id));
+        }
+        typed
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| self.companies.iter().any(|c| c.id == *id))
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::validation("company", "Choose which company this request is for.")
+            })
     }
 }
 

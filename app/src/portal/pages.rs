@@ -180,13 +180,13 @@ fn home_view(home: PortalHomeData, q: &Query) -> AnyView {
                 crate::ui::encode_query_value(&text)
             )
         });
-    let manager = viewer.managed_company.is_some();
+    let manager = viewer.manages_any();
     let notice = verification_notice(viewer, q);
     let can_submit = viewer.active_customer().is_some();
     let empty = rows.is_empty();
     let first_page = after.is_none();
     let heading = if manager {
-        format!("Tickets of {}", viewer.company.clone().unwrap_or_default())
+        format!("My tickets and those of {}", viewer.managed_names())
     } else {
         "My tickets".to_string()
     };
@@ -273,16 +273,17 @@ fn new_ticket_page(
         );
     }
     let refused = q.error_for("portal/new");
-    let typed = ["title", "description", "priority", "team"]
+    let typed = ["title", "description", "priority", "team", "company"]
         .into_iter()
         .map(|n| (n.to_string(), q.typed(n)))
         .collect();
     let draft_key = crate::tickets::drafts::storage_key(viewer.user_id, "portal-new");
+    let companies = viewer.companies.clone();
     page(
         "New request · Grip",
         view! {
             <div class="page-head"><h1>"New request"</h1></div>
-            <RequestForm draft_key teams upload_limit typed refused/>
+            <RequestForm draft_key teams companies upload_limit typed refused/>
         },
     )
 }

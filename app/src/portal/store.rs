@@ -1,7 +1,7 @@
 //! SQL for the customer portal. One rule decides what a customer may see, and every
 //! query here applies it: a ticket is theirs when it belongs to the customer record
-//! with their account's email, or, for a company manager, to any customer of their
-//! company. Nothing here ever selects an internal note or an internal field.
+//! with their account's email, or, for a company manager, is for a company they
+//! manage. Nothing here ever selects an internal note or an internal field.
 
 use crate::auth::model::CurrentUser;
 use crate::db;
@@ -11,39 +11,45 @@ use crate::tickets::conversation::store::{thread, Audience};
 use crate::tickets::store::{move_ticket, Placement};
 
 pub use super::model::{
-    PortalRow, PortalSort, PortalTeam, PortalTicket, StatusFilter, Viewer, REOPEN_WINDOW_MS,
+    PortalRow, PortalSort, PortalTeam, PortalTicket, StatusFilter, Viewer, ViewerCompany,
+    REOPEN_WINDOW_MS,
 };
 
 #[derive(sqlx::FromRow)]
 struct ViewerRow {
     verified_at: Option<i64>,
     customer_id: Option<i64>,
-    company_id: Option<i64>,
-    company: Option<String>,
-    company_manager: Option<bool>,
 }
 
 pub async fn viewer(db: &Db, user: &CurrentUser) -> Result<Viewer, AppError> {
     let row = db!(db, pool => sqlx::query_as::<_, ViewerRow>(
-        "SELECT u.verified_at, c.id AS customer_id, c.company_id, co.name AS company, c.company_manager
+        "SELECT u.verified_at, c.id AS customer_id
            FROM users u
            LEFT JOIN customer_emails ce ON ce.email = u.email
            LEFT JOIN customers c ON c.id = ce.customer_id
-           LEFT JOIN companies co ON co.id = c.company_id
           WHERE u.id = $1"
     ).bind(user.id).fetch_optional(pool).await)?
     .ok_or(AppError::Unauthorized)?;
+    // Staff look at the portal as it is, never as a customer who shares their email.
+    let customer_id = row.customer_id.filter(|_| !user.role.is_staff());
+    let companies = match customer_id {
+        None => Vec::new(),
+        Some(id) => db!(db, pool => sqlx::query_as::<_, ViewerCompany>(
+            "SELECT co.id, co.name, m.role = 'manager' AS manager
+               FROM company_members m
+               JOIN companies co ON co.id = m.company_id
+               JOIN customers c ON c.id = m.customer_id
+              WHERE m.customer_id = $1
+              ORDER BY CASE WHEN co.id = c.company_id THEN 0 ELSE 1 END, lower(co.name), co.id"
+        ).bind(id).fetch_all(pool).await)?,
+    };
     Ok(Viewer {
         user_id: user.id,
         name: user.name.clone(),
         email: user.email.clone(),
         verified: row.verified_at.is_some(),
-        // Staff look at the portal as it is, never as a customer who shares their email.
-        customer_id: row.customer_id.filter(|_| !user.role.is_staff()),
-        company: row.company,
-        managed_company: row
-            .company_id
-            .filter(|_| row.company_manager.unwrap_or(false)),
+        customer_id,
+        companies,
     })
 }
 
@@ -113,7 +119,7 @@ pub async fn list(db: &Db, viewer: &Viewer, q: &ListQuery) -> Result<Vec<PortalR
     );
     let rows = db!(db, pool => words.iter().fold(
         sqlx::query_as::<_, PortalRow>(&sql)
-            .bind(customer).bind(viewer.managed_company).bind(after_value)
+            .bind(customer).bind(viewer.manages_any()).bind(after_value)
             .bind(number.unwrap_or(0)).bind(after_id).bind(q.limit),
         |query, w| query.bind(w.clone()),
     ).fetch_all(pool).await)?;
@@ -130,7 +136,7 @@ pub async fn counts(db: &Db, viewer: &Viewer) -> Result<(i64, i64), AppError> {
            FROM tickets t WHERE {VISIBLE} AND t.merged_into IS NULL"
     );
     Ok(db!(db, pool => sqlx::query_as::<_, (i64, i64)>(&sql)
-        .bind(customer).bind(viewer.managed_company).fetch_one(pool).await)?)
+        .bind(customer).bind(viewer.manages_any()).fetch_one(pool).await)?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -172,7 +178,7 @@ pub async fn ticket(
           WHERE t.number = $3 AND {VISIBLE}"
     );
     let row = db!(db, pool => sqlx::query_as::<_, TicketRowP>(&sql)
-        .bind(customer).bind(viewer.managed_company).bind(number).fetch_optional(pool).await)?;
+        .bind(customer).bind(viewer.manages_any()).bind(number).fetch_optional(pool).await)?;
     let Some(r) = row else { return Ok(None) };
     let messages = thread(db, r.id, Audience::Customer, viewer.user_id).await?;
     let status = r.label.filter(|l| !l.trim().is_empty()).unwrap_or(r.stage);
@@ -200,7 +206,7 @@ pub async fn visible_ticket(db: &Db, viewer: &Viewer, ticket_id: i64) -> Result<
     let Some(customer) = viewer.active_customer() else {
         return Ok(false);
     };
-    crate::auth::policy::customer_ticket_visible(db, customer, viewer.managed_company, ticket_id)
+    crate::auth::policy::customer_ticket_visible(db, customer, viewer.manages_any(), ticket_id)
         .await
 }
 

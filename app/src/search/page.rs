@@ -123,7 +123,7 @@ fn CustomerHit(c: CustomerResult) -> impl IntoView {
 
 #[component]
 fn CompanyHit(c: CompanyResult) -> impl IntoView {
-    let href = format!("/customers?company={}", encode_query_value(&c.name));
+    let href = format!("/companies/{}", c.id);
     view! {
         <li class="search-hit">
             <a class="search-hit-title" href=href><Highlighted segments=c.marked/></a>

@@ -117,6 +117,7 @@ struct CustomerRow {
 
 #[derive(sqlx::FromRow)]
 struct CompanyRow {
+    id: i64,
     name: String,
     customers: i64,
 }
@@ -440,13 +441,11 @@ async fn search_customers(
         .collect())
 }
 
-/// Companies whose name holds every included term. Companies are few and have only
-/// a name so far, so this is a LIKE over the companies table, not an index.
-async fn search_companies(db: &Db, query: &SearchQuery) -> Result<Vec<CompanyResult>, AppError> {
-    if query.include.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut binds: Vec<String> = Vec::new();
+/// The condition that a company `co` has every included term of `query` (and none
+/// of the excluded) in its name, a domain or its notes, placeholders from `bind`.
+/// Companies are far fewer than tickets or customers (one per many people), so this
+/// is a LIKE over the companies table rather than a full-text index.
+pub fn company_condition(query: &SearchQuery, bind: &mut dyn FnMut(String) -> String) -> String {
     let mut conditions: Vec<String> = Vec::new();
     for (term, negate) in query
         .include
@@ -454,16 +453,28 @@ async fn search_companies(db: &Db, query: &SearchQuery) -> Result<Vec<CompanyRes
         .map(|t| (t, ""))
         .chain(query.exclude.iter().map(|t| (t, "NOT ")))
     {
-        binds.push(like_pattern(&term.words.join(" ")));
+        let p = bind(like_pattern(&term.words.join(" ")));
         conditions.push(format!(
-            "lower(co.name) {negate}LIKE ${} ESCAPE '\\'",
-            binds.len()
+            "{negate}(lower(co.name) LIKE {p} ESCAPE '\\' OR lower(co.notes) LIKE {p} ESCAPE '\\'
+               OR EXISTS (SELECT 1 FROM company_domains d WHERE d.company_id = co.id AND d.domain LIKE {p} ESCAPE '\\'))"
         ));
     }
+    conditions.join(" AND ")
+}
+
+/// Companies that have every included term (`company_condition`), by name.
+async fn search_companies(db: &Db, query: &SearchQuery) -> Result<Vec<CompanyResult>, AppError> {
+    if query.include.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut binds: Vec<String> = Vec::new();
+    let condition = company_condition(query, &mut |v| {
+        binds.push(v);
+        format!("${}", binds.len())
+    });
     let sql = format!(
-        "SELECT co.name, (SELECT COUNT(*) FROM customers c WHERE c.company_id = co.id AND c.deleted_at IS NULL) AS customers
-           FROM companies co WHERE {} ORDER BY lower(co.name) LIMIT {COMPANIES_SHOWN}",
-        conditions.join(" AND ")
+        "SELECT co.id, co.name, (SELECT COUNT(*) FROM company_members m WHERE m.company_id = co.id) AS customers
+           FROM companies co WHERE co.deleted_at IS NULL AND {condition} ORDER BY lower(co.name) LIMIT {COMPANIES_SHOWN}"
     );
     let rows: Vec<CompanyRow> = db!(db, pool => bind_texts!(sqlx::query_as::<_, CompanyRow>(&sql), &binds)
         .fetch_all(pool).await)?;
@@ -471,6 +482,7 @@ async fn search_companies(db: &Db, query: &SearchQuery) -> Result<Vec<CompanyRes
         .into_iter()
         .map(|r| CompanyResult {
             marked: highlight(&r.name, query, 200),
+            id: r.id,
             name: r.name,
             customers: r.customers,
         })

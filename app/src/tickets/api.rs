@@ -104,6 +104,7 @@ pub async fn create_ticket(
                 assignee_id: assignee,
                 tags: &tags,
                 due_at,
+                company_id: None,
                 from_portal: false,
             };
             // The customer is looked up by email (and added, with the name given, when

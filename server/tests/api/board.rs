@@ -163,6 +163,7 @@ async fn seeded(app: &TestApp) -> (String, i64) {
         assignee_id: None,
         tags: &[],
         due_at: Some(0),
+        company_id: None,
         from_portal: false,
     };
     let t = store::create_ticket(&app.db, 1, new).await.unwrap();

@@ -97,6 +97,7 @@ pub async fn ticket_for(
             assignee_id: None,
             tags: &[],
             due_at: None,
+            company_id: None,
             from_portal: false,
         },
     )

@@ -41,7 +41,7 @@ const NOWHERE: Placement<'static> = Placement {
 
 /// Calls a server function as the hydrated app does, from client address `ip` with
 /// user agent `agent` (the test router trusts one proxy's X-Forwarded-For).
-async fn call_from(
+pub(crate) async fn call_from(
     app: &TestApp,
     path: &str,
     form: &[(&str, &str)],

@@ -6,6 +6,7 @@ mod process;
 
 mod accounts;
 mod board;
+mod companies;
 mod conversation;
 mod crash;
 mod customers;

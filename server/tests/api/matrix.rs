@@ -183,6 +183,15 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/customers/create", STAFF),
     ("/api/customers/update", STAFF),
     ("/api/customers/delete", ADMIN),
+    // Companies: records to all staff; a company's tickets only from the viewer's
+    // boards (searched for team A's secrets below).
+    ("/api/companies/list", STAFF),
+    ("/api/companies/page", STAFF),
+    ("/api/companies/create", STAFF),
+    ("/api/companies/update", STAFF),
+    ("/api/companies/delete", ADMIN),
+    ("/api/companies/member", STAFF),
+    ("/api/companies/member-remove", STAFF),
     // The portal.
     ("/api/portal/home", SIGNED_IN),
     ("/api/portal/new-form", SIGNED_IN),
@@ -202,6 +211,9 @@ const MATRIX: &[(&str, &str)] = &[
     ("/search", STAFF_PAGE),
     // `/customers/new` and a customer's page (one route; see `visit`).
     ("/customers/{*any}", STAFF_PAGE),
+    ("/companies", STAFF_PAGE),
+    // `/companies/new` and a company's page (one route; see `visit`).
+    ("/companies/{*any}", STAFF_PAGE),
     ("/team", LEAD_PAGE),
     ("/admin", ADMIN_PAGE),
     // People, Teams, Customers, Outbox and Audit (one route; see `visit`).
@@ -245,6 +257,8 @@ struct World {
     stages_a: Vec<i64>,
     t1: TicketRow,
     cara: i64,
+    /// Company Acme (T1 is for it).
+    acme: i64,
     admin_id: i64,
     agent_a_id: i64,
     canned_a: i64,
@@ -519,6 +533,7 @@ async fn build_world(app: &TestApp) -> World {
             .collect(),
         t1,
         cara,
+        acme,
         admin_id,
         agent_a_id: ids[Caller::AgentA as usize],
         canned_a: 0,
@@ -901,6 +916,68 @@ async fn arguments(
             }
             args
         }
+        "/api/companies/list" => vec![
+            ("q", "Company".into()),
+            ("owner", String::new()),
+            ("tag", String::new()),
+        ],
+        "/api/companies/page" => vec![("id", w.acme.to_string())],
+        "/api/companies/create"
+        | "/api/companies/update"
+        | "/api/companies/delete"
+        | "/api/companies/member"
+        | "/api/companies/member-remove" => {
+            let n = w.fresh();
+            let mut args = vec![
+                ("name", format!("Company Record {n}")),
+                ("domains", format!("record{n}.example")),
+                ("auto_join", "on".into()),
+                ("notes", "Pays yearly.".into()),
+                ("tags", "b2b".into()),
+                ("owner", String::new()),
+            ];
+            if path == "/api/companies/create" {
+                return Some(args);
+            }
+            let id = customers::create_company(&app.db, &format!("Existing Company {n}"))
+                .await
+                .unwrap();
+            // A customer of no company yet, added by the call or removed by it.
+            let email = format!("member{n}@example.com");
+            let in_company = (path == "/api/companies/member-remove").then_some(id);
+            let member = customers::create_customer(
+                &app.db,
+                &PersonName::parse("Member Person").unwrap(),
+                &Email::parse(&email).unwrap(),
+                in_company,
+            )
+            .await
+            .unwrap();
+            match path {
+                "/api/companies/delete" => return Some(vec![("id", id.to_string())]),
+                "/api/companies/member" => {
+                    return Some(vec![
+                        ("id", id.to_string()),
+                        ("email", email),
+                        ("role", "manager".into()),
+                    ])
+                }
+                "/api/companies/member-remove" => {
+                    return Some(vec![
+                        ("id", id.to_string()),
+                        ("customer", member.to_string()),
+                    ]);
+                }
+                _ => {}
+            }
+            let version = app::companies::store::company_record(&app.db, id)
+                .await
+                .unwrap()
+                .updated_at;
+            args.push(("id", id.to_string()));
+            args.push(("version", version.to_string()));
+            args
+        }
         "/api/portal/home" => vec![
             ("status", "all".into()),
             ("sort", String::new()),
@@ -934,14 +1011,21 @@ async fn visit(app: &TestApp, w: &World, row: &str, caller: Caller, ip: &str) ->
     let n1 = w.t1.number;
     let r = match row {
         "/setup" | "/login" | "/board" | "/command" | "/tickets" | "/tickets/new"
-        | "/customers" | "/team" | "/admin" | "/portal" | "/portal/new" | "/portal/register"
-        | "/forgot" | "/" => page(app, row, cookie, ip).await,
+        | "/customers" | "/companies" | "/team" | "/admin" | "/portal" | "/portal/new"
+        | "/portal/register" | "/forgot" | "/" => page(app, row, cookie, ip).await,
         "/tickets/{number}" => page(app, &format!("/tickets/{n1}"), cookie, ip).await,
         "/search" => page(app, &format!("/search?q=%23{n1}"), cookie, ip).await,
         "/customers/{*any}" => {
             let paths = [
                 "/customers/new".to_string(),
                 format!("/customers/{}", w.cara),
+            ];
+            pages_alike(app, &paths, cookie, ip).await
+        }
+        "/companies/{*any}" => {
+            let paths = [
+                "/companies/new".to_string(),
+                format!("/companies/{}", w.acme),
             ];
             pages_alike(app, &paths, cookie, ip).await
         }

@@ -27,6 +27,7 @@ on_both_backends!(
     replying_to_a_waiting_ticket_reopens_it_and_the_customer_can_close_and_reopen,
     a_reset_link_works_once_expires_and_signs_out_other_sessions,
     a_company_manager_sees_company_tickets_and_a_plain_member_does_not,
+    a_customer_in_two_companies_asks_for_one_and_only_its_managers_see_it,
     a_registered_customer_takes_over_the_record_an_agent_created,
     a_refused_submission_writes_nothing_and_keeps_what_was_typed,
     the_list_filters_sorts_searches_and_pages,
@@ -808,6 +809,172 @@ async fn set_company(app: &TestApp, admin: &str, email: &str, company: &str, man
         .call("/api/admin/customers/company", &args, Some(admin))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// Adds a company through its server function (as staff): its id.
+async fn company(app: &TestApp, staff: &str, name: &str) -> i64 {
+    let r = app
+        .call(
+            "/api/companies/create",
+            &[
+                ("name", name),
+                ("domains", ""),
+                ("notes", ""),
+                ("tags", ""),
+                ("owner", ""),
+            ],
+            Some(staff),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM companies WHERE name = $1")
+        .bind(name).fetch_one(pool).await)
+    .unwrap()
+}
+
+/// Puts the customer with `email` in `company` as `role` (as staff).
+async fn join(app: &TestApp, staff: &str, company: i64, email: &str, role: &str) {
+    let r = app
+        .call(
+            "/api/companies/member",
+            &[
+                ("id", &company.to_string()),
+                ("email", email),
+                ("role", role),
+            ],
+            Some(staff),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+async fn a_customer_in_two_companies_asks_for_one_and_only_its_managers_see_it(app: &TestApp) {
+    let admin = app.setup_admin().await;
+    let dana = verified_customer(app, "Dana Double", "dana@double.example").await;
+    let bea = verified_customer(app, "Bea Boss", "bea@initech.example").await;
+    let gus = verified_customer(app, "Gus Globex", "gus@globex.example").await;
+    let initech = company(app, &admin, "Initech").await;
+    let globex = company(app, &admin, "Globex").await;
+    let elsewhere = company(app, &admin, "Elsewhere").await;
+    // Initech first: her primary company.
+    join(app, &admin, initech, "dana@double.example", "member").await;
+    join(app, &admin, globex, "dana@double.example", "member").await;
+    join(app, &admin, initech, "bea@initech.example", "manager").await;
+    join(app, &admin, globex, "gus@globex.example", "manager").await;
+    // Gus also belongs to Initech, as a plain member: managing Globex says nothing
+    // about Initech's tickets.
+    join(app, &admin, initech, "gus@globex.example", "member").await;
+    // The form asks which company, her primary one first.
+    let form = app.get("/portal/new", Some(&dana)).await;
+    assert!(
+        form.body.contains("Which company is this for?"),
+        "{}",
+        form.body
+    );
+    let at = |name: &str| form.body.find(&format!(">{name}</option>")).unwrap();
+    assert!(at("Initech") < at("Globex"));
+    // Not saying, or naming a company she is not in, is refused next to the field.
+    let fields = |company: &str| {
+        vec![
+            ("title", "Globex invoice".to_string()),
+            ("description", "For Globex, please.".to_string()),
+            ("priority", "normal".to_string()),
+            ("company", company.to_string()),
+        ]
+    };
+    for wrong in [String::new(), elsewhere.to_string()] {
+        let f = fields(&wrong);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post_multipart(app, "/portal/new", &f, &[], Some(&dana)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let back = r.location().unwrap();
+        assert!(!back.contains("submitted"), "{back}");
+        let page = app.get(&back, Some(&dana)).await;
+        assert!(
+            page.body
+                .contains("Choose which company this request is for."),
+            "{}",
+            page.body
+        );
+    }
+    let count: i64 =
+        app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tickets")
+        .fetch_one(pool).await)
+        .unwrap();
+    assert_eq!(count, 0, "a refused request writes nothing");
+    // For Globex: Globex's manager sees it, Initech's does not.
+    let f = fields(&globex.to_string());
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post_multipart(app, "/portal/new", &f, &[], Some(&dana)).await;
+    let to = r.location().unwrap();
+    assert!(to.ends_with("?submitted=1"), "{to}");
+    let number: i64 = to
+        .trim_start_matches("/portal/tickets/")
+        .trim_end_matches("?submitted=1")
+        .parse()
+        .unwrap();
+    let page = |who: &str| {
+        let who = who.to_string();
+        async move {
+            app.get(&format!("/portal/tickets/{number}"), Some(&who))
+                .await
+                .status
+        }
+    };
+    assert_eq!(page(&dana).await, StatusCode::OK);
+    assert_eq!(page(&gus).await, StatusCode::OK);
+    assert_eq!(page(&bea).await, StatusCode::NOT_FOUND);
+    assert!(app
+        .get("/portal", Some(&gus))
+        .await
+        .body
+        .contains("Globex invoice"));
+    assert!(!app
+        .get("/portal", Some(&bea))
+        .await
+        .body
+        .contains("Globex invoice"));
+    // Her next request, for Initech (her primary company), is Bea's to see.
+    let f = [
+        ("title", "Initech badge"),
+        ("description", "My badge stopped working."),
+        ("priority", "normal"),
+        ("company", &initech.to_string()),
+    ];
+    let r = post_multipart(app, "/portal/new", &f, &[], Some(&dana)).await;
+    assert!(r.location().unwrap().ends_with("?submitted=1"));
+    assert!(app
+        .get("/portal", Some(&bea))
+        .await
+        .body
+        .contains("Initech badge"));
+    assert!(!app
+        .get("/portal", Some(&gus))
+        .await
+        .body
+        .contains("Initech badge"));
+    // Staff see the ticket on Globex's page; removing Gus as a member ends his view.
+    let company_page = app.get(&format!("/companies/{globex}"), Some(&admin)).await;
+    assert!(
+        company_page.body.contains("Globex invoice"),
+        "{}",
+        company_page.body
+    );
+    let gus_id: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM customers WHERE email = 'gus@globex.example'").fetch_one(pool).await)
+    .unwrap();
+    let r = app
+        .call(
+            "/api/companies/member-remove",
+            &[
+                ("id", &globex.to_string()),
+                ("customer", &gus_id.to_string()),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(page(&gus).await, StatusCode::NOT_FOUND);
 }
 
 async fn a_company_manager_sees_company_tickets_and_a_plain_member_does_not(app: &TestApp) {

@@ -85,6 +85,7 @@ async fn ticket(app: &TestApp, f: &Fixture, title: &str) -> TicketRow {
         assignee_id: None,
         tags: &tags,
         due_at: None,
+        company_id: None,
         from_portal: false,
     };
     store::create_ticket(&app.db, f.actor, new).await.unwrap()
@@ -134,6 +135,7 @@ async fn a_ticket_without_a_customer_is_refused_next_to_the_customer_field(app: 
         assignee_id: None,
         tags: &[],
         due_at: None,
+        company_id: None,
         from_portal: false,
     };
     let e = store::create_ticket(&app.db, f.actor, new)
@@ -166,6 +168,7 @@ fn new_from<'a>(title: &'a TicketTitle, team: i64) -> NewTicket<'a> {
         assignee_id: None,
         tags: &[],
         due_at: None,
+        company_id: None,
         from_portal: false,
     }
 }

@@ -114,6 +114,7 @@ async fn ticket(app: &TestApp, s: &Seeded, title: &str, priority: Priority) -> T
         assignee_id: None,
         tags: &tags,
         due_at: None,
+        company_id: None,
         from_portal: false,
     };
     store::create_ticket(&app.db, s.actor, new).await.unwrap()
@@ -326,6 +327,7 @@ async fn board_filters_in_the_url_narrow_the_cards(app: &TestApp) {
         assignee_id: None,
         tags: &[],
         due_at: None,
+        company_id: None,
         from_portal: false,
     };
     store::create_ticket(&app.db, s.actor, new).await.unwrap();

@@ -8,6 +8,9 @@ pub struct NewTicket<'a> {
     pub description: &'a str,
     /// Required: a ticket without a customer is refused next to the customer field.
     pub customer_id: Option<i64>,
+    /// The company it is for: one the customer belongs to (the portal checks it is
+    /// theirs); None: the customer's primary company.
+    pub company_id: Option<i64>,
     pub team_id: i64,
     pub priority: Priority,
     pub assignee_id: Option<i64>,
@@ -229,6 +232,7 @@ async fn create_ticket_checked(
             .bind(new.team_id).bind(stage_id).bind(&r).bind(new.priority.as_str())
             .bind(new.assignee_id).bind(new.due_at).bind(actor).bind(now).bind(source)
             .bind(&tags_json).bind(draft).bind(crate::tickets::drafts::NEW_TICKET_KEY)
+            .bind(new.company_id)
             .fetch_all(&mut *tx).await?;
         let ticket = rows.pop().ok_or_else(|| AppError::internal("a ticket just created is missing"))?;
         if let Some(extras) = extras {
@@ -263,8 +267,9 @@ async fn create_ticket_checked(
 }
 
 /// Everything a creation writes once it is validated, as one round trip: the next
-/// number, the ticket (returned), its tags (`$13`, a JSON array), its `created` audit
-/// row and, when `$14`, the creator's "New ticket" draft. SQLite runs the statements
+/// number, the ticket (returned, for company `$16` or the customer's own), its tags
+/// (`$13`, a JSON array), its `created` audit row and, when `$14`, the creator's
+/// "New ticket" draft. SQLite runs the statements
 /// one after another in one call (they share the numbered parameters) and numbers
 /// from the counters row; Postgres chains them as data-modifying `WITH` parts and
 /// numbers from a sequence (no row every creation would queue on).
@@ -272,8 +277,12 @@ fn create_write_sql(db: &Db) -> &'static str {
     static SQL: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
     let (sqlite, postgres) = SQL.get_or_init(|| {
         let columns = "number, title, description, customer_id, team_id, stage_id, rank, priority,
-                       assignee_id, due_at, created_by, created_at, updated_at, activity_at, completed_at, source";
-        let values = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, NULL, $12";
+                       assignee_id, due_at, created_by, created_at, updated_at, activity_at, completed_at, source,
+                       company_id";
+        // The company: the one asked for if the customer is its member, else theirs.
+        let values = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, NULL, $12,
+                      COALESCE((SELECT company_id FROM company_members WHERE customer_id = $3 AND company_id = $16),
+                               (SELECT company_id FROM customers WHERE id = $3))";
         let sqlite = format!(
             "UPDATE counters SET value = value + 1 WHERE name = 'ticket_number';
              INSERT INTO tickets ({columns})

@@ -63,7 +63,7 @@ pub fn filter_conditions(
         let p = push(binds, Bind::Text(like_pattern(&filter.customer)));
         sql.push_str(&format!(
             " AND (lower(c.name) LIKE {p} ESCAPE '\\' OR c.email LIKE {p} ESCAPE '\\' \
-             OR c.company_id IN (SELECT id FROM companies WHERE lower(name) LIKE {p} ESCAPE '\\'))"
+             OR t.company_id IN (SELECT id FROM companies WHERE lower(name) LIKE {p} ESCAPE '\\'))"
         ));
     }
     if !filter.tag.is_empty() {
