@@ -4,6 +4,8 @@
 //! `api`, what both sides share `model`.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod merge;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

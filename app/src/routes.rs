@@ -143,6 +143,7 @@ fn CustomersArea() -> impl IntoView {
         match path.strip_prefix("/customers") {
             Some("") => view! { <pages::CustomersPage/> }.into_any(),
             Some("/new") => view! { <pages::NewCustomerPage/> }.into_any(),
+            Some("/duplicates") => view! { <pages::DuplicatesPage/> }.into_any(),
             Some(id) if is_record(id) => view! { <pages::CustomerDetailPage/> }.into_any(),
             _ => view! { <crate::ui::NotFoundPage/> }.into_any(),
         }

@@ -579,6 +579,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "companies",
         include_str!("../../migrations/sqlite/0018_companies.sql"),
     ),
+    (
+        19,
+        "customer_merges",
+        include_str!("../../migrations/sqlite/0019_customer_merges.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -670,6 +675,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         18,
         "companies",
         include_str!("../../migrations/postgres/0018_companies.sql"),
+    ),
+    (
+        19,
+        "customer_merges",
+        include_str!("../../migrations/postgres/0019_customer_merges.sql"),
     ),
 ];
 

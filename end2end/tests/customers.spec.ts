@@ -109,3 +109,46 @@ test("Admin → Audit lists the change with where it came from, filtered, and as
   expect(csv.status()).toBe(200);
   expect(await csv.text()).toContain("+48 58 765 43 21");
 });
+
+test("merge two customers, find every ticket on the survivor, and undo it", async ({ page, javaScriptEnabled: js }) => {
+  const tag = `${js ? "h" : "n"}${test.info().project.name.slice(0, 2)}`;
+  const pia = { name: "Pia Merge", email: `pia.${tag}@first.example` };
+  const twin = { name: "Pia M.", email: `pia.${tag}@second.example` };
+  await signIn(page, js, admin);
+  for (const [who, title] of [[pia, `Boiler noise ${tag}`], [twin, `Boiler invoice ${tag}`]] as const) {
+    await page.goto("/customers/new");
+    await hydrated(page, js);
+    await page.getByLabel("Name").fill(who.name);
+    await page.getByLabel("Email", { exact: true }).fill(who.email);
+    await page.getByRole("button", { name: "Add customer" }).click();
+    await expect(page.getByRole("heading", { name: who.name, level: 1 })).toBeVisible();
+    await page.goto("/tickets/new");
+    await hydrated(page, js);
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Customer email").fill(who.email);
+    await page.getByRole("button", { name: "Create ticket" }).click();
+    await expect(page).toHaveURL(/\/board\?team=/);
+  }
+
+  await openCustomer(page, js, pia.email, pia.name);
+  const merge = page.getByRole("region", { name: "Merge a duplicate" });
+  await merge.getByLabel("Duplicate’s email or number").fill(twin.email);
+  await merge.getByRole("button", { name: "Merge into this customer" }).click();
+  // Not without saying yes.
+  await expect(merge.getByText("Tick the box to confirm")).toBeVisible();
+  await expect(merge.getByLabel("Duplicate’s email or number")).toHaveValue(twin.email);
+  await merge.getByLabel("Move everything of theirs to this customer").check();
+  await merge.getByRole("button", { name: "Merge into this customer" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Merged" })).toBeVisible();
+  await hydrated(page, js);
+  const tickets = page.getByRole("list", { name: "Tickets of this customer" });
+  await expect(tickets.getByRole("link", { name: new RegExp(`Boiler noise ${tag}`) })).toBeVisible();
+  await expect(tickets.getByRole("link", { name: new RegExp(`Boiler invoice ${tag}`) })).toBeVisible();
+  await expect(page.getByRole("region", { name: "History" })).toContainText(`merged ${twin.name} <${twin.email}>`);
+
+  // Undone: the twin is back with their ticket.
+  await page.getByRole("button", { name: `Undo the merge of ${twin.name} <${twin.email}>` }).click();
+  await expect(page.getByRole("heading", { name: twin.name, level: 1 })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "The merge was undone" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Tickets of this customer" }).getByRole("link", { name: new RegExp(`Boiler invoice ${tag}`) })).toBeVisible();
+});

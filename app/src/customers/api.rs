@@ -162,6 +162,7 @@ pub async fn customer_details(id: i64) -> Result<CustomerPage, AppError> {
                 history: super::store::history(&state.db, "customer", id).await?,
                 owners: super::store::owners(&state.db).await?,
                 can_delete: user.role == crate::auth::model::Role::Admin,
+                merges: super::merge::merges_into(&state.db, id).await?,
             })
         }
         .await,
@@ -328,6 +329,89 @@ pub async fn delete_customer(id: i64) -> Result<String, AppError> {
                     .await
                 }
             }
+        }
+        .await,
+    )
+}
+
+// ---- Duplicates: merge, undo, the list of likely ones ----------------------------------
+
+/// Merges the customer `other` (an address of theirs, or their number) into customer
+/// `id`: their tickets, messages, addresses, tags, companies and notes move here.
+/// `confirm` must be ticked. Undoable for a day from this customer's page.
+#[server(prefix = "/api", endpoint = "customers/merge")]
+pub async fn merge_customers(
+    id: i64,
+    other: String,
+    confirm: Option<String>,
+) -> Result<String, AppError> {
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (user, state) = crate::api::start(Access::Staff).await?;
+            let merged = async {
+                if confirm.as_deref().is_none_or(str::is_empty) {
+                    return Err(AppError::validation(
+                        "confirm",
+                        "Tick the box to confirm: their tickets, messages and addresses move here.",
+                    ));
+                }
+                let other = super::merge::find_other(&state.db, &other).await?;
+                super::merge::merge_customers(&state.db, user.id, id, other).await
+            }
+            .await;
+            match merged {
+                Ok(_) => Ok(crate::api::finish_form(&format!(
+                    "/customers/{id}?merged=1"
+                ))),
+                Err(e) => {
+                    crate::api::refuse_if_plain(
+                        <MergeCustomers as leptos::server_fn::ServerFn>::PATH,
+                        e,
+                        &[("other", &other), ("id", &id.to_string())],
+                    )
+                    .await
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// Undoes merge `merge` (less than a day old): the merged customer is back with what
+/// was theirs; the browser goes to them.
+#[server(prefix = "/api", endpoint = "customers/merge-undo")]
+pub async fn undo_customer_merge(merge: i64) -> Result<String, AppError> {
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (user, state) = crate::api::start(Access::Staff).await?;
+            match super::merge::undo_merge(&state.db, user.id, merge).await {
+                Ok(back) => Ok(crate::api::finish_form(&format!(
+                    "/customers/{back}?restored=1"
+                ))),
+                Err(e) => {
+                    crate::api::refuse_if_plain(
+                        <UndoCustomerMerge as leptos::server_fn::ServerFn>::PATH,
+                        e,
+                        &[],
+                    )
+                    .await
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// `/customers/duplicates`: pairs of customers who are likely the same person.
+#[server(prefix = "/api", endpoint = "customers/duplicates")]
+pub async fn possible_duplicates() -> Result<Vec<super::model::DuplicatePair>, AppError> {
+    use crate::auth::policy::Access;
+    crate::api::respond(
+        async {
+            let (_, state) = crate::api::start(Access::Staff).await?;
+            super::merge::possible_duplicates(&state.db, 100).await
         }
         .await,
     )

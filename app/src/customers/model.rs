@@ -189,6 +189,37 @@ pub struct CustomerPage {
     pub owners: Vec<Owner>,
     /// Whether the viewer may delete the record (admins).
     pub can_delete: bool,
+    /// The customers merged into this one, newest first.
+    pub merges: Vec<MergeEntry>,
+}
+
+/// A customer merged into another, as the survivor's page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeEntry {
+    pub id: i64,
+    pub merged_id: i64,
+    /// "Name <address>" of the merged customer.
+    pub name: String,
+    /// How many tickets moved.
+    pub tickets: i64,
+    pub at: i64,
+    pub undone: bool,
+    /// Less than a day old and not undone.
+    pub can_undo: bool,
+}
+
+/// Two customers who are likely the same person; the first is the older (the one a
+/// merge keeps).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub keep_id: i64,
+    pub keep_name: String,
+    pub keep_email: String,
+    pub other_id: i64,
+    pub other_name: String,
+    pub other_email: String,
+    /// "same phone" or "same name and company".
+    pub reason: String,
 }
 
 /// The fields of a customer record as typed, checked: what create and update store.

@@ -12,12 +12,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{
-    customer_details, customer_owners, list_customers, CreateCustomer, DeleteCustomer,
-    UpdateCustomer,
+    customer_details, customer_owners, list_customers, possible_duplicates, CreateCustomer,
+    DeleteCustomer, MergeCustomers, UndoCustomerMerge, UpdateCustomer,
 };
 use super::model::{
     check_language, check_phone, check_time_zone, parse_aliases, CustomerList, CustomerPage,
-    CustomerRecord, HistoryEntry, Owner, TimelineEntry,
+    CustomerRecord, DuplicatePair, HistoryEntry, MergeEntry, Owner, TimelineEntry,
 };
 use crate::auth::model::{Email, PersonName};
 use crate::auth::pages::ProtectedWith;
@@ -140,6 +140,7 @@ fn CustomerListView(answer: Result<CustomerList, AppError>) -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"Customers"</h1>
+            <a class="button secondary" href="/customers/duplicates">"Possible duplicates"</a>
             <a class="button primary" href="/customers/new">"New customer"</a>
         </div>
         {deleted.then(|| view! { <p role="status" class="notice">"The customer was deleted."</p> })}
@@ -533,6 +534,7 @@ fn CustomerView(
         history,
         owners,
         can_delete,
+        merges,
     } = page;
     let update = ServerAction::<UpdateCustomer>::new();
     let delete = ServerAction::<DeleteCustomer>::new();
@@ -549,6 +551,15 @@ fn CustomerView(
             .filter(|e| matches!(e.field(), None | Some("form")))
     });
     let title = format!("{} · Customers · Grip", record.name);
+    let notice = use_query_map().with_untracked(|q| {
+        if q.get("merged").is_some() {
+            Some("Merged: their tickets, messages and addresses are this customer’s now.")
+        } else if q.get("restored").is_some() {
+            Some("The merge was undone: this customer is back with what was theirs.")
+        } else {
+            None
+        }
+    });
     let shown = ticket_count as usize;
     let more = (shown > tickets.len())
         .then(|| format!("Showing {} of {} tickets.", tickets.len(), ticket_count));
@@ -577,6 +588,7 @@ fn CustomerView(
         </div>
         {summary}
         {move || saved.get().then(|| view! { <p role="status" class="notice">"Saved."</p> })}
+        {notice.map(|n| view! { <p role="status" class="notice">{n}</p> })}
         <div class="two-col">
             <div class="ticket-main">
                 <section class="card" aria-labelledby="customer-tickets-heading">
@@ -606,6 +618,7 @@ fn CustomerView(
                         </button>
                     </ActionForm>
                 </section>
+                <MergeSection id merges/>
                 {can_delete.then(|| view! {
                     <section class="card" aria-labelledby="customer-delete-heading">
                         <h2 id="customer-delete-heading">"Delete"</h2>
@@ -619,6 +632,131 @@ fn CustomerView(
                 })}
             </div>
         </div>
+    }
+}
+
+/// Merging a duplicate into this customer, and the merges made into it (each
+/// undoable for a day).
+#[component]
+fn MergeSection(id: i64, merges: Vec<MergeEntry>) -> impl IntoView {
+    let merge = ServerAction::<MergeCustomers>::new();
+    let undo = ServerAction::<UndoCustomerMerge>::new();
+    crate::ui::on_success(merge.value(), move |path: String| load_page(&path));
+    crate::ui::on_success(undo.value(), move |path: String| load_page(&path));
+    let error = failure(merge.value());
+    let undo_error = failure(undo.value());
+    let message =
+        move |f: &'static str| Signal::derive(move || error.get().and_then(|e| e.message_for(f)));
+    let (other_error, confirm_error) = (message("other"), message("confirm"));
+    let kept_other = kept_value(MergeCustomers::PATH, "other").unwrap_or_default();
+    view! {
+        <section class="card" aria-labelledby="customer-merge-heading">
+            <h2 id="customer-merge-heading">"Merge a duplicate"</h2>
+            <p class="muted">"Their tickets, messages, addresses, tags, companies and notes move to this customer; you can undo it for a day."</p>
+            <ActionForm action=merge>
+                <input type="hidden" name="id" value=id/>
+                <div class="field" class:has-error=move || other_error.get().is_some()>
+                    <label for="merge-other">"Duplicate’s email or number"</label>
+                    <input id="merge-other" name="other" required value=kept_other
+                        aria-describedby="merge-other-error"
+                        aria-invalid=move || other_error.get().is_some().then_some("true")/>
+                    <p class="field-error" id="merge-other-error" aria-live="polite">{move || other_error.get()}</p>
+                </div>
+                <label class="choice">
+                    <input type="checkbox" name="confirm" aria-describedby="merge-confirm-error"/>
+                    " Move everything of theirs to this customer"
+                </label>
+                <p class="field-error" id="merge-confirm-error" aria-live="polite">{move || confirm_error.get()}</p>
+                <FormError error=error/>
+                <button type="submit" class="button secondary" disabled=move || merge.pending().get()>"Merge into this customer"</button>
+            </ActionForm>
+            {(!merges.is_empty()).then(|| view! {
+                <h3>"Merged into this customer"</h3>
+                <FormError error=undo_error/>
+                <ul class="member-list" aria-label="Customers merged into this one">
+                    {merges.into_iter().map(|m| {
+                        let label = format!("Undo the merge of {}", m.name);
+                        view! {
+                            <li class="member-row">
+                                <span>{m.name.clone()}</span>
+                                <span class="muted">{format!(" · {} ticket(s) · ", m.tickets)}
+                                    <time datetime=iso(m.at)>{datetime(m.at)}</time></span>
+                                {m.undone.then(|| view! { " "<span class="badge">"Undone"</span> })}
+                                {m.can_undo.then(|| view! {
+                                    <ActionForm action=undo attr:class="inline-form">
+                                        <input type="hidden" name="merge" value=m.id/>
+                                        <button type="submit" class="button small secondary" aria-label=label>"Undo"</button>
+                                    </ActionForm>
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
+    }
+}
+
+/// `/customers/duplicates`: customers who are likely the same person (the same phone
+/// however written, or the same name in the same company), each pair mergeable.
+#[component]
+pub fn DuplicatesPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| possible_duplicates());
+    view! {
+        <Title text="Possible duplicates · Grip"/>
+        <ProtectedWith access=Access::Staff data
+            render={move |pairs: Vec<DuplicatePair>| view! { <DuplicatesView pairs/> }.into_any()}/>
+    }
+}
+
+#[component]
+fn DuplicatesView(pairs: Vec<DuplicatePair>) -> impl IntoView {
+    let merge = ServerAction::<MergeCustomers>::new();
+    crate::ui::on_success(merge.value(), move |path: String| load_page(&path));
+    let error = failure(merge.value());
+    let empty = pairs.is_empty();
+    view! {
+        <div class="page-head">
+            <h1>"Possible duplicates"</h1>
+            <a class="button secondary" href="/customers">"All customers"</a>
+        </div>
+        <p class="muted">"Customers with the same phone number, or the same name in the same company. Merging keeps the older record; it can be undone for a day from its page."</p>
+        <FormError error=error/>
+        {empty.then(|| view! { <section class="card empty-state"><p>"No likely duplicates."</p></section> })}
+        {(!empty).then(|| view! {
+            <div class="table-wrap">
+                <table class="tickets-table" aria-label="Possible duplicates">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Keep"</th>
+                            <th scope="col">"Duplicate"</th>
+                            <th scope="col">"Why"</th>
+                            <th scope="col"><span class="visually-hidden">"Merge"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {pairs.into_iter().map(|p| {
+                            let label = format!("Merge {} ({}) into {} ({})", p.other_name, p.other_email, p.keep_name, p.keep_email);
+                            view! {
+                                <tr>
+                                    <td><a href=format!("/customers/{}", p.keep_id)>{p.keep_name.clone()}</a>" "<span class="muted">{p.keep_email.clone()}</span></td>
+                                    <td><a href=format!("/customers/{}", p.other_id)>{p.other_name.clone()}</a>" "<span class="muted">{p.other_email.clone()}</span></td>
+                                    <td>{p.reason.clone()}</td>
+                                    <td>
+                                        <ActionForm action=merge attr:class="inline-form">
+                                            <input type="hidden" name="id" value=p.keep_id/>
+                                            <input type="hidden" name="other" value=p.other_id/>
+                                            <input type="hidden" name="confirm" value="on"/>
+                                            <button type="submit" class="button small secondary" aria-label=label>"Merge"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        })}
     }
 }
 
@@ -696,6 +834,11 @@ fn change_text(h: &HistoryEntry, noun: &str) -> String {
         ("deleted", _) => format!("deleted the {noun}"),
         ("member_added", _) => format!("added {}", show(&h.new_value)),
         ("member_removed", _) => format!("removed {}", show(&h.old_value)),
+        ("merged", _) => format!("merged {} into this {noun}", show(&h.old_value)),
+        ("merge_undone", _) => match (&h.old_value, &h.new_value) {
+            (Some(gone), _) => format!("undid the merge of {gone}"),
+            (None, back) => format!("undid the merge of {} into another customer", show(back)),
+        },
         (_, Some(field)) => format!(
             "changed {} from “{}” to “{}”",
             field.replace('_', " "),

@@ -21,7 +21,391 @@ on_both_backends!(
     a_customer_page_shows_tickets_and_messages_from_the_viewers_boards_only,
     a_customer_with_history_or_an_account_is_not_deleted,
     the_audit_trail_filters_and_exports_as_csv_for_admins_only,
+    a_merge_moves_everything_to_the_survivor_and_its_undo_puts_it_back,
+    a_merge_is_refused_for_the_same_customer_without_confirmation_and_undone_once_within_a_day,
+    likely_duplicates_are_listed_until_merged,
 );
+
+/// The tickets, message authors, addresses, tags and (company, role, primary) of
+/// customer `id`, each sorted: what a merge moves.
+async fn belongings(
+    app: &TestApp,
+    id: i64,
+) -> (
+    Vec<i64>,
+    Vec<i64>,
+    Vec<String>,
+    Vec<String>,
+    Vec<(i64, String, bool)>,
+) {
+    let ids = |sql: &'static str| async move {
+        app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_all(pool).await)
+            .unwrap()
+    };
+    let texts = |sql: &'static str| async move {
+        app::db!(&app.db, pool => sqlx::query_scalar::<_, String>(sql).bind(id).fetch_all(pool).await).unwrap()
+    };
+    let companies = app::companies::store::memberships(&app.db, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.company_id, m.role, m.primary_company))
+        .collect();
+    (
+        ids("SELECT id FROM tickets WHERE customer_id = $1 ORDER BY id").await,
+        ids("SELECT id FROM messages WHERE customer_id = $1 ORDER BY id").await,
+        texts("SELECT email FROM customer_emails WHERE customer_id = $1 ORDER BY email").await,
+        texts("SELECT tag FROM customer_tags WHERE customer_id = $1 ORDER BY tag").await,
+        companies,
+    )
+}
+
+async fn a_merge_moves_everything_to_the_survivor_and_its_undo_puts_it_back(app: &TestApp) {
+    let cookie = app.setup_admin().await;
+    let admin: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE role = 'admin'")
+        .fetch_one(pool).await)
+    .unwrap();
+    let team = app::teams::store::default_team_id(&app.db).await.unwrap();
+    let north = customers::create_company(&app.db, "North").await.unwrap();
+    let south = customers::create_company(&app.db, "South").await.unwrap();
+    let typed = |name: &'static str,
+                 email: &'static str,
+                 aliases: &'static str,
+                 notes: &'static str,
+                 tags: &'static str| {
+        CustomerFields::parse(&TypedCustomer {
+            name,
+            email,
+            aliases,
+            notes,
+            tags,
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let place = |company: &'static str| Placement {
+        company,
+        owner_id: None,
+    };
+    let ann = customers::create_customer_record(
+        &app.db,
+        admin,
+        &typed(
+            "Ann Able",
+            "ann@example.com",
+            "",
+            "Prefers mornings.",
+            "vip",
+        ),
+        place("North"),
+    )
+    .await
+    .unwrap();
+    let bob = customers::create_customer_record(
+        &app.db,
+        admin,
+        &typed(
+            "Bob Able",
+            "bob@example.com",
+            "bob@home.example",
+            "Same person as Ann?",
+            "vip, b2b",
+        ),
+        place("South"),
+    )
+    .await
+    .unwrap();
+    app::companies::store::add_member(
+        &app.db,
+        admin,
+        south,
+        "bob@example.com",
+        app::companies::model::MemberRole::Manager,
+    )
+    .await
+    .unwrap();
+    // Bob signs in to the portal with his address.
+    let bob_portal = app.customer_account("Bob Able", "bob@example.com").await;
+    let t_ann = ticket_for(&app.db, admin, team, ann, "Ann's printer").await;
+    let t_bob = ticket_for(&app.db, admin, team, bob, "Bob's scanner").await;
+    let bob_user: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = 'bob@example.com'")
+        .fetch_one(pool).await)
+    .unwrap();
+    app::tickets::conversation::store::post_message(
+        &app.db,
+        &app.state.outbox,
+        t_bob.id,
+        app::tickets::conversation::store::Writer::Customer {
+            user: bob_user,
+            customer: bob,
+        },
+        app::tickets::conversation::model::MessageKind::Reply,
+        &app::tickets::conversation::model::MessageBody::parse("Still broken.").unwrap(),
+        &[],
+        "http://grip.test",
+    )
+    .await
+    .unwrap();
+    let ann_before = belongings(app, ann).await;
+    let bob_before = belongings(app, bob).await;
+    assert_eq!(bob_before.0, [t_bob.id]);
+    assert_eq!(bob_before.1.len(), 1);
+
+    // Bob merged into Ann, by one of his addresses, from the browser.
+    let r = call_from(
+        app,
+        "/api/customers/merge",
+        &[
+            ("id", &ann.to_string()),
+            ("other", "BOB@home.example"),
+            ("confirm", "on"),
+        ],
+        &cookie,
+        "192.0.2.44",
+        "MergeTest/1.0",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (tickets, messages, emails, tags, companies) = belongings(app, ann).await;
+    assert_eq!(tickets, [t_ann.id, t_bob.id]);
+    assert_eq!(messages, bob_before.1);
+    assert_eq!(
+        emails,
+        ["ann@example.com", "bob@example.com", "bob@home.example"]
+    );
+    assert_eq!(tags, ["b2b", "vip"]);
+    assert_eq!(
+        companies,
+        [
+            (north, "member".to_string(), true),
+            (south, "manager".to_string(), false)
+        ]
+    );
+    let record = customers::customer_record(&app.db, ann).await.unwrap();
+    assert_eq!(record.notes, "Prefers mornings.\n\nSame person as Ann?");
+    assert_eq!(record.aliases, ["bob@example.com", "bob@home.example"]);
+    assert_eq!(
+        belongings(app, bob).await,
+        (vec![], vec![], vec![], vec![], vec![])
+    );
+    assert!(matches!(
+        customers::customer_record(&app.db, bob).await,
+        Err(AppError::NotFound)
+    ));
+    // One audit row records it, with where it came from.
+    type Row = (String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Row> = app::db!(&app.db, pool => sqlx::query_as::<_, Row>(
+        "SELECT action, old_value, client_ip, user_agent FROM audit_log WHERE entity = 'customer' AND entity_id = $1 AND action = 'merged'"
+    ).bind(ann).fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0]
+        .1
+        .as_deref()
+        .unwrap()
+        .contains("Bob Able <bob@example.com>"));
+    assert_eq!(rows[0].2.as_deref(), Some("192.0.2.44"));
+    assert_eq!(rows[0].3.as_deref(), Some("MergeTest/1.0"));
+    // Bob's portal account now speaks for the survivor: he sees both tickets.
+    let portal = app.get("/portal?status=all", Some(&bob_portal)).await;
+    assert!(
+        portal.body.contains("Ann&#x27;s printer") || portal.body.contains("Ann's printer"),
+        "{}",
+        portal.body
+    );
+    // The survivor's page offers the undo; undoing puts everything back.
+    let merge_id = app::customers::merge::merges_into(&app.db, ann)
+        .await
+        .unwrap()[0]
+        .id;
+    let r = call_from(
+        app,
+        "/api/customers/merge-undo",
+        &[("merge", &merge_id.to_string())],
+        &cookie,
+        "192.0.2.44",
+        "MergeTest/1.0",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(belongings(app, ann).await, ann_before);
+    assert_eq!(belongings(app, bob).await, bob_before);
+    let back = customers::customer_record(&app.db, bob).await.unwrap();
+    assert_eq!(
+        (back.name.as_str(), back.email.as_str(), back.notes.as_str()),
+        ("Bob Able", "bob@example.com", "Same person as Ann?")
+    );
+    assert_eq!(
+        customers::customer_record(&app.db, ann)
+            .await
+            .unwrap()
+            .notes,
+        "Prefers mornings."
+    );
+    let undone: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'merge_undone' AND entity_id IN ($1, $2)"
+    ).bind(ann).bind(bob).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(undone, 2);
+}
+
+async fn a_merge_is_refused_for_the_same_customer_without_confirmation_and_undone_once_within_a_day(
+    app: &TestApp,
+) {
+    let cookie = app.setup_admin().await;
+    let admin: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE role = 'admin'")
+        .fetch_one(pool).await)
+    .unwrap();
+    let make = |email: &'static str| async move {
+        customers::create_customer_record(&app.db, admin, &fields("Cy Twin", email, ""), NOWHERE)
+            .await
+            .unwrap()
+    };
+    let (cy, cy2, cy3) = (
+        make("cy@example.com").await,
+        make("cy2@example.com").await,
+        make("cy3@example.com").await,
+    );
+    let merge = |id: i64, other: &'static str, confirm: &'static str| {
+        let cookie = cookie.clone();
+        async move {
+            app.call(
+                "/api/customers/merge",
+                &[
+                    ("id", &id.to_string()),
+                    ("other", other),
+                    ("confirm", confirm),
+                ],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    let field_of = |r: &Reply| {
+        serde_json::from_str::<AppError>(&r.body)
+            .ok()
+            .and_then(|e| e.field().map(str::to_string))
+    };
+    let r = merge(cy, "cy@example.com", "on").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(field_of(&r).as_deref(), Some("other"));
+    let r = merge(cy, "cy2@example.com", "").await;
+    assert_eq!(field_of(&r).as_deref(), Some("confirm"));
+    let r = merge(cy, "nobody@example.com", "on").await;
+    assert_eq!(field_of(&r).as_deref(), Some("other"));
+    assert_eq!(
+        belongings(app, cy2).await.2,
+        ["cy2@example.com"],
+        "a refused merge moves nothing"
+    );
+    // By number works too; a merged customer cannot be merged again.
+    let r = merge(cy, Box::leak(format!("#{cy2}").into_boxed_str()), "on").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = merge(cy3, Box::leak(format!("{cy2}").into_boxed_str()), "on").await;
+    assert_eq!(field_of(&r).as_deref(), Some("other"));
+    // Undone once; a second undo is refused. A merge older than a day stays.
+    let first = app::customers::merge::merges_into(&app.db, cy)
+        .await
+        .unwrap()[0]
+        .id;
+    let undo = |id: i64| {
+        let cookie = cookie.clone();
+        async move {
+            app.call(
+                "/api/customers/merge-undo",
+                &[("merge", &id.to_string())],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    assert_eq!(undo(first).await.status, StatusCode::OK);
+    assert_eq!(undo(first).await.status, StatusCode::CONFLICT);
+    let r = merge(cy, "cy3@example.com", "on").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let second = app::customers::merge::merges_into(&app.db, cy)
+        .await
+        .unwrap()[0]
+        .id;
+    app::db!(&app.db, pool => sqlx::query("UPDATE customer_merges SET at = at - 86400001 WHERE id = $1")
+        .bind(second).execute(pool).await.map(|_| ()))
+    .unwrap();
+    assert!(
+        !app::customers::merge::merges_into(&app.db, cy)
+            .await
+            .unwrap()[0]
+            .can_undo
+    );
+    assert_eq!(undo(second).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        belongings(app, cy).await.2,
+        ["cy3@example.com", "cy@example.com"]
+    );
+}
+
+async fn likely_duplicates_are_listed_until_merged(app: &TestApp) {
+    let cookie = app.setup_admin().await;
+    let admin: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE role = 'admin'")
+        .fetch_one(pool).await)
+    .unwrap();
+    let add = |name: &'static str,
+               email: &'static str,
+               phone: &'static str,
+               company: &'static str| async move {
+        let f = CustomerFields::parse(&TypedCustomer {
+            name,
+            email,
+            phone,
+            ..Default::default()
+        })
+        .unwrap();
+        customers::create_customer_record(
+            &app.db,
+            admin,
+            &f,
+            Placement {
+                company,
+                owner_id: None,
+            },
+        )
+        .await
+        .unwrap()
+    };
+    let dee = add("Dee Phone", "dee@example.com", "+49 30 1234567", "").await;
+    let dee2 = add("D. Phone", "dee@work.example", "+49-30-123 4567", "").await;
+    let _other = add("Other Phone", "other@example.com", "+49 30 7654321", "").await;
+    let eve = add("Eve Same", "eve@acme.example", "", "Acme").await;
+    let eve2 = add("eve same", "eve2@acme.example", "", "Acme").await;
+    let _eve3 = add("Eve Same", "eve@elsewhere.example", "", "Elsewhere").await;
+    let pairs = app::customers::merge::possible_duplicates(&app.db, 100)
+        .await
+        .unwrap();
+    let shape: Vec<(i64, i64, &str)> = pairs
+        .iter()
+        .map(|p| (p.keep_id, p.other_id, p.reason.as_str()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (dee, dee2, "same phone"),
+            (eve, eve2, "same name and company")
+        ]
+    );
+    let page = app.get("/customers/duplicates", Some(&cookie)).await;
+    assert!(
+        page.body
+            .contains("Merge D. Phone (dee@work.example) into Dee Phone (dee@example.com)"),
+        "{}",
+        page.body
+    );
+    app::customers::merge::merge_customers(&app.db, admin, dee, dee2)
+        .await
+        .unwrap();
+    let pairs = app::customers::merge::possible_duplicates(&app.db, 100)
+        .await
+        .unwrap();
+    assert_eq!(pairs.len(), 1);
+}
 
 fn fields(name: &str, email: &str, aliases: &str) -> CustomerFields {
     CustomerFields::parse(&TypedCustomer {

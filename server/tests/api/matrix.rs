@@ -183,6 +183,9 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/customers/create", STAFF),
     ("/api/customers/update", STAFF),
     ("/api/customers/delete", ADMIN),
+    ("/api/customers/merge", STAFF),
+    ("/api/customers/merge-undo", STAFF),
+    ("/api/customers/duplicates", STAFF),
     // Companies: records to all staff; a company's tickets only from the viewer's
     // boards (searched for team A's secrets below).
     ("/api/companies/list", STAFF),
@@ -916,6 +919,36 @@ async fn arguments(
             }
             args
         }
+        "/api/customers/duplicates" => vec![],
+        "/api/customers/merge" | "/api/customers/merge-undo" => {
+            // Two fresh customers, the second merged into the first by the call (or
+            // before it, for the undo).
+            let n = w.fresh();
+            let mut pair = [0i64; 2];
+            for (i, id) in pair.iter_mut().enumerate() {
+                *id = customers::create_customer(
+                    &app.db,
+                    &PersonName::parse("Twin Person").unwrap(),
+                    &Email::parse(&format!("twin{n}.{i}@example.com")).unwrap(),
+                    None,
+                )
+                .await
+                .unwrap();
+            }
+            if path == "/api/customers/merge" {
+                vec![
+                    ("id", pair[0].to_string()),
+                    ("other", format!("twin{n}.1@example.com")),
+                    ("confirm", "on".into()),
+                ]
+            } else {
+                let merge =
+                    app::customers::merge::merge_customers(&app.db, w.admin_id, pair[0], pair[1])
+                        .await
+                        .unwrap();
+                vec![("merge", merge.to_string())]
+            }
+        }
         "/api/companies/list" => vec![
             ("q", "Company".into()),
             ("owner", String::new()),
@@ -1019,6 +1052,7 @@ async fn visit(app: &TestApp, w: &World, row: &str, caller: Caller, ip: &str) ->
             let paths = [
                 "/customers/new".to_string(),
                 format!("/customers/{}", w.cara),
+                "/customers/duplicates".to_string(),
             ];
             pages_alike(app, &paths, cookie, ip).await
         }
