@@ -23,9 +23,12 @@ const KB = 1000;
 // +3 kB of main (measured against the build before, same toolchain). Then main 220:
 // the header's search box on every staff page (issue 16), +1.6 kB. (Search as a
 // lazy route of its own made every route's shared chunks finer again, +5 to +9 kB
-// each; it shares the customer pages' chunk instead.)
+// each; it shares the customer pages' chunk instead.) Then main 223, portal 406:
+// companies (issue 16) are two routes of their own (`/companies`, `/companies/*any`,
+// about 1 kB of router code each in main, +2.3 kB), and the portal learned which
+// companies a customer is in and asks which one a request is for (+2.8 kB).
 const TARGET = { main: 200 * KB, staff: 270 * KB, portal: 240 * KB };
-const CEILING = { main: 220 * KB, staff: 510 * KB, portal: 403 * KB };
+const CEILING = { main: 223 * KB, staff: 510 * KB, portal: 406 * KB };
 
 // Every route, the lazy route type that renders it (routes.rs) and its class.
 // "main" routes have no lazy view: the main chunk alone.
@@ -38,6 +41,8 @@ const ROUTES = [
   ["/command", "CommandRoute", "staff"],
   ["/customers", "CustomersRoute", "staff"],
   ["/search", "CustomersRoute", "staff"],
+  ["/companies", "CustomersRoute", "staff"],
+  ["/companies/:id", "CustomersRoute", "staff"],
   ["/team", "TeamSettingsRoute", "staff"],
   ["/admin/teams", "AdminRoute", "staff"],
   ["/admin/people", "AdminRoute", "staff"],

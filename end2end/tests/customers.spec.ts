@@ -111,7 +111,7 @@ test("Admin → Audit lists the change with where it came from, filtered, and as
 });
 
 test("merge two customers, find every ticket on the survivor, and undo it", async ({ page, javaScriptEnabled: js }) => {
-  const tag = `${js ? "h" : "n"}${test.info().project.name.slice(0, 2)}`;
+  const tag = `${test.info().project.name.slice(0, 2)}${Date.now().toString(36)}`;
   const pia = { name: "Pia Merge", email: `pia.${tag}@first.example` };
   const twin = { name: "Pia M.", email: `pia.${tag}@second.example` };
   await signIn(page, js, admin);

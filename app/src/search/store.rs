@@ -453,7 +453,10 @@ pub fn company_condition(query: &SearchQuery, bind: &mut dyn FnMut(String) -> St
         .map(|t| (t, ""))
         .chain(query.exclude.iter().map(|t| (t, "NOT ")))
     {
-        let p = bind(like_pattern(&term.words.join(" ")));
+        // A term's words in order, anything between them ("south-bay" finds the
+        // domain south-bay.example and the name "South Bay"); words hold letters and
+        // digits only, so the spaces joined here are the only ones in the pattern.
+        let p = bind(like_pattern(&term.words.join(" ")).replace(' ', "%"));
         conditions.push(format!(
             "{negate}(lower(co.name) LIKE {p} ESCAPE '\\' OR lower(co.notes) LIKE {p} ESCAPE '\\'
                OR EXISTS (SELECT 1 FROM company_domains d WHERE d.company_id = co.id AND d.domain LIKE {p} ESCAPE '\\'))"

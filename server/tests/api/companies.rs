@@ -346,6 +346,9 @@ async fn the_list_finds_companies_by_name_domain_and_notes_and_filters_by_owner(
     };
     assert_eq!(names(by("systems")).await, [cyberdyne]);
     assert_eq!(names(by("skynet")).await, [cyberdyne]);
+    // Words joined by punctuation are found as written.
+    assert_eq!(names(by("skynet.test")).await, [cyberdyne]);
+    assert_eq!(names(by("cyberdyne-systems")).await, [cyberdyne]);
     assert_eq!(names(by("replicants")).await, [tyrell]);
     assert_eq!(names(by("-skynet")).await, [tyrell, umbrella]);
     assert_eq!(
