@@ -8,7 +8,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::api::{
     company_details, list_companies, AddCompanyMember, CreateCompany, DeleteCompany,
@@ -285,21 +285,7 @@ fn CompanyFieldsView(
 /// `/companies/:id`: one company's record, members, tickets and history.
 #[component]
 pub fn CompanyDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    // The route is `/companies/*any`: the id is the rest of the path.
-    let id = move || params.read().get("any").and_then(|i| i.parse::<i64>().ok());
-    let changed = RwSignal::new(0u32);
-    let query = use_query_map();
-    let saved = RwSignal::new(query.with_untracked(|q| q.get("saved").is_some()));
-    let data = Resource::new(
-        move || (id(), changed.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => company_details(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let (data, changed, saved) = crate::customers::pages::record_page(company_details);
     view! {
         <Title text="Company · Grip"/>
         <ProtectedWith access=Access::Staff data

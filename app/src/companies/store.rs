@@ -275,16 +275,7 @@ pub async fn update_company_record(
             sqlx::query("INSERT INTO company_domains (domain, company_id) VALUES ($1, $2)")
                 .bind(added).bind(id).execute(&mut *tx).await.map_err(company_race)?;
         }
-        let old_tags: Vec<String> = sqlx::query_scalar("SELECT tag FROM company_tags WHERE company_id = $1 ORDER BY tag")
-            .bind(id).fetch_all(&mut *tx).await?;
-        for gone in old_tags.iter().filter(|t| !fields.tags.contains(t)) {
-            sqlx::query("DELETE FROM company_tags WHERE company_id = $1 AND tag = $2")
-                .bind(id).bind(gone).execute(&mut *tx).await?;
-        }
-        for added in fields.tags.iter().filter(|t| !old_tags.contains(t)) {
-            sqlx::query("INSERT INTO company_tags (company_id, tag) VALUES ($1, $2)")
-                .bind(id).bind(added).execute(&mut *tx).await?;
-        }
+        let old_tags = crate::set_tags_in_tx!(tx, "company_tags", "company_id", id, fields.tags).await?;
         // Later than the version edited even when clocks disagree.
         let saved_at = now.max(version + 1);
         sqlx::query(

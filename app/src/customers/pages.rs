@@ -494,25 +494,37 @@ fn CustomerFieldsView(
     }
 }
 
-/// `/customers/:id`: one customer's record, tickets, messages and history.
-#[component]
-pub fn CustomerDetailPage() -> impl IntoView {
+/// The data of a record's page (`/customers/42`, `/companies/42`: the route is
+/// `/{area}/*any`, the id the rest of the path) from `fetch`, reloaded after each save
+/// that went through (`changed`); `saved` says "Saved." and outlives the reload.
+pub(crate) fn record_page<T, Fut>(
+    fetch: fn(i64) -> Fut,
+) -> (Resource<Result<T, AppError>>, RwSignal<u32>, RwSignal<bool>)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
     let params = use_params_map();
-    // The route is `/customers/*any`: the id is the rest of the path.
     let id = move || params.read().get("any").and_then(|i| i.parse::<i64>().ok());
-    // Reloaded after each save that went through; "Saved." outlives the reload.
     let changed = RwSignal::new(0u32);
     let query = use_query_map();
     let saved = RwSignal::new(query.with_untracked(|q| q.get("saved").is_some()));
     let data = Resource::new(
         move || (id(), changed.get()),
-        |(id, _)| async move {
+        move |(id, _)| async move {
             match id {
-                Some(id) => customer_details(id).await,
+                Some(id) => fetch(id).await,
                 None => Err(AppError::NotFound),
             }
         },
     );
+    (data, changed, saved)
+}
+
+/// `/customers/:id`: one customer's record, tickets, messages and history.
+#[component]
+pub fn CustomerDetailPage() -> impl IntoView {
+    let (data, changed, saved) = record_page(customer_details);
     view! {
         <Title text="Customer · Grip"/>
         <ProtectedWith access=Access::Staff data

@@ -241,6 +241,55 @@ use super::model::{
 };
 use crate::tickets::store::Bind;
 
+/// Inside transaction `$tx`: gives record `$id` exactly the tags `$tags` in `$table`
+/// (keyed by column `$key`), removing and adding only what changed; answers the tags
+/// it had, sorted (for the audit trail), as `Result<Vec<String>, sqlx::Error>`.
+#[macro_export]
+macro_rules! set_tags_in_tx {
+    ($tx:expr, $table:literal, $key:literal, $id:expr, $tags:expr) => {
+        async {
+            let tags: &[String] = &$tags;
+            let old: Vec<String> = sqlx::query_scalar(concat!(
+                "SELECT tag FROM ",
+                $table,
+                " WHERE ",
+                $key,
+                " = $1 ORDER BY tag"
+            ))
+            .bind($id)
+            .fetch_all(&mut *$tx)
+            .await?;
+            for gone in old.iter().filter(|t| !tags.contains(t)) {
+                sqlx::query(concat!(
+                    "DELETE FROM ",
+                    $table,
+                    " WHERE ",
+                    $key,
+                    " = $1 AND tag = $2"
+                ))
+                .bind($id)
+                .bind(gone)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            for added in tags.iter().filter(|t| !old.contains(t)) {
+                sqlx::query(concat!(
+                    "INSERT INTO ",
+                    $table,
+                    " (",
+                    $key,
+                    ", tag) VALUES ($1, $2)"
+                ))
+                .bind($id)
+                .bind(added)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Ok::<Vec<String>, sqlx::Error>(old)
+        }
+    };
+}
+
 /// Adds `email` to the addresses of customer `$id` inside transaction `$tx`; a unique
 /// violation of `customer_emails_key` means another customer has it.
 #[macro_export]
@@ -697,16 +746,7 @@ pub async fn update_customer_record(
         for added in emails.iter().filter(|e| !old_emails.contains(e)) {
             crate::add_customer_email!(tx, added, id, now).await.map_err(address_race)?;
         }
-        let old_tags: Vec<String> = sqlx::query_scalar("SELECT tag FROM customer_tags WHERE customer_id = $1 ORDER BY tag")
-            .bind(id).fetch_all(&mut *tx).await?;
-        for gone in old_tags.iter().filter(|t| !fields.tags.contains(t)) {
-            sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1 AND tag = $2")
-                .bind(id).bind(gone).execute(&mut *tx).await?;
-        }
-        for added in fields.tags.iter().filter(|t| !old_tags.contains(t)) {
-            sqlx::query("INSERT INTO customer_tags (customer_id, tag) VALUES ($1, $2)")
-                .bind(id).bind(added).execute(&mut *tx).await?;
-        }
+        let old_tags = crate::set_tags_in_tx!(tx, "customer_tags", "customer_id", id, fields.tags).await?;
         let company_id = match company {
             Some(c) => Some(crate::company_in_tx!(tx, c, now).await?),
             None => None,
