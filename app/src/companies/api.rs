@@ -207,14 +207,23 @@ pub async fn delete_company(id: i64) -> Result<String, AppError> {
 }
 
 /// Adds the customer with address `email` to company `id` as `role` (member or
-/// manager), or changes the role of a member.
+/// manager), or changes the role of a member. Making someone a manager (who then
+/// sees every ticket for the company in the portal) is for admins, as in Admin →
+/// Customers.
 #[server(prefix = "/api", endpoint = "companies/member")]
 pub async fn add_company_member(id: i64, email: String, role: String) -> Result<String, AppError> {
     use crate::auth::policy::Access;
     crate::api::respond(
         async {
             let (user, state) = crate::api::start(Access::Staff).await?;
-            let added = match super::model::MemberRole::parse(&role) {
+            use super::model::MemberRole;
+            let added = match MemberRole::parse(&role) {
+                Ok(MemberRole::Manager) if user.role != crate::auth::model::Role::Admin => {
+                    Err(AppError::validation(
+                        "role",
+                        "Only an admin can make someone a company manager.",
+                    ))
+                }
                 Ok(role) => super::store::add_member(&state.db, user.id, id, &email, role).await,
                 Err(e) => Err(e),
             };

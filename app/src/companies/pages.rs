@@ -404,10 +404,11 @@ fn Members(
     let add_error = failure(add.value());
     let remove_error = failure(remove.value());
     let email_error = Signal::derive(move || add_error.get().and_then(|e| e.message_for("email")));
+    let role_error = Signal::derive(move || add_error.get().and_then(|e| e.message_for("role")));
     let other_error = Signal::derive(move || {
         add_error
             .get()
-            .filter(|e| !matches!(e.field(), Some("email")))
+            .filter(|e| !matches!(e.field(), Some("email") | Some("role")))
     });
     let kept_email = kept_value(AddCompanyMember::PATH, "email").unwrap_or_default();
     let list = if members.is_empty() {
@@ -448,12 +449,13 @@ fn Members(
                         aria-invalid=move || email_error.get().is_some().then_some("true")/>
                     <p class="field-error" id="member-email-error" aria-live="polite">{move || email_error.get()}</p>
                 </div>
-                <div class="field">
+                <div class="field" class:has-error=move || role_error.get().is_some()>
                     <label for="member-role">"Role"</label>
-                    <select id="member-role" name="role">
+                    <select id="member-role" name="role" aria-describedby="member-role-error">
                         <option value="member" selected=true>"Member"</option>
-                        <option value="manager">"Manager (sees the company’s tickets in the portal)"</option>
+                        <option value="manager">"Manager (sees the company’s tickets in the portal; admins)"</option>
                     </select>
+                    <p class="field-error" id="member-role-error" aria-live="polite">{move || role_error.get()}</p>
                 </div>
             </div>
             <FormError error=other_error/>

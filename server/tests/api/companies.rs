@@ -224,6 +224,38 @@ async fn members_roles_and_the_primary_company_follow_each_change_audited(app: &
     );
     let record = customers::customer_record(&app.db, nia).await.unwrap();
     assert_eq!(record.company.as_deref(), Some("North"));
+    // An agent adds members but cannot make anyone a manager (who would see the
+    // company's tickets): refused next to the role, nothing written.
+    let r = app
+        .create_person(&admin, "Alan Agent", "alan@example.com", "agent")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let agent = app
+        .signed_in("alan@example.com", crate::common::STAFF_PASSWORD)
+        .await;
+    let by_agent = |role: &'static str| {
+        let agent = agent.clone();
+        async move {
+            app.call(
+                "/api/companies/member",
+                &[
+                    ("id", &north.to_string()),
+                    ("email", "nia@example.com"),
+                    ("role", role),
+                ],
+                Some(&agent),
+            )
+            .await
+        }
+    };
+    let r = by_agent("manager").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("\"role\""), "{}", r.body);
+    assert_eq!(
+        companies::memberships(&app.db, nia).await.unwrap()[0].role,
+        "member"
+    );
+    assert_eq!(by_agent("member").await.status, StatusCode::OK);
     // Nobody with the address, and a role that is none, are refused next to their
     // fields.
     let r = add(north, "ghost@example.com", "member").await;

@@ -992,7 +992,7 @@ async fn arguments(
                     return Some(vec![
                         ("id", id.to_string()),
                         ("email", email),
-                        ("role", "manager".into()),
+                        ("role", "member".into()),
                     ])
                 }
                 "/api/companies/member-remove" => {
