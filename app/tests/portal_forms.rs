@@ -7,7 +7,7 @@
 #![cfg(all(target_arch = "wasm32", feature = "hydrate"))]
 
 use app::portal::forms::RequestForm;
-use app::portal::model::PortalTeam;
+use app::portal::model::{PortalTeam, ViewerCompany};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -34,8 +34,21 @@ fn mount(key: &str) -> (HtmlElement, Box<dyn std::any::Any>) {
             name: "Hardware".into(),
         },
     ];
+    // In two companies: the primary one first.
+    let companies = vec![
+        ViewerCompany {
+            id: 10,
+            name: "Initech".into(),
+            manager: false,
+        },
+        ViewerCompany {
+            id: 20,
+            name: "Globex".into(),
+            manager: false,
+        },
+    ];
     let mounted = leptos::mount::mount_to(root.clone(), move || {
-        view! { <RequestForm draft_key=key teams upload_limit=10 * 1024 * 1024/> }
+        view! { <RequestForm draft_key=key teams companies upload_limit=10 * 1024 * 1024/> }
     });
     (root, Box::new(mounted))
 }
@@ -116,7 +129,11 @@ async fn fields_are_checked_kept_as_a_draft_and_a_bad_form_is_not_sent() {
         .unwrap()
         .is_some());
 
+    // The company choice starts on the primary company, never blank.
+    assert_eq!(value(&root, "field-company"), "10");
+
     // What was typed is kept, in the one draft format under the person's key.
+    set(&root, "field-company", "20", "change");
     set(&root, "field-description", "Every second page.", "input");
     set(&root, "field-priority", "high", "change");
     set(&root, "field-team", "2", "change");
@@ -148,6 +165,7 @@ async fn fields_are_checked_kept_as_a_draft_and_a_bad_form_is_not_sent() {
     assert_eq!(value(&again, "field-description"), "Every second page.");
     assert_eq!(value(&again, "field-priority"), "high");
     assert_eq!(value(&again, "field-team"), "2");
+    assert_eq!(value(&again, "field-company"), "20");
     drop(mounted);
     again.remove();
     storage.clear().unwrap();

@@ -269,6 +269,7 @@ pub fn RequestForm(
     /// The teams a customer may ask (a choice only when there are several).
     teams: Vec<PortalTeam>,
     /// The customer's companies, primary first (a choice only when there are several).
+    #[prop(default = Vec::new())]
     companies: Vec<ViewerCompany>,
     upload_limit: u64,
     /// What was typed, by field name, when the form was refused without JavaScript.
