@@ -2,7 +2,7 @@
 # The benchmark of issue #3, over real HTTP against the release server on seeded
 # data. Measures; never asserts. Usage:
 #   bench/run.sh sqlite|postgres [TICKETS] [OPEN]      (defaults: 1000000 5000)
-# BENCH_ONLY=portal, wrk, soak, search or writes measures only that part; BENCH_BIN names another grip binary
+# BENCH_ONLY=portal, wrk, soak, search, writes or customers measures only that part; BENCH_BIN names another grip binary
 # (to compare two builds on the same script); BENCH_WITHOUT_INDEX=1 drops the search
 # index's triggers first (writes without index upkeep); BENCH_WRK_SECONDS sets each wrk run's length.
 # Needs a release build (scripts/run.sh or scripts/build.sh); for
@@ -78,6 +78,13 @@ fi
 # BENCH_ONLY=writes only those writes (for a build without search, to compare).
 if [ "${BENCH_ONLY:-}" = search ] || [ "${BENCH_ONLY:-}" = writes ]; then
   node "$ROOT/bench/search.mjs" "http://127.0.0.1:$PORT" "$([ "$BENCH_ONLY" = writes ] && echo writes-only)"
+  exit 0
+fi
+# BENCH_ONLY=customers measures a customer's page and the customer list (bench/customers.mjs)
+# for customer BENCH_CUSTOMER (default 1, the first the seed makes: it has TICKETS /
+# BENCH_CUSTOMERS tickets).
+if [ "${BENCH_ONLY:-}" = customers ]; then
+  node "$ROOT/bench/customers.mjs" "http://127.0.0.1:$PORT" "${BENCH_CUSTOMER:-1}"
   exit 0
 fi
 # BENCH_ONLY=portal measures the portal alone.

@@ -1,6 +1,8 @@
 //! The audit trail: who changed what, when, with old and new values. Rows are
 //! written by [`insert_audit!`] inside the same transaction as the change.
 
+pub mod archive;
+
 use crate::db;
 use crate::error::AppError;
 use crate::store::Db;

@@ -23,6 +23,8 @@ pub struct Settings {
     pub customer_uploads_per_hour: i64,
     /// Where attachment files are stored (`<data_dir>/attachments`).
     pub attachments_dir: std::path::PathBuf,
+    /// Where audit months past the retention are archived (`<data_dir>/audit-archive`).
+    pub audit_archive_dir: std::path::PathBuf,
     /// Set the `Secure` flag on cookies (the site is served over https).
     pub secure_cookies: bool,
     /// Failed sign-ins allowed per email and per client address within the window.
@@ -41,6 +43,7 @@ impl Default for Settings {
             customer_upload_bytes_per_day: 250 * 1024 * 1024,
             customer_uploads_per_hour: 60,
             attachments_dir: std::path::PathBuf::from("data/attachments"),
+            audit_archive_dir: std::path::PathBuf::from("data/audit-archive"),
             secure_cookies: false,
             login_max_failures: 10,
             login_window_secs: 15 * 60,

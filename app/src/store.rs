@@ -584,6 +584,16 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "customer_merges",
         include_str!("../../migrations/sqlite/0019_customer_merges.sql"),
     ),
+    (
+        20,
+        "audit_archives",
+        include_str!("../../migrations/sqlite/0020_audit_archives.sql"),
+    ),
+    (
+        21,
+        "customer_search_companies",
+        include_str!("../../migrations/sqlite/0021_customer_search_companies.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -680,6 +690,16 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         19,
         "customer_merges",
         include_str!("../../migrations/postgres/0019_customer_merges.sql"),
+    ),
+    (
+        20,
+        "audit_archives",
+        include_str!("../../migrations/postgres/0020_audit_archives.sql"),
+    ),
+    (
+        21,
+        "customer_search_companies",
+        include_str!("../../migrations/postgres/0021_customer_search_companies.sql"),
     ),
 ];
 

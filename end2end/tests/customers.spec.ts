@@ -110,11 +110,33 @@ test("Admin → Audit lists the change with where it came from, filtered, and as
   expect(await csv.text()).toContain("+48 58 765 43 21");
 });
 
+test("Admin → Audit keeps a retention: saved, shown, and back to forever", async ({ page, javaScriptEnabled: js }) => {
+  await signIn(page, js, admin);
+  await page.goto("/admin/audit");
+  await hydrated(page, js);
+  const archives = page.getByRole("region", { name: "Retention and archives" });
+  await expect(archives.getByText("No month has been archived.")).toBeVisible();
+  const months = archives.getByLabel("Keep rows in the database for (months)");
+  await months.fill("600");
+  await archives.getByRole("button", { name: "Save retention" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "older than 600 are being archived" })).toBeVisible();
+  await expect(months).toHaveValue("600");
+  await hydrated(page, js);
+  await months.fill("");
+  await archives.getByRole("button", { name: "Save retention" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "every row stays" })).toBeVisible();
+  await expect(months).toHaveValue("");
+  // Both changes are in the trail.
+  await page.goto("/admin/audit?entity=setting");
+  await expect(page.getByRole("table", { name: "Audit trail" }).getByRole("row")).toHaveCount(3);
+});
+
 test("merge two customers, find every ticket on the survivor, and undo it", async ({ page, javaScriptEnabled: js }) => {
   const tag = `${test.info().project.name.slice(0, 2)}${Date.now().toString(36)}`;
   const pia = { name: "Pia Merge", email: `pia.${tag}@first.example` };
   const twin = { name: "Pia M.", email: `pia.${tag}@second.example` };
   await signIn(page, js, admin);
+  let twinPage = "";
   for (const [who, title] of [[pia, `Boiler noise ${tag}`], [twin, `Boiler invoice ${tag}`]] as const) {
     await page.goto("/customers/new");
     await hydrated(page, js);
@@ -122,6 +144,7 @@ test("merge two customers, find every ticket on the survivor, and undo it", asyn
     await page.getByLabel("Email", { exact: true }).fill(who.email);
     await page.getByRole("button", { name: "Add customer" }).click();
     await expect(page.getByRole("heading", { name: who.name, level: 1 })).toBeVisible();
+    twinPage = new URL(page.url()).pathname;
     await page.goto("/tickets/new");
     await hydrated(page, js);
     await page.getByLabel("Title").fill(title);
@@ -145,6 +168,12 @@ test("merge two customers, find every ticket on the survivor, and undo it", asyn
   await expect(tickets.getByRole("link", { name: new RegExp(`Boiler noise ${tag}`) })).toBeVisible();
   await expect(tickets.getByRole("link", { name: new RegExp(`Boiler invoice ${tag}`) })).toBeVisible();
   await expect(page.getByRole("region", { name: "History" })).toContainText(`merged ${twin.name} <${twin.email}>`);
+  // The twin's old address leads to the survivor.
+  const survivor = new URL(page.url()).pathname;
+  await page.goto(twinPage);
+  await expect(page.getByRole("heading", { name: pia.name, level: 1 })).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`${survivor}$`));
+  await hydrated(page, js);
 
   // Undone: the twin is back with their ticket.
   await page.getByRole("button", { name: `Undo the merge of ${twin.name} <${twin.email}>` }).click();

@@ -1,10 +1,11 @@
-//! `GET /admin/audit.csv` (admins): the audit trail as Admin → Audit filters it (the
+//! The audit trail's downloads (admins): `GET /admin/audit/archives/{month}`, an
+//! archived month's file, and `GET /admin/audit.csv`: the audit trail as Admin → Audit filters it (the
 //! same query string), newest first, as CSV. Streamed 1,000 rows per database read,
 //! so a trail of millions of rows is never held in memory; a bad filter is refused
 //! (422, naming the field) before anything is sent.
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -86,21 +87,59 @@ struct Cursor {
     done: bool,
 }
 
+/// The signed-in admin's refusal, if the session is not an admin's.
+async fn admin_only(session: &Session, state: &AppState) -> Result<(), Response> {
+    match app::auth::session::user_of(session, &state.db, state.settings.session_idle_minutes).await
+    {
+        Ok(Some(u)) if u.role == Role::Admin => Ok(()),
+        Ok(Some(_)) => Err(refuse(AppError::Forbidden)),
+        Ok(None) => Err(refuse(AppError::Unauthorized)),
+        Err(e) => Err(refuse(e)),
+    }
+}
+
+/// `GET /admin/audit/archives/{month}` (admins): an archived month's file as it is
+/// stored (gzip of JSON lines, one audit row each).
+pub async fn archive_file(
+    State(state): State<AppState>,
+    session: Session,
+    Path(month): Path<String>,
+) -> Response {
+    if let Err(refused) = admin_only(&session, &state).await {
+        return refused;
+    }
+    let Some(month) = app::audit::archive::Month::parse(&month) else {
+        return refuse(AppError::NotFound);
+    };
+    let path = app::audit::archive::archive_path(&state.settings.audit_archive_dir, month);
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return refuse(AppError::NotFound),
+        Err(e) => return refuse(AppError::internal(format!("audit archive {month}: {e}"))),
+    };
+    let mut res = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/gzip"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"grip-{}\"",
+        month.file_name()
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 pub async fn export(
     State(state): State<AppState>,
     session: Session,
     Query(filter): Query<AuditFilter>,
 ) -> Response {
-    let user =
-        match app::auth::session::user_of(&session, &state.db, state.settings.session_idle_minutes)
-            .await
-        {
-            Ok(Some(u)) => u,
-            Ok(None) => return refuse(AppError::Unauthorized),
-            Err(e) => return refuse(e),
-        };
-    if user.role != Role::Admin {
-        return refuse(AppError::Forbidden);
+    if let Err(refused) = admin_only(&session, &state).await {
+        return refused;
     }
     let first = match app::audit::audit_page(&state.db, &filter, None, CHUNK).await {
         Ok(rows) => rows,

@@ -438,6 +438,7 @@ impl Config {
             customer_upload_bytes_per_day: self.customer_upload_mb_per_day * 1024 * 1024,
             customer_uploads_per_hour: self.customer_uploads_per_hour,
             attachments_dir: self.data_dir.join("attachments"),
+            audit_archive_dir: self.data_dir.join("audit-archive"),
             secure_cookies: self.secure_cookies(),
             login_max_failures: self.login_max_failures,
             login_window_secs: self.login_window_minutes * 60,

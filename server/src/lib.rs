@@ -123,6 +123,10 @@ pub fn router(state: AppState, http: HttpSettings) -> Router {
         .route("/attachments", axum::routing::post(attachments::upload))
         .route("/attachments/{id}/{name}", get(attachments::download))
         .route("/admin/audit.csv", get(audit_csv::export))
+        .route(
+            "/admin/audit/archives/{month}",
+            get(audit_csv::archive_file),
+        )
         // Files are limited one by one (upload_limit_mb) while they stream in.
         .route(
             "/portal/new",
@@ -216,7 +220,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Periodic housekeeping (at start, then every ten minutes): expired sessions, stale
-/// uploads, files a crash left without their rows, old sign-in failures.
+/// uploads, files a crash left without their rows, old sign-in failures, audit months
+/// past the retention.
 pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let store = GripSessionStore::new(&state.db);
@@ -249,6 +254,15 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
                 app::auth::store::prune_failures(&state.db, state.settings.login_window_secs).await
             {
                 tracing::warn!(error = %e, "sign-in failure cleanup failed");
+            }
+            if let Err(e) = app::audit::archive::archive_due(
+                &state.db,
+                &state.settings.audit_archive_dir,
+                app::store::now_ms(),
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "audit archiving failed");
             }
         }
     })

@@ -13,7 +13,7 @@ use crate::auth::policy::Access;
 use crate::error::AppError;
 use crate::teams::pages::AdminNav;
 use crate::ui::time::{datetime, iso};
-use crate::ui::{encode_query_value, ErrorPanel};
+use crate::ui::{encode_query_value, ErrorPanel, FormError};
 
 /// What Admin → Audit is filtered by: the query string of its page and of the CSV.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,17 +70,41 @@ pub struct AuditLine {
     pub ticket_number: Option<i64>,
 }
 
+/// One month of the trail moved to a file in the data directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditArchive {
+    /// YYYY-MM (UTC).
+    pub month: String,
+    pub row_count: i64,
+    /// The compressed file's size.
+    pub bytes: i64,
+    pub archived_at: i64,
+    /// When its rows were put back into the database, if they were.
+    pub restored_at: Option<i64>,
+}
+
+/// How long rows stay in the database, and the months archived.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveOverview {
+    /// None: forever.
+    pub retention_months: Option<u32>,
+    pub archives: Vec<AuditArchive>,
+}
+
 /// How many rows one page of Admin → Audit shows.
 pub const AUDIT_PAGE: i64 = 50;
 
 /// The kinds of record the trail has, for the filter.
-pub const ENTITIES: [(&str, &str); 6] = [
+pub const ENTITIES: [(&str, &str); 8] = [
     ("ticket", "Tickets"),
     ("customer", "Customers"),
     ("company", "Companies"),
     ("team", "Teams"),
     ("stage", "Stages"),
     ("user", "People"),
+    ("setting", "Settings"),
+    ("audit", "Audit archives"),
 ];
 
 /// Admin → Audit: one page of the trail, newest first, before the row `before`.
@@ -109,6 +133,139 @@ pub async fn audit_trail(
     )
 }
 
+/// Admin → Audit: the retention and the archived months.
+#[server(prefix = "/api", endpoint = "admin/audit/archives")]
+pub async fn audit_archives() -> Result<ArchiveOverview, AppError> {
+    crate::api::respond(
+        async {
+            let (_, state) = crate::api::start(Access::Admin).await?;
+            crate::audit::archive::overview(&state.db).await
+        }
+        .await,
+    )
+}
+
+/// Sets how many months audit rows stay in the database (empty: forever). Months
+/// past it are archived at once, in the background, and from then on by the
+/// server's housekeeping.
+#[server(prefix = "/api", endpoint = "admin/audit/retention")]
+pub async fn set_audit_retention(months: String) -> Result<String, AppError> {
+    crate::api::respond(
+        async {
+            let (admin, state) = crate::api::start(Access::Admin).await?;
+            let parsed = crate::audit::archive::parse_retention(&months);
+            let result = match parsed {
+                Ok(m) => crate::audit::archive::set_retention(&state.db, admin.id, m)
+                    .await
+                    .map(|()| m),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(kept) => {
+                    let (db, dir) = (state.db.clone(), state.settings.audit_archive_dir.clone());
+                    tokio::spawn(async move {
+                        let now = crate::store::now_ms();
+                        if let Err(e) = crate::audit::archive::archive_due(&db, &dir, now).await {
+                            tracing::warn!(error = %e, "audit archiving failed");
+                        }
+                    });
+                    let saved = kept.map_or("forever".to_string(), |m| m.to_string());
+                    Ok(crate::api::finish_form(&format!(
+                        "/admin/audit?retention={saved}"
+                    )))
+                }
+                Err(e) => {
+                    crate::api::refuse_if_plain(
+                        <SetAuditRetention as leptos::server_fn::ServerFn>::PATH,
+                        e,
+                        &[("months", months.as_str())],
+                    )
+                    .await
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// The month an archive form names, or NotFound (it becomes a file name).
+#[cfg(feature = "ssr")]
+fn archive_month_named(month: &str) -> Result<crate::audit::archive::Month, AppError> {
+    crate::audit::archive::Month::parse(month).ok_or(AppError::NotFound)
+}
+
+/// Puts an archived month's rows back into the database.
+#[server(prefix = "/api", endpoint = "admin/audit/restore")]
+pub async fn restore_audit_month(month: String) -> Result<String, AppError> {
+    crate::api::respond(
+        async {
+            let (admin, state) = crate::api::start(Access::Admin).await?;
+            let result = match archive_month_named(&month) {
+                Ok(m) => {
+                    crate::audit::archive::restore_month(
+                        &state.db,
+                        &state.settings.audit_archive_dir,
+                        m,
+                        admin.id,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(_) => Ok(crate::api::finish_form(&format!(
+                    "/admin/audit?restored={month}"
+                ))),
+                Err(e) => {
+                    crate::api::refuse_if_plain(
+                        <RestoreAuditMonth as leptos::server_fn::ServerFn>::PATH,
+                        e,
+                        &[],
+                    )
+                    .await
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// Moves a restored month's rows back to its archive file.
+#[server(prefix = "/api", endpoint = "admin/audit/archive")]
+pub async fn archive_audit_month(month: String) -> Result<String, AppError> {
+    crate::api::respond(
+        async {
+            let (admin, state) = crate::api::start(Access::Admin).await?;
+            let result = match archive_month_named(&month) {
+                Ok(m) => {
+                    crate::audit::archive::archive_month(
+                        &state.db,
+                        &state.settings.audit_archive_dir,
+                        m,
+                        Some(admin.id),
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(_) => Ok(crate::api::finish_form(&format!(
+                    "/admin/audit?archived={month}"
+                ))),
+                Err(e) => {
+                    crate::api::refuse_if_plain(
+                        <ArchiveAuditMonth as leptos::server_fn::ServerFn>::PATH,
+                        e,
+                        &[],
+                    )
+                    .await
+                }
+            }
+        }
+        .await,
+    )
+}
+
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
@@ -130,12 +287,17 @@ pub fn AuditPage() -> impl IntoView {
     // A refused filter is shown by its field with the form still there, so the answer,
     // good or bad, is the page's data.
     let data = Resource::new(params, |(f, before)| async move {
-        Ok::<_, AppError>(audit_trail(f.who, f.entity, f.field, f.from, f.to, before).await)
+        let archives = audit_archives().await?;
+        let trail = audit_trail(f.who, f.entity, f.field, f.from, f.to, before).await;
+        Ok::<_, AppError>((trail, archives))
     });
     view! {
         <Title text="Audit · Admin · Grip"/>
         <ProtectedWith access=Access::Admin data
-            render={move |answer: Result<Vec<AuditLine>, AppError>| view! { <AuditView answer filter=params().0/> }.into_any()}/>
+            render={move |(answer, archives): (Result<Vec<AuditLine>, AppError>, ArchiveOverview)| view! {
+                <AuditView answer filter=params().0/>
+                <Archives overview=archives/>
+            }.into_any()}/>
     }
 }
 
@@ -147,6 +309,7 @@ fn record_link(l: &AuditLine) -> Option<String> {
         "company" => Some(format!("/companies/{}", l.entity_id)),
         "team" | "stage" => Some("/admin/teams".into()),
         "user" => Some("/admin/people".into()),
+        "setting" | "audit" => Some("/admin/audit".into()),
         _ => None,
     }
 }
@@ -186,7 +349,7 @@ fn AuditView(answer: Result<Vec<AuditLine>, AppError>, filter: AuditFilter) -> i
     view! {
         <div class="page-head"><h1>"Admin"</h1><AdminNav current="audit"/></div>
         <h2>"Audit trail"</h2>
-        <p class="muted">"Every change to tickets, customers, teams, stages and people: who, when, what it was and became, and from which address and browser."</p>
+        <p class="muted">"Every change to tickets, customers, companies, teams, stages, people and settings: who, when, what it was and became, and from which address and browser."</p>
         <form method="get" action="/admin/audit" class="filter-bar" role="search" aria-label="Filter the audit trail">
             <div class="field grow">
                 <label for="audit-who">"Who"</label>
@@ -238,9 +401,11 @@ fn AuditView(answer: Result<Vec<AuditLine>, AppError>, filter: AuditFilter) -> i
                     </thead>
                     <tbody>
                         {rows.into_iter().map(|l| {
-                            let record = match l.ticket_number {
-                                Some(n) => format!("Ticket #{n}"),
-                                None => format!("{} {}", l.entity, l.entity_id),
+                            let record = match (l.ticket_number, l.entity.as_str()) {
+                                (Some(n), _) => format!("Ticket #{n}"),
+                                (None, "setting") => "Settings".to_string(),
+                                (None, "audit") => "Audit archives".to_string(),
+                                (None, entity) => format!("{entity} {}", l.entity_id),
                             };
                             let link = record_link(&l);
                             let change = match &l.field {
@@ -272,4 +437,142 @@ fn AuditView(answer: Result<Vec<AuditLine>, AppError>, filter: AuditFilter) -> i
         {next.map(|href| view! { <nav class="pager" aria-label="Older changes"><a class="button secondary" href=href>"Older"</a></nav> })}
     }
     .into_any()
+}
+
+/// Admin → Audit's retention form and list of archived months, each downloadable
+/// and restorable (or archived again once restored).
+#[component]
+fn Archives(overview: ArchiveOverview) -> impl IntoView {
+    use leptos::form::ActionForm;
+    use leptos::server_fn::ServerFn;
+    let retention = ServerAction::<SetAuditRetention>::new();
+    let restore = ServerAction::<RestoreAuditMonth>::new();
+    let archive = ServerAction::<ArchiveAuditMonth>::new();
+    for value in [retention.value(), restore.value(), archive.value()] {
+        crate::ui::on_success(value, move |path: String| crate::ui::load_page(&path));
+    }
+    let retention_error = crate::ui::failure(retention.value());
+    let months_error =
+        Signal::derive(move || retention_error.get().and_then(|e| e.message_for("months")));
+    let restore_error = crate::ui::failure(restore.value());
+    let archive_error = crate::ui::failure(archive.value());
+    let query = use_query_map();
+    // Only what the forms' answers put in the address is said (not any text a link
+    // could carry): a month is YYYY-MM, a retention a number.
+    let month_like = |m: &str| m.len() == 7 && m.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    let notice = query.with_untracked(|q| {
+        if let Some(m) = q.get_str("restored").filter(|m| month_like(m)) {
+            Some(format!("The rows of {m} are back in the trail."))
+        } else if let Some(m) = q.get_str("archived").filter(|m| month_like(m)) {
+            Some(format!("The rows of {m} were archived again."))
+        } else {
+            match q.get_str("retention") {
+                Some("forever") => {
+                    Some("Retention saved: every row stays in the database.".to_string())
+                }
+                Some(months) if months.parse::<u32>().is_ok() => Some(format!(
+                    "Retention saved: months older than {months} are being archived."
+                )),
+                _ => None,
+            }
+        }
+    });
+    let months_now =
+        crate::ui::kept_value(SetAuditRetention::PATH, "months").unwrap_or_else(|| {
+            overview
+                .retention_months
+                .map(|m| m.to_string())
+                .unwrap_or_default()
+        });
+    let archives = overview.archives;
+    let list = if archives.is_empty() {
+        view! { <p class="muted">"No month has been archived."</p> }.into_any()
+    } else {
+        view! {
+            <div class="table-wrap">
+                <table class="tickets-table" aria-label="Archived months">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Month"</th>
+                            <th scope="col">"Rows"</th>
+                            <th scope="col">"Size"</th>
+                            <th scope="col">"Archived"</th>
+                            <th scope="col">"Actions"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {archives.into_iter().map(|a| {
+                            let month = a.month.clone();
+                            let file = format!("/admin/audit/archives/{}", a.month);
+                            let label = format!("Download {}", a.month);
+                            let file_name = format!("grip-audit-{}.jsonl.gz", a.month);
+                            let restored = a.restored_at;
+                            view! {
+                                <tr>
+                                    <th scope="row">{a.month.clone()}</th>
+                                    <td>{a.row_count}</td>
+                                    <td>{crate::tickets::conversation::model::human_size(a.bytes)}</td>
+                                    <td>
+                                        <time datetime=iso(a.archived_at)>{datetime(a.archived_at)}</time>
+                                        {restored.map(|r| view! {
+                                            <span class="badge">"Restored " <time datetime=iso(r)>{datetime(r)}</time></span>
+                                        })}
+                                    </td>
+                                    <td class="row-actions">
+                                        <a href=file download=file_name rel="external" aria-label=label>"Download"</a>
+                                        {match restored {
+                                            None => view! {
+                                                <ActionForm action=restore attr:class="inline-form">
+                                                    <input type="hidden" name="month" value=month.clone()/>
+                                                    <button type="submit" class="button secondary small"
+                                                        aria-label=format!("Restore {month} into the trail")
+                                                        disabled=move || restore.pending().get()>"Restore"</button>
+                                                </ActionForm>
+                                            }.into_any(),
+                                            Some(_) => view! {
+                                                <ActionForm action=archive attr:class="inline-form">
+                                                    <input type="hidden" name="month" value=month.clone()/>
+                                                    <button type="submit" class="button secondary small"
+                                                        aria-label=format!("Archive {month} again")
+                                                        disabled=move || archive.pending().get()>"Archive again"</button>
+                                                </ActionForm>
+                                            }.into_any(),
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="audit-archives-heading">
+            <h2 id="audit-archives-heading">"Retention and archives"</h2>
+            {notice.map(|n| view! { <p role="status" class="notice">{n}</p> })}
+            <ActionForm action=retention attr:class="filter-bar" attr:aria-label="Audit retention">
+                <div class="field" class:has-error=move || months_error.get().is_some()>
+                    <label for="audit-retention">"Keep rows in the database for (months)"</label>
+                    <input id="audit-retention" name="months" type="number" min="1" max="1200"
+                        value=months_now placeholder="Forever"
+                        aria-invalid=move || months_error.get().map(|_| "true")
+                        aria-describedby="audit-retention-hint audit-retention-error"/>
+                    <p class="hint" id="audit-retention-hint">"Older months move to compressed files in the data directory. Empty keeps every row."</p>
+                    <p class="field-error" id="audit-retention-error">{move || months_error.get()}</p>
+                </div>
+                <button type="submit" class="button secondary" disabled=move || retention.pending().get()>
+                    {move || if retention.pending().get() { "Saving…" } else { "Save retention" }}
+                </button>
+            </ActionForm>
+            <FormError error=restore_error/>
+            <FormError error=archive_error/>
+            <p role="status" class="muted">
+                {move || (restore.pending().get() || archive.pending().get())
+                    .then_some("Working… a large month takes a while.")}
+            </p>
+            {list}
+        </section>
+    }
 }

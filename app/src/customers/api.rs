@@ -145,6 +145,12 @@ pub async fn customer_details(id: i64) -> Result<CustomerPage, AppError> {
     crate::api::respond(
         async {
             let (user, state) = crate::api::start(Access::Staff).await?;
+            if let Some(to) = super::merge::survivor_of(&state.db, id).await? {
+                return Ok(CustomerPage {
+                    moved_to: Some(to),
+                    ..Default::default()
+                });
+            }
             let record = super::store::customer_record(&state.db, id).await?;
             let (tickets, ticket_count) = super::store::record_tickets(
                 &state.db,
@@ -155,6 +161,7 @@ pub async fn customer_details(id: i64) -> Result<CustomerPage, AppError> {
             )
             .await?;
             Ok(CustomerPage {
+                moved_to: None,
                 record,
                 tickets,
                 ticket_count,

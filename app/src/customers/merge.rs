@@ -278,6 +278,24 @@ struct EntryRow {
 
 /// The merges into customer `id`, newest first (at most 20), and whether each can
 /// still be undone.
+/// The live record customer `id` was merged into (following merges of merges), or
+/// None when `id` is not a merged customer.
+pub async fn survivor_of(db: &Db, id: i64) -> Result<Option<i64>, AppError> {
+    let mut at = id;
+    // A merge never makes a cycle (the survivor is live when it happens); the bound
+    // is a guard all the same.
+    for _ in 0..32 {
+        let next: Option<Option<i64>> = db!(db, pool => sqlx::query_scalar(
+            "SELECT merged_into FROM customers WHERE id = $1 AND deleted_at IS NOT NULL"
+        ).bind(at).fetch_optional(pool).await)?;
+        match next {
+            Some(Some(n)) => at = n,
+            _ => break,
+        }
+    }
+    Ok((at != id).then_some(at))
+}
+
 pub async fn merges_into(db: &Db, id: i64) -> Result<Vec<MergeEntry>, AppError> {
     let rows = db!(db, pool => sqlx::query_as::<_, EntryRow>(
         "SELECT id, merged_id, at, moved, undone_at FROM customer_merges WHERE survivor_id = $1 ORDER BY at DESC, id DESC LIMIT 20"

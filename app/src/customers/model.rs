@@ -106,7 +106,7 @@ pub struct CustomerList {
 }
 
 /// A customer record as its page shows and edits it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     pub id: i64,
     pub name: String,
@@ -177,8 +177,11 @@ pub struct HistoryEntry {
 }
 
 /// Everything the page of one customer shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerPage {
+    /// Set (and nothing else) when the customer was merged into another: the id of
+    /// the record that holds them now, where their page leads.
+    pub moved_to: Option<i64>,
     pub record: CustomerRecord,
     /// Their tickets on the viewer's boards: not done first, then newest.
     pub tickets: Vec<CustomerTicket>,

@@ -9,6 +9,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{
@@ -528,7 +529,11 @@ pub fn CustomerDetailPage() -> impl IntoView {
     view! {
         <Title text="Customer · Grip"/>
         <ProtectedWith access=Access::Staff data
-            render={move |page: CustomerPage| view! { <CustomerView page changed saved/> }.into_any()}/>
+            render={move |page: CustomerPage| match page.moved_to {
+                // A merged duplicate's old address leads to the record it became.
+                Some(to) => view! { <Redirect path=format!("/customers/{to}")/> }.into_any(),
+                None => view! { <CustomerView page changed saved/> }.into_any(),
+            }}/>
     }
 }
 
@@ -547,6 +552,7 @@ fn CustomerView(
         owners,
         can_delete,
         merges,
+        ..
     } = page;
     let update = ServerAction::<UpdateCustomer>::new();
     let delete = ServerAction::<DeleteCustomer>::new();

@@ -144,7 +144,12 @@ pub struct TicketDetail {
     pub description: String,
     pub customer: String,
     pub customer_email: String,
+    /// The customer's record (`/customers/:id`).
+    pub customer_id: i64,
+    /// The company the ticket is for.
     pub company: Option<String>,
+    /// The account owner: the customer's owning agent, else their company's.
+    pub owner: Option<String>,
     pub team: TeamSummary,
     pub stage_id: i64,
     pub stages: Vec<super::model::Stage>,
@@ -188,8 +193,9 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                 .into_iter()
                 .find(|x| x.id == t.team_id)
                 .ok_or(AppError::NotFound)?;
-            let (customer, customer_email, company) =
+            let (customer, customer_email, _) =
                 super::store::customer_of(db, t.customer_id).await?;
+            let (company, owner) = super::store::account_of(db, t.id).await?;
             let placeholders = crate::teams::canned::Placeholders {
                 customer_name: customer.clone(),
                 customer_email: customer_email.clone(),
@@ -207,7 +213,9 @@ pub async fn get_ticket(number: i64) -> Result<TicketDetail, AppError> {
                 description: t.description,
                 customer,
                 customer_email,
+                customer_id: t.customer_id,
                 company,
+                owner,
                 team,
                 stage_id: t.stage_id,
                 stages: crate::teams::store::team_stages(db, t.team_id).await?,

@@ -72,10 +72,7 @@ fn TicketView(ticket: TicketDetail, update: ServerAction<UpdateTicket>) -> impl 
     let overdue = ticket.overdue();
     let heading = format!("#{} {}", ticket.number, ticket.title);
     let board_link = format!("/board?team={}", ticket.team.id);
-    let who = match &ticket.company {
-        Some(c) => format!("{} · {}", ticket.customer, c),
-        None => ticket.customer.clone(),
-    };
+    let customer_link = format!("/customers/{}", ticket.customer_id);
     let stage_name = ticket
         .stages
         .iter()
@@ -94,7 +91,10 @@ fn TicketView(ticket: TicketDetail, update: ServerAction<UpdateTicket>) -> impl 
         </div>
         <p class="ticket-summary muted">
             <span class="badge">{stage_name}</span>" "
-            {format!("{who} <{}>", ticket.customer_email)}
+            <a href=customer_link>{ticket.customer.clone()}</a>
+            {format!(" <{}>", ticket.customer_email)}
+            {ticket.company.clone().map(|c| format!(" · {c}"))}
+            {ticket.owner.clone().map(|o| format!(" · Account owner: {o}"))}
             {format!(" · opened {} ago", age(now - ticket.created_at))}
             {ticket.completed_at.map(|c| format!(" · completed {}", date(c)))}
             {overdue.then(|| view! { " · "<strong class="overdue-text">"Overdue"</strong> })}

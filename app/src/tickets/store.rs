@@ -103,6 +103,25 @@ pub async fn ticket_history(db: &Db, ticket_id: i64) -> Result<Vec<HistoryRow>, 
 }
 
 /// A customer's name, email and company name.
+/// Who ticket `ticket_id` is for, as its page shows them: the ticket's company (the
+/// customer's primary one for a ticket made before tickets had one) and the account
+/// owner — the customer's owner, else the company's.
+pub async fn account_of(
+    db: &Db,
+    ticket_id: i64,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    Ok(
+        db!(db, pool => sqlx::query_as::<_, (Option<String>, Option<String>)>(
+        "SELECT co.name, COALESCE(cu.name, ou.name)
+           FROM tickets t JOIN customers c ON c.id = t.customer_id
+           LEFT JOIN companies co ON co.id = COALESCE(t.company_id, c.company_id)
+           LEFT JOIN users cu ON cu.id = c.owner_id
+           LEFT JOIN users ou ON ou.id = co.owner_id
+          WHERE t.id = $1"
+    ).bind(ticket_id).fetch_one(pool).await)?,
+    )
+}
+
 pub async fn customer_of(
     db: &Db,
     customer_id: i64,

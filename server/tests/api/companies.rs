@@ -224,6 +224,11 @@ async fn members_roles_and_the_primary_company_follow_each_change_audited(app: &
     );
     let record = customers::customer_record(&app.db, nia).await.unwrap();
     assert_eq!(record.company.as_deref(), Some("North"));
+    // The customer list's search finds her by either company, not only the primary.
+    assert_eq!(
+        crate::customers::found(app, "South", &admin).await,
+        ["Nia North"]
+    );
     // An agent adds members but cannot make anyone a manager (who would see the
     // company's tickets): refused next to the role, nothing written.
     let r = app

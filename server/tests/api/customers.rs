@@ -206,6 +206,18 @@ async fn a_merge_moves_everything_to_the_survivor_and_its_undo_puts_it_back(app:
         .contains("Bob Able <bob@example.com>"));
     assert_eq!(rows[0].2.as_deref(), Some("192.0.2.44"));
     assert_eq!(rows[0].3.as_deref(), Some("MergeTest/1.0"));
+    // The search index follows: Ann is found by Bob's address and by his company (not
+    // her primary one); Bob is not listed.
+    for q in ["bob@home.example", "South"] {
+        assert_eq!(found(app, q, &cookie).await, ["Ann Able"], "{q}");
+    }
+    // Bob's old page leads to Ann's.
+    let old = app.get(&format!("/customers/{bob}"), Some(&cookie)).await;
+    assert!(old.status.is_redirection(), "{}", old.status);
+    assert_eq!(
+        old.location().as_deref(),
+        Some(format!("/customers/{ann}").as_str())
+    );
     // Bob's portal account now speaks for the survivor: he sees both tickets.
     let portal = app.get("/portal?status=all", Some(&bob_portal)).await;
     assert!(
@@ -425,6 +437,33 @@ const NOWHERE: Placement<'static> = Placement {
 
 /// Calls a server function as the hydrated app does, from client address `ip` with
 /// user agent `agent` (the test router trusts one proxy's X-Forwarded-For).
+/// The names the customer list's search finds for `q`, in order.
+pub(crate) async fn found(app: &TestApp, q: &str, cookie: &str) -> Vec<String> {
+    let r = app
+        .call(
+            "/api/customers/list",
+            &[
+                ("q", q),
+                ("company", ""),
+                ("owner", ""),
+                ("open", "false"),
+                ("tag", ""),
+                ("from", ""),
+                ("to", ""),
+                ("sort", "name"),
+            ],
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| row["name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 pub(crate) async fn call_from(
     app: &TestApp,
     path: &str,
@@ -553,6 +592,28 @@ async fn an_address_belongs_to_one_customer_whatever_its_case_or_kind(app: &Test
     ).fetch_one(pool).await)
     .unwrap();
     assert_eq!(owner, ada);
+    // Her account owner is shown on her tickets.
+    let number: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "UPDATE customers SET owner_id = (SELECT id FROM users WHERE role = 'admin') WHERE id = $1 RETURNING
+            (SELECT number FROM tickets WHERE title = 'Printer on fire')"
+    ).bind(ada).fetch_one(pool).await)
+    .unwrap();
+    let r = app
+        .call(
+            "/api/tickets/get",
+            &[("number", &number.to_string())],
+            Some(&admin_cookie),
+        )
+        .await;
+    assert_eq!(r.json()["owner"], "Ada Admin", "{}", r.body);
+    assert_eq!(r.json()["customer_id"], ada);
+    let page = app
+        .get(&format!("/tickets/{number}"), Some(&admin_cookie))
+        .await;
+    assert!(
+        page.body.contains("Account owner: Ada Admin"),
+        "shown on the ticket's page"
+    );
 }
 
 async fn edits_are_audited_with_the_client_address_and_user_agent(app: &TestApp) {

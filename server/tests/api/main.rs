@@ -5,6 +5,7 @@ mod common;
 mod process;
 
 mod accounts;
+mod audit;
 mod board;
 mod companies;
 mod conversation;

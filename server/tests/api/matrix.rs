@@ -57,6 +57,9 @@ const CALLERS: [Caller; 9] = [
 
 const COLUMNS: &str = "anon cust mgr other agentA agentB leadA leadB admin";
 
+/// The month of the audit trail archived in the world.
+const ARCHIVED: &str = "2020-01";
+
 // Secrets planted in the world; see `forbidden`.
 const NOTE: &str = "Note-secret-1a9c";
 const NOTE_FILE: &str = "Internal-file-2b7d.txt";
@@ -125,6 +128,10 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/admin/people/active", ADMIN),
     ("/api/admin/outbox", ADMIN),
     ("/api/admin/audit", ADMIN),
+    ("/api/admin/audit/archives", ADMIN),
+    ("/api/admin/audit/retention", ADMIN),
+    ("/api/admin/audit/restore", ADMIN),
+    ("/api/admin/audit/archive", ADMIN),
     ("/api/admin/customers", ADMIN),
     ("/api/admin/customers/company", ADMIN),
     ("/api/admin/teams", ADMIN),
@@ -234,6 +241,7 @@ const MATRIX: &[(&str, &str)] = &[
     // Other routes.
     ("GET /healthz", PUBLIC),
     ("GET /admin/audit.csv", ADMIN),
+    ("GET /admin/audit/archives/{month}", ADMIN),
     ("POST /attachments", "401 ok ok 404 ok 404 ok 404 ok"),
     (
         "GET /attachments/{id}/{name}",
@@ -526,6 +534,20 @@ async fn build_world(app: &TestApp) -> World {
     // note carrying another; T2: the other company's customer's ticket in team A.
     let cara = customer_ids[Caller::Customer as usize];
     let t1 = crate::common::ticket_for(&app.db, admin_id, team_a, cara, TITLE_T1).await;
+    // An archived month of the audit trail, one row in it.
+    let archived = app::audit::archive::Month::parse(ARCHIVED).unwrap();
+    app::db!(&app.db, pool => sqlx::query(
+        "INSERT INTO audit_log (actor_id, entity, entity_id, action, at) VALUES ($1, 'user', $1, 'created', $2)"
+    ).bind(admin_id).bind(archived.start_ms() + 1).execute(pool).await.map(|_| ()))
+    .unwrap();
+    app::audit::archive::archive_month(
+        &app.db,
+        &app.state.settings.audit_archive_dir,
+        archived,
+        Some(admin_id),
+    )
+    .await
+    .unwrap();
     let mut world = World {
         team_a,
         stages_a: teams::team_stages(&app.db, team_a)
@@ -613,6 +635,7 @@ async fn arguments(
         | "/api/verify/resend"
         | "/api/admin/people"
         | "/api/admin/outbox"
+        | "/api/admin/audit/archives"
         | "/api/admin/teams"
         | "/api/tickets/options"
         | "/api/portal/new-form" => vec![],
@@ -680,6 +703,12 @@ async fn arguments(
             ("from", String::new()),
             ("to", String::new()),
         ],
+        "/api/admin/audit/retention" => vec![("months", "120".into())],
+        // ARCHIVED, archived when the world was made: restored or archived again
+        // (either works whatever the other did before).
+        "/api/admin/audit/restore" | "/api/admin/audit/archive" => {
+            vec![("month", ARCHIVED.into())]
+        }
         "/api/admin/customers/company" => {
             let email = format!("walkin{}@example.com", w.fresh());
             let id = customers::create_customer(
@@ -1079,6 +1108,15 @@ async fn visit(app: &TestApp, w: &World, row: &str, caller: Caller, ip: &str) ->
         }
         "GET /healthz" => page(app, "/healthz", cookie, ip).await,
         "GET /admin/audit.csv" => page(app, "/admin/audit.csv?entity=ticket", cookie, ip).await,
+        "GET /admin/audit/archives/{month}" => {
+            page(
+                app,
+                &format!("/admin/audit/archives/{ARCHIVED}"),
+                cookie,
+                ip,
+            )
+            .await
+        }
         "POST /attachments" => {
             app.upload(w.t1.id, "added.txt", "text/plain", b"a".to_vec(), cookie)
                 .await
