@@ -27,8 +27,13 @@ const KB = 1000;
 // companies (issue 16) are two routes of their own (`/companies`, `/companies/*any`,
 // about 1 kB of router code each in main, +2.3 kB), and the portal learned which
 // companies a customer is in and asks which one a request is for (+2.8 kB).
+// Then main 224, staff 512, portal 408: the ticket page's account owner and
+// customer link, Admin -> Audit's archives and a merged customer's redirect
+// (issue 16) left main at 222.9 kB, the ticket page at 509.9 kB and the portal at
+// 406.8 kB (+0.8 kB on a route that did not change: shared chunks again) — within
+// a few hundred bytes of their ceilings, which a rebuild could cross.
 const TARGET = { main: 200 * KB, staff: 270 * KB, portal: 240 * KB };
-const CEILING = { main: 223 * KB, staff: 510 * KB, portal: 406 * KB };
+const CEILING = { main: 224 * KB, staff: 512 * KB, portal: 408 * KB };
 
 // Every route, the lazy route type that renders it (routes.rs) and its class.
 // "main" routes have no lazy view: the main chunk alone.
