@@ -527,18 +527,35 @@ pub async fn customer_timeline(
 ) -> Result<Vec<TimelineEntry>, AppError> {
     let staff = crate::auth::policy::staff_team("$2", "$3");
     let admin = viewer.role == crate::auth::model::Role::Admin;
+    // The newest `limit` messages of each ticket, then the newest `limit` of those,
+    // and only then their authors' names. Postgres, given a plain join, hashes the
+    // whole messages table for a customer with thousands of tickets (60 ms at
+    // 300,000 messages, growing with the table); asked per ticket (LATERAL), it
+    // reads each ticket's newest messages from messages_ticket (11 ms). SQLite has
+    // no LATERAL and walks that index per ticket anyway.
+    let messages = match db {
+        Db::Postgres(_) => {
+            "CROSS JOIN LATERAL (SELECT m.id, m.author_id, m.customer_id, m.internal, m.body, m.created_at
+                                   FROM messages m
+                                  WHERE m.ticket_id = t.id AND m.deleted_at IS NULL
+                                  ORDER BY m.created_at DESC, m.id DESC LIMIT $4) m"
+        }
+        Db::Sqlite(..) => "JOIN messages m ON m.ticket_id = t.id AND m.deleted_at IS NULL",
+    };
     Ok(db!(db, pool => sqlx::query_as::<_, TimelineEntry>(&format!(
-        "SELECT t.number, t.title, COALESCE(u.name, cu.name) AS author,
-                (m.customer_id IS NOT NULL) AS from_customer, m.internal,
-                substr(m.body, 1, 280) AS excerpt, m.created_at AS at
-           FROM tickets t
-           JOIN teams tm ON tm.id = t.team_id
-           JOIN messages m ON m.ticket_id = t.id
-           LEFT JOIN users u ON u.id = m.author_id
-           LEFT JOIN customers cu ON cu.id = m.customer_id
-          WHERE t.customer_id = $1 AND m.deleted_at IS NULL AND {staff}
-          ORDER BY m.created_at DESC, m.id DESC
-          LIMIT $4"
+        "SELECT x.number, x.title, COALESCE(u.name, cu.name) AS author,
+                (x.customer_id IS NOT NULL) AS from_customer, x.internal, x.excerpt, x.at
+           FROM (SELECT t.number, t.title, m.author_id, m.customer_id, m.internal,
+                        substr(m.body, 1, 280) AS excerpt, m.created_at AS at, m.id
+                   FROM tickets t
+                   JOIN teams tm ON tm.id = t.team_id
+                   {messages}
+                  WHERE t.customer_id = $1 AND {staff}
+                  ORDER BY m.created_at DESC, m.id DESC
+                  LIMIT $4) x
+           LEFT JOIN users u ON u.id = x.author_id
+           LEFT JOIN customers cu ON cu.id = x.customer_id
+          ORDER BY x.at DESC, x.id DESC"
     )).bind(id).bind(admin).bind(viewer.id).bind(limit).fetch_all(pool).await)?)
 }
 

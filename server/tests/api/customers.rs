@@ -913,18 +913,23 @@ async fn a_customer_page_shows_tickets_and_messages_from_the_viewers_boards_only
     .unwrap();
     let on_a = ticket_for(&app.db, 1, 1, id, "Support-only title").await;
     ticket_for(&app.db, 1, team_b, id, "Team B title").await;
-    let r = app
-        .call(
-            "/api/tickets/messages/post",
-            &[
-                ("ticket_id", &on_a.id.to_string()),
-                ("kind", "note"),
-                ("body", "Internal-remark-on-A"),
-            ],
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for (kind, body) in [
+        ("reply", "Public-answer-on-A"),
+        ("note", "Internal-remark-on-A"),
+    ] {
+        let r = app
+            .call(
+                "/api/tickets/messages/post",
+                &[
+                    ("ticket_id", &on_a.id.to_string()),
+                    ("kind", kind),
+                    ("body", body),
+                ],
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
     let bea_cookie = app.signed_in("bea@example.com", STAFF_PASSWORD).await;
     let page = |cookie: String| async move {
         app.call(
@@ -947,6 +952,19 @@ async fn a_customer_page_shows_tickets_and_messages_from_the_viewers_boards_only
     let as_admin = page(admin).await;
     assert!(as_admin.body.contains("Support-only title"));
     assert!(as_admin.body.contains("Internal-remark-on-A"));
+    // The timeline: the newest message first, across tickets, with its author.
+    let timeline = as_admin.json()["timeline"].clone();
+    assert_eq!(timeline[0]["excerpt"], "Internal-remark-on-A", "{timeline}");
+    assert_eq!(timeline[0]["author"], "Ada Admin");
+    assert_eq!(timeline[0]["internal"], true);
+    let at: Vec<i64> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["at"].as_i64().unwrap())
+        .collect();
+    assert!(at.len() == 2 && at[0] >= at[1], "{at:?}");
+    assert_eq!(timeline[1]["excerpt"], "Public-answer-on-A");
     assert_eq!(as_admin.json()["ticket_count"], 2);
     // The page itself renders on the server for staff.
     let html = app
