@@ -188,44 +188,52 @@ pub async fn set_audit_retention(months: String) -> Result<String, AppError> {
     )
 }
 
-/// The month an archive form names, or NotFound (it becomes a file name).
+/// An admin's action on an archived month (`month`, as the form names it; NotFound
+/// unless it is YYYY-MM, since it becomes a file name): `work` runs it; the answer
+/// goes back to Admin → Audit with `done=month`, a refusal as forms are refused.
 #[cfg(feature = "ssr")]
-fn archive_month_named(month: &str) -> Result<crate::audit::archive::Month, AppError> {
-    crate::audit::archive::Month::parse(month).ok_or(AppError::NotFound)
+async fn on_month<F, Fut>(
+    month: &str,
+    path: &'static str,
+    done: &str,
+    work: F,
+) -> Result<String, AppError>
+where
+    F: FnOnce(crate::state::AppState, i64, crate::audit::archive::Month) -> Fut,
+    Fut: std::future::Future<Output = Result<i64, AppError>>,
+{
+    let (admin, state) = crate::api::start(Access::Admin).await?;
+    let result = match crate::audit::archive::Month::parse(month) {
+        Some(m) => work(state, admin.id, m).await,
+        None => Err(AppError::NotFound),
+    };
+    match result {
+        Ok(_) => Ok(crate::api::finish_form(&format!(
+            "/admin/audit?{done}={month}"
+        ))),
+        Err(e) => crate::api::refuse_if_plain(path, e, &[]).await,
+    }
 }
 
 /// Puts an archived month's rows back into the database.
 #[server(prefix = "/api", endpoint = "admin/audit/restore")]
 pub async fn restore_audit_month(month: String) -> Result<String, AppError> {
+    use leptos::server_fn::ServerFn;
     crate::api::respond(
-        async {
-            let (admin, state) = crate::api::start(Access::Admin).await?;
-            let result = match archive_month_named(&month) {
-                Ok(m) => {
-                    crate::audit::archive::restore_month(
-                        &state.db,
-                        &state.settings.audit_archive_dir,
-                        m,
-                        admin.id,
-                    )
-                    .await
-                }
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(_) => Ok(crate::api::finish_form(&format!(
-                    "/admin/audit?restored={month}"
-                ))),
-                Err(e) => {
-                    crate::api::refuse_if_plain(
-                        <RestoreAuditMonth as leptos::server_fn::ServerFn>::PATH,
-                        e,
-                        &[],
-                    )
-                    .await
-                }
-            }
-        }
+        on_month(
+            &month,
+            RestoreAuditMonth::PATH,
+            "restored",
+            |state, admin, m| async move {
+                crate::audit::archive::restore_month(
+                    &state.db,
+                    &state.settings.audit_archive_dir,
+                    m,
+                    admin,
+                )
+                .await
+            },
+        )
         .await,
     )
 }
@@ -233,35 +241,22 @@ pub async fn restore_audit_month(month: String) -> Result<String, AppError> {
 /// Moves a restored month's rows back to its archive file.
 #[server(prefix = "/api", endpoint = "admin/audit/archive")]
 pub async fn archive_audit_month(month: String) -> Result<String, AppError> {
+    use leptos::server_fn::ServerFn;
     crate::api::respond(
-        async {
-            let (admin, state) = crate::api::start(Access::Admin).await?;
-            let result = match archive_month_named(&month) {
-                Ok(m) => {
-                    crate::audit::archive::archive_month(
-                        &state.db,
-                        &state.settings.audit_archive_dir,
-                        m,
-                        Some(admin.id),
-                    )
-                    .await
-                }
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(_) => Ok(crate::api::finish_form(&format!(
-                    "/admin/audit?archived={month}"
-                ))),
-                Err(e) => {
-                    crate::api::refuse_if_plain(
-                        <ArchiveAuditMonth as leptos::server_fn::ServerFn>::PATH,
-                        e,
-                        &[],
-                    )
-                    .await
-                }
-            }
-        }
+        on_month(
+            &month,
+            ArchiveAuditMonth::PATH,
+            "archived",
+            |state, admin, m| async move {
+                crate::audit::archive::archive_month(
+                    &state.db,
+                    &state.settings.audit_archive_dir,
+                    m,
+                    Some(admin),
+                )
+                .await
+            },
+        )
         .await,
     )
 }

@@ -344,34 +344,7 @@ async fn customers_are_found_by_name_alias_phone_company_and_notes(app: &TestApp
     .await
     .unwrap();
     customer(app, "Otto Other", "otto@example.com").await;
-    let list = |q: &'static str| {
-        let admin = admin.clone();
-        async move {
-            let r = app
-                .call(
-                    "/api/customers/list",
-                    &[
-                        ("q", q),
-                        ("company", ""),
-                        ("owner", ""),
-                        ("open", "false"),
-                        ("tag", ""),
-                        ("from", ""),
-                        ("to", ""),
-                        ("sort", "name"),
-                    ],
-                    Some(&admin),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            r.json()["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["name"].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        }
-    };
+    let list = |q: &'static str| crate::customers::found(app, q, &admin);
     for q in [
         "kumquat",
         "dunl",
