@@ -55,6 +55,16 @@ async fn backdated(app: &TestApp, actor: i64, month: Month, n: i64) {
     }
 }
 
+/// Asks for `action` (restore, archive) on `month` as the holder of `cookie`.
+async fn on_month(app: &TestApp, action: &str, month: &str, cookie: &str) -> crate::common::Reply {
+    app.call(
+        &format!("/api/admin/audit/{action}"),
+        &[("month", month)],
+        Some(cookie),
+    )
+    .await
+}
+
 async fn admin_id(app: &TestApp) -> i64 {
     app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE role = 'admin'")
         .fetch_one(pool).await)
@@ -208,22 +218,10 @@ async fn months_past_the_retention_move_to_files_and_come_back_exactly(app: &Tes
     }
 
     // Restored exactly, by admins only; the retention then leaves the month alone.
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&agent),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &agent).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(rows_of(app, march).await.is_empty());
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(rows_of(app, march).await, march_rows);
     assert_eq!(listed(app).await[1], (MARCH.to_string(), 7, true));
@@ -236,36 +234,18 @@ async fn months_past_the_retention_move_to_files_and_come_back_exactly(app: &Tes
         "a restored month stays"
     );
     // A second restore adds nothing twice.
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(rows_of(app, march).await, march_rows);
 
     // Archived again on request: out of the database, the file still whole.
-    let r = app
-        .call(
-            "/api/admin/audit/archive",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "archive", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(rows_of(app, march).await.is_empty());
     assert_eq!(listed(app).await[1], (MARCH.to_string(), 7, false));
     let file = app.get("/admin/audit/archives/2024-03", Some(&admin)).await;
     assert_eq!(decoded(&file.bytes), march_rows);
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", "2023-01")],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", "2023-01", &admin).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "not archived");
 }
 
@@ -294,13 +274,7 @@ async fn a_damaged_or_missing_archive_restores_nothing(app: &TestApp) {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, damaged.join("\n").as_bytes()).unwrap();
     std::fs::write(&path, gz.finish().unwrap()).unwrap();
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("Line 4"), "{}", r.body);
     assert!(rows_of(app, march).await.is_empty(), "nothing restored");
@@ -313,13 +287,7 @@ async fn a_damaged_or_missing_archive_restores_nothing(app: &TestApp) {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, line.as_bytes()).unwrap();
     std::fs::write(&path, gz.finish().unwrap()).unwrap();
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 
     // While another instance archives or restores (it holds the lease), this one
@@ -329,13 +297,7 @@ async fn a_damaged_or_missing_archive_restores_nothing(app: &TestApp) {
     ).bind(app::store::now_ms()).execute(pool).await.map(|_| ()))
     .unwrap();
     std::fs::write(&path, &good).unwrap();
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("Another Grip instance"), "{}", r.body);
     assert!(rows_of(app, march).await.is_empty());
@@ -346,13 +308,7 @@ async fn a_damaged_or_missing_archive_restores_nothing(app: &TestApp) {
 
     // A file that is gone says so; put back, the month restores.
     std::fs::remove_file(&path).unwrap();
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(
         r.body.contains("no longer in the data directory"),
@@ -360,13 +316,7 @@ async fn a_damaged_or_missing_archive_restores_nothing(app: &TestApp) {
         r.body
     );
     std::fs::write(&path, &good).unwrap();
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(rows_of(app, march).await, rows);
 }
@@ -399,13 +349,7 @@ async fn an_archived_rows_id_is_never_handed_out_again(app: &TestApp) {
         newest > highest,
         "id {newest} handed out again (archived up to {highest})"
     );
-    let r = app
-        .call(
-            "/api/admin/audit/restore",
-            &[("month", MARCH)],
-            Some(&admin),
-        )
-        .await;
+    let r = on_month(app, "restore", MARCH, &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(rows_of(app, march).await, before);
 }
