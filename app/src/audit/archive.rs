@@ -263,26 +263,17 @@ pub async fn archive_due(db: &Db, dir: &Path, now: i64) -> Result<Vec<(Month, i6
         return Ok(Vec::new());
     };
     let cutoff = Month::of(now).plus(-(months as i32)).start_ms();
+    exclusively(db, || Ok(Vec::new()), archive_months(db, dir, cutoff)).await
+}
+
+/// [`archive_due`]'s work: every month before `cutoff` but the restored ones (read
+/// with the lease held, so a restore that just finished is seen).
+async fn archive_months(db: &Db, dir: &Path, cutoff: i64) -> Result<Vec<(Month, i64)>, AppError> {
     let restored: HashSet<String> = db!(db, pool => sqlx::query_scalar::<_, String>(
         "SELECT month FROM audit_archives WHERE restored_at IS NOT NULL"
     ).fetch_all(pool).await)?
     .into_iter()
     .collect();
-    exclusively(
-        db,
-        || Ok(Vec::new()),
-        archive_months(db, dir, cutoff, restored),
-    )
-    .await
-}
-
-/// [`archive_due`]'s work: every month before `cutoff` but the `restored` ones.
-async fn archive_months(
-    db: &Db,
-    dir: &Path,
-    cutoff: i64,
-    restored: HashSet<String>,
-) -> Result<Vec<(Month, i64)>, AppError> {
     let mut done = Vec::new();
     let mut from = i64::MIN;
     loop {
@@ -338,6 +329,11 @@ async fn move_month(
         }
     };
     tokio::fs::rename(&partial, &path).await.map_err(io_fault)?;
+    // The rename itself made durable before the rows go (on Linux a directory syncs
+    // like a file; where it cannot be opened so, the rename stands as it is).
+    if let Ok(d) = tokio::fs::File::open(dir).await {
+        let _ = d.sync_all().await;
+    }
     let bytes = tokio::fs::metadata(&path).await.map_err(io_fault)?.len() as i64;
     let now = now_ms();
     let name = month.to_string();
