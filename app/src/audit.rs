@@ -118,7 +118,7 @@ pub async fn audit_page(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditLine>, AppError> {
-    use crate::tickets::store::Bind;
+    use crate::store::Bind;
     let mut binds: Vec<Bind> = Vec::new();
     let push = |binds: &mut Vec<Bind>, b: Bind| {
         binds.push(b);

@@ -174,6 +174,28 @@ impl FoldedSql for sqlx::Transaction<'static, sqlx::Postgres> {
     }
 }
 
+/// A value for one placeholder of a built query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Binds `binds` in order to a query built by a store function.
+#[macro_export]
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = match b {
+                $crate::store::Bind::Int(i) => q.bind(*i),
+                $crate::store::Bind::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
 /// Runs the same expression against whichever pool `Db` holds:
 /// `db!(&state.db, pool => sqlx::query("…").execute(pool).await)`.
 #[macro_export]
@@ -594,6 +616,11 @@ const SQLITE_MIGRATIONS: MigrationFiles = &[
         "customer_search_companies",
         include_str!("../../migrations/sqlite/0021_customer_search_companies.sql"),
     ),
+    (
+        22,
+        "company_search",
+        include_str!("../../migrations/sqlite/0022_company_search.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: MigrationFiles = &[
     (
@@ -700,6 +727,11 @@ const POSTGRES_MIGRATIONS: MigrationFiles = &[
         21,
         "customer_search_companies",
         include_str!("../../migrations/postgres/0021_customer_search_companies.sql"),
+    ),
+    (
+        22,
+        "company_search",
+        include_str!("../../migrations/postgres/0022_company_search.sql"),
     ),
 ];
 

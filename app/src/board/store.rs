@@ -2,10 +2,11 @@
 
 use super::api::{BoardCard, BoardColumn, DONE_COUNT_CAP};
 use crate::error::AppError;
+use crate::store::Bind;
 use crate::store::Db;
 use crate::tickets::filter::TicketFilter;
 use crate::tickets::model::{Priority, StageKind};
-use crate::tickets::store::{filter_conditions, Bind};
+use crate::tickets::store::filter_conditions;
 use crate::{bind_all, db};
 
 #[derive(sqlx::FromRow)]
@@ -52,6 +53,7 @@ pub async fn board_columns(
         filter,
         me,
         now,
+        crate::search::store::Matching::Set,
         &mut binds,
     );
     let limit_param = binds.len() + 1;

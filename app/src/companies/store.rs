@@ -8,8 +8,8 @@ use super::model::{
 use crate::auth::model::Email;
 use crate::db;
 use crate::error::AppError;
+use crate::store::Bind;
 use crate::store::{is_unique_violation, now_ms, Db};
-use crate::tickets::store::Bind;
 
 /// One page of `/companies`, by name: companies matching `filter` after the company
 /// with id `after`. `viewer` is the signed-in user ("my companies").
@@ -27,8 +27,11 @@ pub async fn list_companies(
     };
     let mut sql = String::new();
     let query = crate::search::SearchQuery::parse(&filter.q);
-    let words =
-        crate::search::store::company_condition(&query, &mut |v| push(&mut binds, Bind::Text(v)));
+    let words = crate::search::store::company_condition(
+        crate::search::store::is_postgres(db),
+        &query,
+        &mut |v| push(&mut binds, Bind::Text(v)),
+    );
     if !words.is_empty() {
         sql.push_str(" AND ");
         sql.push_str(&words);

@@ -121,25 +121,29 @@ pub async fn search_customers(
     if query.include.is_empty() {
         return Ok(Vec::new());
     }
-    let mut binds: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = vec![Bind::Int(limit)];
     let mut bind = |v: String| {
-        binds.push(v);
-        format!("${}", binds.len() + 1)
+        binds.push(Bind::Text(v));
+        format!("${}", binds.len())
     };
     let condition = crate::search::store::customer_condition(
         crate::search::store::is_postgres(db),
         &query,
         &mut bind,
     );
-    let sql = format!(
-        "SELECT c.email, c.name, co.name AS company FROM customers c LEFT JOIN companies co ON co.id = c.company_id
-         WHERE c.deleted_at IS NULL AND {condition}
-         ORDER BY lower(c.name), c.id LIMIT $1"
-    );
-    let rows = db!(db, pool => binds.iter().fold(
-        sqlx::query_as::<_, CustomerHitRow>(&sql).bind(limit),
-        |q, b| q.bind(b.clone()),
-    ).fetch_all(pool).await)?;
+    let conditions = format!(" AND {condition}");
+    let query = crate::search::store::CustomerQuery {
+        columns: "c.email, c.name, (SELECT co.name FROM companies co WHERE co.id = c.company_id) AS company",
+        conditions: &conditions,
+        keyset: "",
+        order: "lower(c.name), c.id",
+        sort: "lower(c.name) || '', c.id",
+        limit: "$1",
+        rows: usize::try_from(limit).unwrap_or(0),
+        words: true,
+    };
+    let rows: Vec<CustomerHitRow> =
+        crate::search::store::customers_by_words(db, query, &binds).await?;
     Ok(rows
         .into_iter()
         .map(|r| CustomerHit {
@@ -239,7 +243,7 @@ use super::model::{
     CustomerFields, CustomerFilter, CustomerRecord, CustomerRow, CustomerSort, CustomerTicket,
     HistoryEntry, Owner, TimelineEntry,
 };
-use crate::tickets::store::Bind;
+use crate::store::Bind;
 
 /// Inside transaction `$tx`: gives record `$id` exactly the tags `$tags` in `$table`
 /// (keyed by column `$key`), removing and adding only what changed; answers the tags
@@ -384,34 +388,41 @@ pub async fn list_customers(
     }
     // Keyset paging by the last row's id: the row's own sort key is read back from
     // the table, so the cursor in the address is a number whatever the order.
-    if let Some(after) = after {
-        let p = push(&mut binds, Bind::Int(after));
-        sql.push_str(&match filter.sort {
-            CustomerSort::Name => format!(
-                " AND (lower(c.name), c.id) > (SELECT lower(x.name), x.id FROM customers x WHERE x.id = {p})"
-            ),
-            CustomerSort::Newest => format!(" AND c.id < {p}"),
-        });
-    }
-    let order = match filter.sort {
-        CustomerSort::Name => "lower(c.name), c.id",
-        CustomerSort::Newest => "c.id DESC",
+    let keyset = match after {
+        None => String::new(),
+        Some(after) => {
+            let p = push(&mut binds, Bind::Int(after));
+            match filter.sort {
+                CustomerSort::Name => format!(
+                    " AND (lower(c.name), c.id) > (SELECT lower(x.name), x.id FROM customers x WHERE x.id = {p})"
+                ),
+                CustomerSort::Newest => format!(" AND c.id < {p}"),
+            }
+        }
+    };
+    // The order as an index serves it, and written so that none does (for Postgres's
+    // second step, see customers_by_words).
+    let (order, sort) = match filter.sort {
+        CustomerSort::Name => ("lower(c.name), c.id", "lower(c.name) || '', c.id"),
+        CustomerSort::Newest => ("c.id DESC", "c.id + 0 DESC"),
     };
     let p = push(&mut binds, Bind::Int(limit));
-    let sql = format!(
-        "SELECT c.id, c.name, c.email,
+    let query = crate::search::store::CustomerQuery {
+        columns: "c.id, c.name, c.email,
                 (SELECT co.name FROM companies co WHERE co.id = c.company_id) AS company,
                 (SELECT u.name FROM users u WHERE u.id = c.owner_id) AS owner,
                 (SELECT COUNT(*) FROM tickets t JOIN stages s ON s.id = t.stage_id
                   WHERE t.customer_id = c.id AND s.kind <> 'done') AS open_tickets,
-                c.created_at
-           FROM customers c
-          WHERE c.deleted_at IS NULL{sql}
-          ORDER BY {order} LIMIT {p}"
-    );
-    Ok(
-        db!(db, pool => crate::bind_all!(sqlx::query_as::<_, CustomerRow>(&sql), &binds).fetch_all(pool).await)?,
-    )
+                c.created_at",
+        conditions: &sql,
+        keyset: &keyset,
+        order,
+        sort,
+        limit: &p,
+        rows: usize::try_from(limit).unwrap_or(0),
+        words: !words.is_empty(),
+    };
+    crate::search::store::customers_by_words(db, query, &binds).await
 }
 
 #[derive(sqlx::FromRow)]

@@ -95,6 +95,7 @@ pub async fn list(db: &Db, viewer: &Viewer, q: &ListQuery) -> Result<Vec<PortalR
         crate::search::store::is_postgres(db),
         &query,
         false,
+        crate::search::store::Matching::Set,
         &mut bind,
     );
     let search = match (number, condition.is_empty()) {

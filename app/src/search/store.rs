@@ -5,9 +5,10 @@
 use super::{highlight, CompanyResult, CustomerResult, SearchQuery, SearchResults, TicketResult};
 use crate::auth::model::{CurrentUser, Role};
 use crate::auth::policy::staff_team;
+use crate::bind_all;
 use crate::db;
 use crate::error::AppError;
-use crate::store::{like_pattern, Db};
+use crate::store::{Bind, Db};
 
 /// Whether `db` is Postgres (the full-text syntax differs).
 pub fn is_postgres(db: &Db) -> bool {
@@ -17,14 +18,26 @@ pub fn is_postgres(db: &Db) -> bool {
 /// The columns of `ticket_search` a customer's search may match (not `notes`).
 const PUBLIC_COLUMNS: &str = "{title description public}";
 
+/// How a words condition is tested over the rows of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matching {
+    /// Against the set of every match, which the engine may gather first: right when
+    /// the matches are few.
+    Set,
+    /// Row by row, a lookup in the index per row: right when the query reads a
+    /// bounded number of rows (a walk), however common the words are.
+    PerRow,
+}
+
 /// `id IN` the rows of FTS5 table `table` that `query` finds over `columns` (or, for
-/// a query of exclusions only, `id NOT IN` the rows holding any of them); empty for
-/// an empty query.
+/// a query of exclusions only, `id NOT IN` the rows holding any of them), tested as
+/// `matching` says; empty for an empty query.
 fn fts5_condition(
     id: &str,
     table: &str,
     columns: &str,
     query: &SearchQuery,
+    matching: Matching,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
     match query.fts5(columns) {
@@ -32,7 +45,15 @@ fn fts5_condition(
         Some((expr, leave_out)) => {
             let not = if leave_out { "NOT " } else { "" };
             let p = bind(expr);
-            format!("{id} {not}IN (SELECT rowid FROM {table} WHERE {table} MATCH {p})")
+            match matching {
+                Matching::Set => {
+                    format!("{id} {not}IN (SELECT rowid FROM {table} WHERE {table} MATCH {p})")
+                }
+                // FTS5 seeks each term's list of documents to the one rowid.
+                Matching::PerRow => format!(
+                    "{not}EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH {p} AND {table}.rowid = {id})"
+                ),
+            }
         }
     }
 }
@@ -47,20 +68,28 @@ pub fn ticket_condition(
     pg: bool,
     query: &SearchQuery,
     notes: bool,
+    matching: Matching,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
     if !pg {
         let columns = if notes { "" } else { PUBLIC_COLUMNS };
-        return fts5_condition("t.id", "ticket_search", columns, query, bind);
+        return fts5_condition("t.id", "ticket_search", columns, query, matching, bind);
     }
     if query.is_empty() {
         return String::new();
     }
     let column = if notes { "staff" } else { "public" };
     let p = bind(query.tsquery());
-    format!(
-        "t.id IN (SELECT ticket_id FROM ticket_search WHERE {column} @@ to_tsquery('simple', {p}))"
-    )
+    match matching {
+        Matching::Set => format!(
+            "t.id IN (SELECT ticket_id FROM ticket_search WHERE {column} @@ to_tsquery('simple', {p}))"
+        ),
+        // A scalar subquery stays a lookup per row (an IN or EXISTS may become a join
+        // that gathers every match).
+        Matching::PerRow => format!(
+            "(SELECT f.{column} FROM ticket_search f WHERE f.ticket_id = t.id) @@ to_tsquery('simple', {p})"
+        ),
+    }
 }
 
 /// The condition, over customers `c`, that `query` makes (empty for an empty query):
@@ -72,13 +101,98 @@ pub fn customer_condition(
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
     if !pg {
-        return fts5_condition("c.id", "customers_fts", "", query, bind);
+        return fts5_condition("c.id", "customers_fts", "", query, Matching::Set, bind);
     }
     if query.is_empty() {
         return String::new();
     }
     let p = bind(query.tsquery());
     format!("c.search @@ to_tsquery('simple', {p})")
+}
+
+/// A query over customers `c` that may find them by words ([`customer_condition`]),
+/// run by [`customers_by_words`].
+pub struct CustomerQuery<'a> {
+    /// The select list, over `c`.
+    pub columns: &'a str,
+    /// Every condition (the words too), each as ` AND …`.
+    pub conditions: &'a str,
+    /// Where the page starts in `order` (` AND …`, or empty).
+    pub keyset: &'a str,
+    /// The order, one an index of `customers` serves.
+    pub order: &'a str,
+    /// The same order written so that no index serves it (`c.id + 0 DESC`).
+    pub sort: &'a str,
+    /// The page's size: a placeholder or a number.
+    pub limit: &'a str,
+    /// How many rows a page has (`limit`'s value).
+    pub rows: usize,
+    /// Whether `conditions` hold a words condition.
+    pub words: bool,
+}
+
+/// How many customers in the list's order a Postgres search tests before it asks the
+/// GIN index instead (see [`customers_by_words`]).
+const CUSTOMER_WALK: i64 = 5_000;
+
+/// The customers `q` selects, `binds` bound in order. On Postgres a search by words
+/// takes the same two steps as the ticket search ([`Walk`]), for the same reason (a
+/// rare name read a whole 300,000-row name index, 2.4 s): the first [`CUSTOMER_WALK`]
+/// customers in the list's order are tested, which fills a page when the words are
+/// common; when they fill less, every match comes from the GIN index and is sorted.
+/// SQLite's FTS5 lookup is one statement either way.
+pub async fn customers_by_words<R>(
+    db: &Db,
+    q: CustomerQuery<'_>,
+    binds: &[Bind],
+) -> Result<Vec<R>, AppError>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    let CustomerQuery {
+        columns,
+        conditions,
+        keyset,
+        order,
+        sort,
+        limit,
+        rows,
+        words,
+    } = q;
+    let whole = |order: &str| {
+        format!(
+            "SELECT {columns} FROM customers c WHERE c.deleted_at IS NULL{keyset}{conditions}
+              ORDER BY {order} LIMIT {limit}"
+        )
+    };
+    match db {
+        Db::Postgres(pool) if words => {
+            let walked = format!(
+                "SELECT {columns} FROM (SELECT * FROM customers c WHERE c.deleted_at IS NULL{keyset}
+                                        ORDER BY {order} LIMIT {CUSTOMER_WALK}) c
+                  WHERE TRUE{conditions} ORDER BY {order} LIMIT {limit}"
+            );
+            let found: Vec<R> = bind_all!(sqlx::query_as::<_, R>(&walked), binds)
+                .fetch_all(pool)
+                .await?;
+            if found.len() >= rows {
+                return Ok(found);
+            }
+            let sql = whole(sort);
+            Ok(bind_all!(sqlx::query_as::<_, R>(&sql), binds)
+                .fetch_all(pool)
+                .await?)
+        }
+        _ => {
+            let sql = whole(order);
+            Ok(
+                db!(db, pool => bind_all!(sqlx::query_as::<_, R>(&sql), binds).fetch_all(pool).await)?,
+            )
+        }
+    }
 }
 
 /// How many matching tickets are ranked per search: the most recently active ones.
@@ -133,6 +247,23 @@ macro_rules! bind_texts {
     }};
 }
 
+/// How a Postgres search reads its index (see [`search_tickets`]): first the newest
+/// `walk` tickets the user may see, tested one by one, which is enough when at least
+/// `enough` of them match; otherwise every match through the GIN index, newest first.
+#[derive(Debug, Clone, Copy)]
+pub struct Walk {
+    pub walk: i64,
+    pub enough: usize,
+}
+
+/// The walk searches use: 5,000 tickets take a few milliseconds to test, and a term
+/// that matches fewer than one page of them is rare enough for the GIN index to
+/// fetch all its tickets quickly.
+pub const WALK: Walk = Walk {
+    walk: 5_000,
+    enough: TICKETS_SHOWN,
+};
+
 /// Everything `user` (staff) may see that `text` finds: tickets on their boards (a
 /// ticket number finds that ticket), customers and companies. Tickets are ranked by
 /// where the words are (title, then description, then messages), then by how recently
@@ -141,6 +272,17 @@ pub async fn search_all(
     db: &Db,
     user: &CurrentUser,
     text: &str,
+) -> Result<SearchResults, AppError> {
+    search_all_walking(db, user, text, WALK).await
+}
+
+/// [`search_all`] with the Postgres index read by `walk` (tests use a short one to
+/// take the second step on a small database).
+pub async fn search_all_walking(
+    db: &Db,
+    user: &CurrentUser,
+    text: &str,
+    walk: Walk,
 ) -> Result<SearchResults, AppError> {
     let query = SearchQuery::parse(text);
     let trimmed = text.trim();
@@ -154,7 +296,7 @@ pub async fn search_all(
         return Ok(SearchResults::default());
     }
     let pg = is_postgres(db);
-    let rows = search_tickets(db, user, &query, number, pg).await?;
+    let rows = search_tickets(db, user, &query, number, walk).await?;
     let (tickets, more_tickets) = rank_tickets(db, &query, number, rows).await?;
     let customers = search_customers(db, &query, pg).await?;
     let companies = search_companies(db, &query).await?;
@@ -175,7 +317,7 @@ async fn search_tickets(
     user: &CurrentUser,
     query: &SearchQuery,
     number: Option<i64>,
-    pg: bool,
+    walk: Walk,
 ) -> Result<Vec<TicketRow>, AppError> {
     let select = "SELECT t.id, t.number, t.title, t.description, t.updated_at, t.completed_at,
                          tm.name AS team, s.name AS stage, c.name AS customer";
@@ -195,20 +337,36 @@ async fn search_tickets(
     // CROSS JOIN, which keeps the tables in the order written and so the index the
     // outer loop: otherwise the planner starts from the few teams and sorts every
     // match (1.7 s for a common word at 1,000,000 tickets).
-    let sql = if pg {
-        format!(
-            "{select} FROM ticket_search f JOIN tickets t ON t.id = f.ticket_id {joins}
-              WHERE f.staff @@ to_tsquery('simple', $3) AND {visible}
-              ORDER BY f.ticket_id DESC LIMIT {CANDIDATES}"
-        )
-    } else {
-        format!(
-            "{select} FROM ticket_search CROSS JOIN tickets t ON t.id = ticket_search.rowid {}
-              WHERE ticket_search MATCH $3 AND {visible}
-              ORDER BY ticket_search.rowid DESC LIMIT {CANDIDATES}",
-            joins.replace("JOIN", "CROSS JOIN")
-        )
-    };
+    let sqlite = format!(
+        "{select} FROM ticket_search CROSS JOIN tickets t ON t.id = ticket_search.rowid {}
+          WHERE ticket_search MATCH $3 AND {visible}
+          ORDER BY ticket_search.rowid DESC LIMIT {CANDIDATES}",
+        joins.replace("JOIN", "CROSS JOIN")
+    );
+    // Postgres cannot tell a rare term from a common one (a prefix is always guessed
+    // at 0.5 % of rows), and no single plan suits both: walking the key newest first
+    // stops early for a common word but reads all 1,000,000 tickets for a rare one
+    // (11 s), and the GIN index fetches a rare term's few tickets at once but sorts a
+    // common word's half million (1.3 s). So the search walks first, bounded: the
+    // newest `walk.walk` tickets the user may see (a number, written in), their vectors
+    // carried out of the LIMITed subquery so the match is tested on those rows only ...
+    let walked = format!(
+        "{select} FROM (SELECT f.ticket_id, f.staff FROM ticket_search f
+                          JOIN tickets t ON t.id = f.ticket_id
+                          JOIN teams tm ON tm.id = t.team_id
+                         WHERE {visible} ORDER BY f.ticket_id DESC LIMIT {}) f
+          JOIN tickets t ON t.id = f.ticket_id {joins}
+         WHERE f.staff @@ to_tsquery('simple', $3)
+         ORDER BY f.ticket_id DESC LIMIT {CANDIDATES}",
+        walk.walk
+    );
+    // ... and when those hold fewer than `walk.enough` matches, the term is rare: every
+    // match comes from the GIN index (`+ 0` keeps the key's order from being used).
+    let indexed = format!(
+        "{select} FROM ticket_search f JOIN tickets t ON t.id = f.ticket_id {joins}
+          WHERE f.staff @@ to_tsquery('simple', $3) AND {visible}
+          ORDER BY f.ticket_id + 0 DESC LIMIT {CANDIDATES}"
+    );
     if query.include.is_empty() {
         return Ok(rows);
     }
@@ -220,7 +378,7 @@ async fn search_tickets(
             let mut found = Vec::new();
             for attempt in sqlite_attempts(query) {
                 let expr = attempt.fts5("").map(|(expr, _)| expr).unwrap_or_default();
-                found = sqlx::query_as(&sql)
+                found = sqlx::query_as(&sqlite)
                     .bind(admin)
                     .bind(user.id)
                     .bind(expr)
@@ -239,13 +397,22 @@ async fn search_tickets(
             ))
             .execute(&mut *tx)
             .await?;
-            let found = sqlx::query_as(&sql)
+            let mut found: Vec<TicketRow> = sqlx::query_as(&walked)
                 .bind(admin)
                 .bind(user.id)
                 .bind(query.tsquery())
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(too_broad)?;
+            if found.len() < walk.enough {
+                found = sqlx::query_as(&indexed)
+                    .bind(admin)
+                    .bind(user.id)
+                    .bind(query.tsquery())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(too_broad)?;
+            }
             tx.commit().await?;
             found
         }
@@ -406,14 +573,25 @@ async fn search_customers(
         format!("${}", binds.len())
     };
     let condition = customer_condition(pg, query, &mut bind);
-    let sql = format!(
-        "SELECT c.id, c.name, c.email, c.phone, c.notes, co.name AS company
-           FROM customers c LEFT JOIN companies co ON co.id = c.company_id
-          WHERE c.deleted_at IS NULL AND {condition}
-          ORDER BY c.updated_at DESC, c.id DESC LIMIT 50"
-    );
-    let rows: Vec<CustomerRow> = db!(db, pool => bind_texts!(sqlx::query_as::<_, CustomerRow>(&sql), &binds)
-        .fetch_all(pool).await)?;
+    let conditions = format!(" AND {condition}");
+    let binds: Vec<Bind> = binds.into_iter().map(Bind::Text).collect();
+    // The newest customers that match, ranked here by where the words are.
+    let rows: Vec<CustomerRow> = customers_by_words(
+        db,
+        CustomerQuery {
+            columns: "c.id, c.name, c.email, c.phone, c.notes,
+                      (SELECT co.name FROM companies co WHERE co.id = c.company_id) AS company",
+            conditions: &conditions,
+            keyset: "",
+            order: "c.id DESC",
+            sort: "c.id + 0 DESC",
+            limit: "50",
+            rows: 50,
+            words: true,
+        },
+        &binds,
+    )
+    .await?;
     let mut scored: Vec<(usize, CustomerRow)> = rows
         .into_iter()
         .map(|r| {
@@ -441,28 +619,22 @@ async fn search_customers(
         .collect())
 }
 
-/// The condition that a company `co` has every included term of `query` (and none
-/// of the excluded) in its name, a domain or its notes, placeholders from `bind`.
-/// Companies are far fewer than tickets or customers (one per many people), so this
-/// is a LIKE over the companies table rather than a full-text index.
-pub fn company_condition(query: &SearchQuery, bind: &mut dyn FnMut(String) -> String) -> String {
-    let mut conditions: Vec<String> = Vec::new();
-    for (term, negate) in query
-        .include
-        .iter()
-        .map(|t| (t, ""))
-        .chain(query.exclude.iter().map(|t| (t, "NOT ")))
-    {
-        // A term's words in order, anything between them ("south-bay" finds the
-        // domain south-bay.example and the name "South Bay"); words hold letters and
-        // digits only, so the spaces joined here are the only ones in the pattern.
-        let p = bind(like_pattern(&term.words.join(" ")).replace(' ', "%"));
-        conditions.push(format!(
-            "{negate}(lower(co.name) LIKE {p} ESCAPE '\\' OR lower(co.notes) LIKE {p} ESCAPE '\\'
-               OR EXISTS (SELECT 1 FROM company_domains d WHERE d.company_id = co.id AND d.domain LIKE {p} ESCAPE '\\'))"
-        ));
+/// The condition, over companies `co`, that `query` makes (empty for an empty
+/// query): the company's name, domains and notes together hold every included term and
+/// no excluded one (migration 0022).
+pub fn company_condition(
+    pg: bool,
+    query: &SearchQuery,
+    bind: &mut dyn FnMut(String) -> String,
+) -> String {
+    if !pg {
+        return fts5_condition("co.id", "companies_fts", "", query, Matching::Set, bind);
     }
-    conditions.join(" AND ")
+    if query.is_empty() {
+        return String::new();
+    }
+    let p = bind(query.tsquery());
+    format!("co.search @@ to_tsquery('simple', {p})")
 }
 
 /// Companies that have every included term (`company_condition`), by name.
@@ -471,7 +643,7 @@ async fn search_companies(db: &Db, query: &SearchQuery) -> Result<Vec<CompanyRes
         return Ok(Vec::new());
     }
     let mut binds: Vec<String> = Vec::new();
-    let condition = company_condition(query, &mut |v| {
+    let condition = company_condition(is_postgres(db), query, &mut |v| {
         binds.push(v);
         format!("${}", binds.len())
     });

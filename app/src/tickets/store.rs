@@ -8,7 +8,7 @@ use crate::auth::model::{Email, PersonName};
 use crate::error::AppError;
 use crate::rank;
 pub use crate::store::like_pattern;
-use crate::store::{is_unique_violation, now_ms, Db};
+use crate::store::{is_unique_violation, now_ms, Bind, Db};
 use crate::teams::store::{completed_at_in, StageRow, STAGE_COLUMNS};
 use crate::tickets::links::store::children_open;
 use crate::{db, insert_audit, open_children, write_tx};

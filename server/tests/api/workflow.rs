@@ -752,6 +752,95 @@ async fn a_lead_adds_renames_reorders_and_removes_stages_of_their_team_only(app:
     assert_eq!(app.get("/team", Some(&lee)).await.status, StatusCode::OK);
 }
 
+/// On the seeded tickets: each search, and each page of the list's text filter, is the
+/// same whichever step answers it: a walk too short to fill a page (every match then
+/// comes from the index as a set) or one that holds every ticket (tested row by row).
+async fn both_steps_of_a_search_agree(app: &TestApp, admin: &app::auth::model::CurrentUser) {
+    use app::search::store::{search_all_walking, Walk};
+    use app::tickets::filter::TicketFilter;
+    use app::tickets::store::{list_cursor, list_tickets_walking, ListSort};
+    for q in [
+        "invoice",
+        "firewall",
+        "\"colleague in Lisbon\"",
+        "webh",
+        "regards -berlin",
+    ] {
+        let numbers = |walk: Walk| async move {
+            let found = search_all_walking(&app.db, admin, q, walk).await.unwrap();
+            found.tickets.iter().map(|t| t.number).collect::<Vec<_>>()
+        };
+        let indexed = numbers(Walk {
+            walk: 1,
+            enough: 1_000,
+        })
+        .await;
+        let walked = numbers(Walk {
+            walk: 1_000_000,
+            enough: 0,
+        })
+        .await;
+        assert_eq!(indexed.len(), app::search::store::TICKETS_SHOWN, "{q}");
+        assert_eq!(indexed, walked, "{q}");
+        // On Postgres a walk shorter than the matches reads the newest tickets
+        // (numbers 1001 to 3500 were seeded); SQLite's index walks newest first itself.
+        if matches!(app.db, app::store::Db::Postgres(_)) {
+            let newest = numbers(Walk {
+                walk: 300,
+                enough: 0,
+            })
+            .await;
+            assert!(!newest.is_empty(), "{q}");
+            assert!(newest.iter().all(|n| *n > 3_500 - 300), "{q}: {newest:?}");
+        }
+    }
+    let team: i64 = app::db!(&app.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM teams WHERE name = 'Support'").fetch_one(pool).await)
+    .unwrap();
+    for (q, sort) in [
+        ("invoice", ListSort::Newest),
+        ("firewall -berlin", ListSort::Updated),
+        ("-berlin", ListSort::Oldest),
+        ("\"colleague in Lisbon\"", ListSort::Stale),
+    ] {
+        let filter = TicketFilter {
+            text: q.into(),
+            ..TicketFilter::default()
+        };
+        let page = |walk: i64, after: Option<String>| {
+            let filter = filter.clone();
+            async move {
+                list_tickets_walking(
+                    &app.db,
+                    team,
+                    &filter,
+                    1,
+                    0,
+                    sort,
+                    after.as_deref(),
+                    40,
+                    walk,
+                )
+                .await
+                .unwrap()
+            }
+        };
+        let first = page(1_000_000, None).await;
+        assert_eq!(first.len(), 40, "{q}: the walk fills the page");
+        let ids =
+            |rows: &[app::tickets::store::ListRowDb]| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(&page(1, None).await), ids(&first), "{q}");
+        let after = Some(list_cursor(sort, &first[39]));
+        let second = page(1_000_000, after.clone()).await;
+        assert_eq!(second.len(), 40, "{q}");
+        assert_eq!(ids(&page(1, after).await), ids(&second), "{q}: second page");
+        assert!(
+            ids(&second).iter().all(|id| !ids(&first).contains(id)),
+            "{q}"
+        );
+    }
+}
+
 async fn seeding_fills_an_empty_database_and_refuses_a_filled_one(app: &TestApp) {
     let volume = server::seed::Volume {
         customers: 400,
@@ -794,6 +883,7 @@ async fn seeding_fills_an_empty_database_and_refuses_a_filled_one(app: &TestApp)
         .unwrap();
     assert_eq!(found.tickets.len(), app::search::store::TICKETS_SHOWN);
     assert!(found.more_tickets);
+    both_steps_of_a_search_agree(app, &admin).await;
     let again = server::seed::tickets_fast(&app.db, 10, 10, "Support", false, volume).await;
     assert!(again.unwrap_err().contains("already has 2500 tickets"));
     // A new ticket continues the numbers.

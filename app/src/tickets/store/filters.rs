@@ -4,38 +4,18 @@ use super::*;
 
 // ---- filters ----------------------------------------------------------------------
 
-/// A value for one placeholder of a built query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Bind {
-    Int(i64),
-    Text(String),
-}
-
-/// Binds `binds` in order to a query built with [`filter_conditions`].
-#[macro_export]
-macro_rules! bind_all {
-    ($query:expr, $binds:expr) => {{
-        let mut q = $query;
-        for b in $binds {
-            q = match b {
-                $crate::tickets::store::Bind::Int(i) => q.bind(*i),
-                $crate::tickets::store::Bind::Text(s) => q.bind(s.clone()),
-            };
-        }
-        q
-    }};
-}
-
 /// The SQL conditions of `filter`, each as ` AND …`, for a query over `tickets t`
 /// joined to `customers c` and `companies co`; placeholders are numbered on from
 /// `binds.len() + 1`. `me` is the signed-in user, `now` the clock for "overdue",
 /// `pg` whether the database is Postgres (full-text search is written differently).
-/// Only staff see boards and lists, so the free text also searches internal notes.
+/// Only staff see boards and lists, so the free text also searches internal notes;
+/// `matching` says how its words are tested (see `search::store::Matching`).
 pub fn filter_conditions(
     pg: bool,
     filter: &TicketFilter,
     me: i64,
     now: i64,
+    matching: crate::search::store::Matching,
     binds: &mut Vec<Bind>,
 ) -> String {
     let mut sql = String::new();
@@ -84,7 +64,7 @@ pub fn filter_conditions(
             binds.push(Bind::Text(v));
             format!("${}", binds.len())
         };
-        let words = crate::search::store::ticket_condition(pg, &query, true, &mut bind);
+        let words = crate::search::store::ticket_condition(pg, &query, true, matching, &mut bind);
         match (filter.number(), words.is_empty()) {
             (Some(n), true) => {
                 let q = push(binds, Bind::Int(n));
