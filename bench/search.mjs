@@ -1,9 +1,9 @@
 // Measures full-text search over HTTP (issue 16) and the writes that keep its index:
 // the search page's data (top 25 tickets, customers, companies) for a mix of queries
-// at 1 and 16 clients, the list's text filter, the customer list's search, and ticket
-// creation and reply throughput at 16 clients (bench/run.sh with BENCH_WITHOUT_INDEX=1
-// gives the same writes without index upkeep, for the before/after), and a reply's
-// cost on a 2,000-message thread. Prints figures; asserts nothing.
+// at 1 and 16 clients, the list's and the board's text filter, the customer list's
+// search, and ticket creation and reply throughput at 16 clients (bench/run.sh with
+// BENCH_WITHOUT_INDEX=1 gives the same writes without index upkeep, for the
+// before/after), and a reply's cost on a 2,000-message thread. Prints figures; asserts nothing.
 // Usage: node bench/search.mjs BASE [writes-only]
 import { client, measure } from "./lib.mjs";
 const base = process.argv[2] ?? "http://127.0.0.1:3399";
@@ -31,6 +31,10 @@ if (!writesOnly) {
     post("/api/tickets/list", { team: "1", filter: `q=${encodeURIComponent(QUERIES[i % QUERIES.length])}` })
       .then((r) => r.status === 200);
   await measure("ticket list text filter (mixed queries), 16 clients", 16, 16, list);
+  const board = (i) =>
+    post("/api/board", { team: "1", filter: `q=${encodeURIComponent(QUERIES[i % QUERIES.length])}` })
+      .then((r) => r.status === 200);
+  await measure("board text filter (mixed queries), 16 clients", 16, 16, board);
   const customers = (i) =>
     post("/api/customers/list", {
       q: ["Baker", "garc", "bench 4711", "Chen -Novak"][i % 4], company: "", owner: "", open: "false",

@@ -43,6 +43,7 @@ fn column(id: i64, name: &str, cards: Vec<BoardCard>) -> BoardColumn {
         },
         cards,
         total,
+        at_least: false,
     }
 }
 

@@ -35,3 +35,10 @@ CREATE TRIGGER companies_search_domains AFTER INSERT OR DELETE OR UPDATE ON comp
     FOR EACH ROW EXECUTE FUNCTION companies_search_refresh();
 UPDATE companies SET search = company_search(id);
 CREATE INDEX companies_search ON companies USING GIN (search);
+
+-- A ticket's two vectors (about 1 kB each) made its row too long to keep inline, so
+-- Postgres moved them to the TOAST table, and testing the newest tickets one by one
+-- (the first step of a search, app::search::store::Walk) read each vector through
+-- the TOAST index: half the cost of the walk. MAIN keeps them in the row (compressed
+-- when that helps) unless a row no longer fits a page. Rows written from now on.
+ALTER TABLE ticket_search ALTER COLUMN staff SET STORAGE MAIN, ALTER COLUMN public SET STORAGE MAIN;

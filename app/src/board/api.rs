@@ -46,6 +46,9 @@ pub struct BoardColumn {
     pub cards: Vec<BoardCard>,
     /// Every ticket in the stage (a done column shows only the newest).
     pub total: i64,
+    /// `total` counts only the tickets a text filter read (the column's first few
+    /// thousand): there may be more.
+    pub at_least: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

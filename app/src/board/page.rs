@@ -235,6 +235,7 @@ fn Column(
         stage,
         cards,
         total,
+        at_least,
     } = column;
     let heading_id = format!("stage-{}", stage.id);
     let labelled_by = heading_id.clone();
@@ -261,7 +262,7 @@ fn Column(
         <section class="column" class:over-limit=over aria-labelledby=labelled_by>
             <header class="column-head">
                 <h2 id=heading_id>{stage.name.clone()}</h2>
-                <span class="count" aria-label=move || format!("{} tickets", shown_count(count()))>{move || shown_count(count())}</span>
+                <span class="count" aria-label=move || format!("{} tickets", shown_count(count(), at_least))>{move || shown_count(count(), at_least)}</span>
                 {wip.map(|w| view! {
                     <span class="wip" class:over=over>
                         {move || if over() { format!("Over WIP limit of {w}") } else { format!("WIP limit {w}") }}
@@ -281,9 +282,9 @@ fn Column(
             {(total > loaded).then(|| view! {
                 <p class="muted column-foot">
                     {if done {
-                        format!("Showing the {loaded} most recently completed of {}.", shown_count(total))
+                        format!("Showing the {loaded} most recently completed of {}.", shown_count(total, at_least))
                     } else {
-                        format!("Showing the first {loaded} of {}.", shown_count(total))
+                        format!("Showing the first {loaded} of {}.", shown_count(total, at_least))
                     }}
                     {more_href.map(|href| view! { " "<a href=href>"Show more"</a> })}
                 </p>
@@ -663,10 +664,13 @@ fn on_card_click(board: BoardState, ev: web_sys::MouseEvent) {
     board.drag.set_value(None);
 }
 
-/// A column's count as shown: long columns stop counting at [`DONE_COUNT_CAP`].
-fn shown_count(n: i64) -> String {
+/// A column's count as shown: long columns stop counting at [`DONE_COUNT_CAP`], and a
+/// text filter counts only what it read (`at_least`).
+fn shown_count(n: i64, at_least: bool) -> String {
     if n > DONE_COUNT_CAP {
         format!("{DONE_COUNT_CAP}+")
+    } else if at_least {
+        format!("{n}+")
     } else {
         n.to_string()
     }

@@ -24,19 +24,29 @@ struct CardRow {
     source: String,
 }
 
-const CARD_SELECT: &str =
-    "SELECT t.id, t.number, t.title, c.name AS customer, co.name AS company, t.priority,
-        u.name AS assignee, t.created_at, t.due_at, t.stage_id, t.source
-   FROM tickets t
-  CROSS JOIN customers c
-   LEFT JOIN companies co ON co.id = c.company_id
-   LEFT JOIN users u ON u.id = t.assignee_id
-  WHERE t.stage_id = $1 AND c.id = t.customer_id";
+/// The cards of stage `$1` among `from` (`tickets t`, or a walk of them).
+fn card_select(from: &str) -> String {
+    format!(
+        "SELECT t.id, t.number, t.title, c.name AS customer, co.name AS company, t.priority,
+            u.name AS assignee, t.created_at, t.due_at, t.stage_id, t.source
+       FROM {from}
+      CROSS JOIN customers c
+       LEFT JOIN companies co ON co.id = c.company_id
+       LEFT JOIN users u ON u.id = t.assignee_id
+      WHERE t.stage_id = $1 AND c.id = t.customer_id"
+    )
+}
+
+/// How many of a column's tickets, in its order, a text filter tests one by one before
+/// it gathers the matches from the index instead (the two steps of
+/// `search::store::Walk`); a filtered column's count is of the matches among these.
+const TEXT_WALK: i64 = 2_000;
 
 /// Every column of a team's board, with only the cards `filter` admits: the first
 /// `open_shown` cards of open and waiting columns in rank order, the `done_shown` most
 /// recently completed of done columns. A column with more counts them, up to
-/// [`DONE_COUNT_CAP`].
+/// [`DONE_COUNT_CAP`]; with words in the filter, among its first [`TEXT_WALK`]
+/// tickets (`at_least` when it has more).
 pub async fn board_columns(
     db: &Db,
     team_id: i64,
@@ -46,28 +56,70 @@ pub async fn board_columns(
     open_shown: i64,
     done_shown: i64,
 ) -> Result<Vec<BoardColumn>, AppError> {
+    let shown = (open_shown, done_shown);
+    board_columns_walking(db, team_id, filter, me, now, shown, TEXT_WALK).await
+}
+
+/// [`board_columns`] with a text filter walking `walk` tickets of each column (tests
+/// compare a walk too short to fill a column with one that reads every ticket).
+pub async fn board_columns_walking(
+    db: &Db,
+    team_id: i64,
+    filter: &TicketFilter,
+    me: i64,
+    now: i64,
+    (open_shown, done_shown): (i64, i64),
+    walk: i64,
+) -> Result<Vec<BoardColumn>, AppError> {
+    use crate::search::store::{is_postgres, Matching};
     let stages = crate::teams::store::team_stages(db, team_id).await?;
+    let pg = is_postgres(db);
+    let words = !crate::search::SearchQuery::parse(&filter.text).is_empty();
+    // The same conditions twice: the words tested row by row (for walks), and as the
+    // set of their matches. `$1` is the stage, set per column.
     let mut binds = vec![Bind::Int(0)];
-    let conditions = filter_conditions(
-        crate::search::store::is_postgres(db),
-        filter,
-        me,
-        now,
-        crate::search::store::Matching::Set,
-        &mut binds,
-    );
+    let conditions = filter_conditions(pg, filter, me, now, Matching::Set, &mut binds);
+    let mut walk_binds = vec![Bind::Int(0)];
+    let walk_conditions = filter_conditions(pg, filter, me, now, Matching::PerRow, &mut walk_binds);
     let limit_param = binds.len() + 1;
+    let walk_limit = walk_binds.len() + 1;
     let mut columns = Vec::with_capacity(stages.len());
     for stage in stages {
         binds[0] = Bind::Int(stage.id);
+        walk_binds[0] = Bind::Int(stage.id);
         let done = stage.kind == StageKind::Done;
-        let sql = if done {
-            format!("{CARD_SELECT}{conditions} ORDER BY t.completed_at DESC, t.id DESC LIMIT ${limit_param}")
-        } else {
-            format!("{CARD_SELECT}{conditions} ORDER BY t.rank, t.id LIMIT ${limit_param}")
-        };
         let limit = if done { done_shown } else { open_shown };
-        let rows = db!(db, pool => bind_all!(sqlx::query_as::<_, CardRow>(&sql), &binds).bind(limit).fetch_all(pool).await)?;
+        let order = if done {
+            "t.completed_at DESC, t.id DESC"
+        } else {
+            "t.rank, t.id"
+        };
+        let walked = format!(
+            "(SELECT * FROM tickets t WHERE t.stage_id = $1 ORDER BY {order} LIMIT {walk}) t"
+        );
+        let mut rows: Vec<CardRow> = Vec::new();
+        if words {
+            let sql = format!(
+                "{}{walk_conditions} ORDER BY {order} LIMIT ${walk_limit}",
+                card_select(&walked)
+            );
+            rows = db!(db, pool => bind_all!(sqlx::query_as::<_, CardRow>(&sql), &walk_binds).bind(limit).fetch_all(pool).await)?;
+        }
+        if (rows.len() as i64) < limit {
+            // Postgres sorts a rare word's matches (the order written so no index
+            // serves it: walking the whole stage testing each row is what the walk
+            // above gave up on).
+            let sorted = match (pg && words, done) {
+                (false, _) => order,
+                (true, true) => "t.completed_at + 0 DESC, t.id DESC",
+                (true, false) => "t.rank || '', t.id",
+            };
+            let sql = format!(
+                "{}{conditions} ORDER BY {sorted} LIMIT ${limit_param}",
+                card_select("tickets t")
+            );
+            rows = db!(db, pool => bind_all!(sqlx::query_as::<_, CardRow>(&sql), &binds).bind(limit).fetch_all(pool).await)?;
+        }
         let cards: Vec<BoardCard> = rows
             .into_iter()
             .map(|r| BoardCard {
@@ -84,7 +136,23 @@ pub async fn board_columns(
                 from_portal: r.source == "portal",
             })
             .collect();
-        let total = if cards.len() as i64 >= limit {
+        let mut at_least = false;
+        let total = if (cards.len() as i64) < limit {
+            cards.len() as i64
+        } else if words {
+            // The matches among the walk, and whether the stage holds more tickets
+            // than the walk read.
+            let sql = format!(
+                "SELECT (SELECT COUNT(*) FROM {walked} CROSS JOIN customers c
+                          WHERE c.id = t.customer_id{walk_conditions}),
+                        (SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE t.stage_id = $1
+                                                LIMIT {}) AS capped)",
+                walk + 1
+            );
+            let (matched, read) = db!(db, pool => bind_all!(sqlx::query_as::<_, (i64, i64)>(&sql), &walk_binds).fetch_one(pool).await)?;
+            at_least = read > walk;
+            matched
+        } else {
             // Every ticket has a customer: join customers only when the filter asks
             // about them (joined, Postgres merge-joined a whole index for a small stage).
             let sql = if filter.customer.is_empty() {
@@ -101,13 +169,12 @@ pub async fn board_columns(
                 )
             };
             db!(db, pool => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &binds).bind(DONE_COUNT_CAP + 1).fetch_one(pool).await)?
-        } else {
-            cards.len() as i64
         };
         columns.push(BoardColumn {
             stage,
             cards,
             total,
+            at_least,
         });
     }
     Ok(columns)

@@ -839,6 +839,41 @@ async fn both_steps_of_a_search_agree(app: &TestApp, admin: &app::auth::model::C
             "{q}"
         );
     }
+    // The board's columns: the same cards either way; a count read by a walk that
+    // stopped short says "at least".
+    use app::board::store::{board_columns, board_columns_walking};
+    for q in ["invoice", "firewall -berlin", "\"colleague in Lisbon\""] {
+        let filter = TicketFilter {
+            text: q.into(),
+            ..TicketFilter::default()
+        };
+        let board = |walk: i64| {
+            let filter = filter.clone();
+            async move {
+                board_columns_walking(&app.db, team, &filter, 1, 0, (200, 50), walk)
+                    .await
+                    .unwrap()
+            }
+        };
+        let (indexed, walked) = (board(1).await, board(1_000_000).await);
+        let cards = |columns: &[app::board::api::BoardColumn]| {
+            columns
+                .iter()
+                .map(|c| c.cards.iter().map(|k| k.id).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cards(&indexed), cards(&walked), "{q}");
+        let done = walked.last().unwrap();
+        assert_eq!(done.cards.len(), 50, "{q}");
+        assert!(!done.at_least && done.total > 50, "{q}");
+        // 2,380 done tickets: the default walk (2,000) counts only what it read.
+        let default = board_columns(&app.db, team, &filter, 1, 0, 200, 50)
+            .await
+            .unwrap();
+        let counted = default.last().unwrap();
+        assert!(counted.at_least && counted.total < done.total, "{q}");
+        assert_eq!(cards(&default), cards(&walked), "{q}");
+    }
 }
 
 async fn seeding_fills_an_empty_database_and_refuses_a_filled_one(app: &TestApp) {
