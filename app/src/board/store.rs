@@ -22,13 +22,17 @@ struct CardRow {
     due_at: Option<i64>,
     stage_id: i64,
     source: String,
+    /// A walk's matches before the page was cut (see `board_columns_walking`).
+    #[sqlx(default)]
+    matched: i64,
 }
 
-/// The cards of stage `$1` among `from` (`tickets t`, or a walk of them).
-fn card_select(from: &str) -> String {
+/// The cards of stage `$1` among `from` (`tickets t`, or a walk of them), with
+/// `extra` columns (`, …`).
+fn card_select(from: &str, extra: &str) -> String {
     format!(
         "SELECT t.id, t.number, t.title, c.name AS customer, co.name AS company, t.priority,
-            u.name AS assignee, t.created_at, t.due_at, t.stage_id, t.source
+            u.name AS assignee, t.created_at, t.due_at, t.stage_id, t.source{extra}
        FROM {from}
       CROSS JOIN customers c
        LEFT JOIN companies co ON co.id = c.company_id
@@ -98,14 +102,26 @@ pub async fn board_columns_walking(
             "(SELECT * FROM tickets t WHERE t.stage_id = $1 ORDER BY {order} LIMIT {walk}) t"
         );
         let mut rows: Vec<CardRow> = Vec::new();
+        // With words: the walk, its matches counted before the page is cut, and
+        // whether the stage holds more tickets than the walk read. A walk that read
+        // the whole stage (an open column, usually) is the answer whatever it found.
+        let mut walk_count: Option<(i64, bool)> = None;
         if words {
             let sql = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE t.stage_id = $1 LIMIT {}) AS capped",
+                walk + 1
+            );
+            let read: i64 = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).bind(stage.id).fetch_one(pool).await)?;
+            let sql = format!(
                 "{}{walk_conditions} ORDER BY {order} LIMIT ${walk_limit}",
-                card_select(&walked)
+                card_select(&walked, ", COUNT(*) OVER () AS matched")
             );
             rows = db!(db, pool => bind_all!(sqlx::query_as::<_, CardRow>(&sql), &walk_binds).bind(limit).fetch_all(pool).await)?;
+            let matched = rows.first().map_or(0, |r| r.matched);
+            walk_count = Some((matched, read > walk));
         }
-        if (rows.len() as i64) < limit {
+        let walk_answers = walk_count.is_some_and(|(_, more)| !more) || rows.len() as i64 >= limit;
+        if !walk_answers {
             // Postgres sorts a rare word's matches (the order written so no index
             // serves it: walking the whole stage testing each row is what the walk
             // above gave up on).
@@ -116,7 +132,7 @@ pub async fn board_columns_walking(
             };
             let sql = format!(
                 "{}{conditions} ORDER BY {sorted} LIMIT ${limit_param}",
-                card_select("tickets t")
+                card_select("tickets t", "")
             );
             rows = db!(db, pool => bind_all!(sqlx::query_as::<_, CardRow>(&sql), &binds).bind(limit).fetch_all(pool).await)?;
         }
@@ -137,21 +153,16 @@ pub async fn board_columns_walking(
             })
             .collect();
         let mut at_least = false;
-        let total = if (cards.len() as i64) < limit {
+        let total = if let (Some((matched, more)), true) = (walk_count, walk_answers) {
+            // The matches among the walk: all of them, unless the stage goes on.
+            at_least = more;
+            matched
+        } else if (cards.len() as i64) < limit {
             cards.len() as i64
         } else if words {
-            // The matches among the walk, and whether the stage holds more tickets
-            // than the walk read.
-            let sql = format!(
-                "SELECT (SELECT COUNT(*) FROM {walked} CROSS JOIN customers c
-                          WHERE c.id = t.customer_id{walk_conditions}),
-                        (SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE t.stage_id = $1
-                                                LIMIT {}) AS capped)",
-                walk + 1
-            );
-            let (matched, read) = db!(db, pool => bind_all!(sqlx::query_as::<_, (i64, i64)>(&sql), &walk_binds).fetch_one(pool).await)?;
-            at_least = read > walk;
-            matched
+            // The index gave a full page that the walk did not: more than shown.
+            at_least = true;
+            cards.len() as i64
         } else {
             // Every ticket has a customer: join customers only when the filter asks
             // about them (joined, Postgres merge-joined a whole index for a small stage).
