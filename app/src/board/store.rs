@@ -107,11 +107,16 @@ pub async fn board_columns_walking(
         // the whole stage (an open column, usually) is the answer whatever it found.
         let mut walk_count: Option<(i64, bool)> = None;
         if words {
+            // The stage's id is written in (a number from the database): bound, Postgres
+            // plans the statement once for any stage and scans the whole table for a
+            // small one (130 ms at 1,000,000 tickets).
             let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE t.stage_id = $1 LIMIT {}) AS capped",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE t.stage_id = {} LIMIT {}) AS capped",
+                stage.id,
                 walk + 1
             );
-            let read: i64 = db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).bind(stage.id).fetch_one(pool).await)?;
+            let read: i64 =
+                db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await)?;
             let sql = format!(
                 "{}{walk_conditions} ORDER BY {order} LIMIT ${walk_limit}",
                 card_select(&walked, ", COUNT(*) OVER () AS matched")

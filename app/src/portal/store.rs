@@ -96,6 +96,7 @@ pub async fn list(db: &Db, viewer: &Viewer, q: &ListQuery) -> Result<Vec<PortalR
         &query,
         false,
         crate::search::store::Matching::Set,
+        None,
         &mut bind,
     );
     let search = match (number, condition.is_empty()) {

@@ -31,28 +31,36 @@ pub enum Matching {
 
 /// `id IN` the rows of FTS5 table `table` that `query` finds over `columns` (or, for
 /// a query of exclusions only, `id NOT IN` the rows holding any of them), tested as
-/// `matching` says; empty for an empty query.
+/// `matching` says; empty for an empty query. `or_id`: a query whose ids also count.
 fn fts5_condition(
     id: &str,
     table: &str,
     columns: &str,
     query: &SearchQuery,
     matching: Matching,
+    or_id: Option<&str>,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
-    match query.fts5(columns) {
-        None => String::new(),
-        Some((expr, leave_out)) => {
-            let not = if leave_out { "NOT " } else { "" };
-            let p = bind(expr);
-            match matching {
-                Matching::Set => {
-                    format!("{id} {not}IN (SELECT rowid FROM {table} WHERE {table} MATCH {p})")
-                }
-                // FTS5 seeks each term's list of documents to the one rowid.
-                Matching::PerRow => format!(
-                    "{not}EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH {p} AND {table}.rowid = {id})"
-                ),
+    let Some((expr, leave_out)) = query.fts5(columns) else {
+        return String::new();
+    };
+    let not = if leave_out { "NOT " } else { "" };
+    let p = bind(expr);
+    let found = format!("SELECT rowid FROM {table} WHERE {table} MATCH {p}");
+    match (matching, or_id) {
+        (Matching::Set, None) => format!("{id} {not}IN ({found})"),
+        // One IN over both, so each is looked up by its index (an OR of the two
+        // reads every row to test it).
+        (Matching::Set, Some(or_id)) if !leave_out => {
+            format!("{id} IN ({found} UNION ALL {or_id})")
+        }
+        (Matching::Set, Some(or_id)) => format!("({id} IN ({or_id}) OR {id} NOT IN ({found}))"),
+        // FTS5 seeks each term's list of documents to the one rowid.
+        (Matching::PerRow, or_id) => {
+            let row = format!("{not}EXISTS ({found} AND {table}.rowid = {id})");
+            match or_id {
+                None => row,
+                Some(or_id) => format!("({id} IN ({or_id}) OR {row})"),
             }
         }
     }
@@ -61,34 +69,53 @@ fn fts5_condition(
 /// The condition, over tickets `t`, that `query` makes (empty for an empty query):
 /// every included term somewhere in the ticket (title, description, messages; the
 /// words may come from different messages), no excluded one anywhere. `notes`:
-/// internal notes count too (staff searches only). `bind` takes a value to bind and
-/// gives back its placeholder. Each ticket is one document of the index (migration
-/// 0017), so this is one lookup in it.
+/// internal notes count too (staff searches only). `number`: the placeholder of a
+/// ticket number that is found too. `bind` takes a value to bind and gives back its
+/// placeholder. Each ticket is one document of the index (migration 0017), so this
+/// is one lookup in it.
 pub fn ticket_condition(
     pg: bool,
     query: &SearchQuery,
     notes: bool,
     matching: Matching,
+    number: Option<&str>,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
+    let numbered = number.map(|n| format!("SELECT n.id FROM tickets n WHERE n.number = {n}"));
     if !pg {
         let columns = if notes { "" } else { PUBLIC_COLUMNS };
-        return fts5_condition("t.id", "ticket_search", columns, query, matching, bind);
+        let or_id = numbered.as_deref();
+        return fts5_condition(
+            "t.id",
+            "ticket_search",
+            columns,
+            query,
+            matching,
+            or_id,
+            bind,
+        );
     }
     if query.is_empty() {
         return String::new();
     }
     let column = if notes { "staff" } else { "public" };
     let p = bind(query.tsquery());
-    match matching {
-        Matching::Set => format!(
-            "t.id IN (SELECT ticket_id FROM ticket_search WHERE {column} @@ to_tsquery('simple', {p}))"
-        ),
+    let found =
+        format!("SELECT ticket_id FROM ticket_search WHERE {column} @@ to_tsquery('simple', {p})");
+    match (matching, numbered) {
+        (Matching::Set, None) => format!("t.id IN ({found})"),
+        (Matching::Set, Some(numbered)) => format!("t.id IN ({found} UNION ALL {numbered})"),
         // A scalar subquery stays a lookup per row (an IN or EXISTS may become a join
         // that gathers every match).
-        Matching::PerRow => format!(
-            "(SELECT f.{column} FROM ticket_search f WHERE f.ticket_id = t.id) @@ to_tsquery('simple', {p})"
-        ),
+        (Matching::PerRow, numbered) => {
+            let row = format!(
+                "(SELECT f.{column} FROM ticket_search f WHERE f.ticket_id = t.id) @@ to_tsquery('simple', {p})"
+            );
+            match numbered {
+                None => row,
+                Some(numbered) => format!("(t.id IN ({numbered}) OR {row})"),
+            }
+        }
     }
 }
 
@@ -101,7 +128,15 @@ pub fn customer_condition(
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
     if !pg {
-        return fts5_condition("c.id", "customers_fts", "", query, Matching::Set, bind);
+        return fts5_condition(
+            "c.id",
+            "customers_fts",
+            "",
+            query,
+            Matching::Set,
+            None,
+            bind,
+        );
     }
     if query.is_empty() {
         return String::new();
@@ -631,7 +666,15 @@ pub fn company_condition(
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
     if !pg {
-        return fts5_condition("co.id", "companies_fts", "", query, Matching::Set, bind);
+        return fts5_condition(
+            "co.id",
+            "companies_fts",
+            "",
+            query,
+            Matching::Set,
+            None,
+            bind,
+        );
     }
     if query.is_empty() {
         return String::new();

@@ -756,6 +756,7 @@ async fn a_lead_adds_renames_reorders_and_removes_stages_of_their_team_only(app:
 /// same whichever step answers it: a walk too short to fill a page (every match then
 /// comes from the index as a set) or one that holds every ticket (tested row by row).
 async fn both_steps_of_a_search_agree(app: &TestApp, admin: &app::auth::model::CurrentUser) {
+    use app::board::store::{board_columns, board_columns_walking};
     use app::search::store::{search_all_walking, Walk};
     use app::tickets::filter::TicketFilter;
     use app::tickets::store::{list_cursor, list_tickets_walking, ListSort};
@@ -839,9 +840,51 @@ async fn both_steps_of_a_search_agree(app: &TestApp, admin: &app::auth::model::C
             "{q}"
         );
     }
+    // A number finds its ticket, besides the words that begin with it, by either step.
+    let numbered = TicketFilter {
+        text: "#1500".into(),
+        ..TicketFilter::default()
+    };
+    let list = |walk: i64| {
+        let filter = numbered.clone();
+        async move {
+            let rows = list_tickets_walking(
+                &app.db,
+                team,
+                &filter,
+                1,
+                0,
+                ListSort::Newest,
+                None,
+                40,
+                walk,
+            );
+            rows.await
+                .unwrap()
+                .iter()
+                .map(|r| r.number)
+                .collect::<Vec<_>>()
+        }
+    };
+    let (walked, indexed) = (list(1_000_000).await, list(1).await);
+    assert!(walked.contains(&1500), "{walked:?}");
+    assert_eq!(walked, indexed);
+    let on_board = |walk: i64| {
+        let filter = numbered.clone();
+        async move {
+            let columns = board_columns_walking(&app.db, team, &filter, 1, 0, (200, 50), walk);
+            let columns = columns.await.unwrap();
+            columns
+                .iter()
+                .flat_map(|c| c.cards.iter().map(|k| k.number))
+                .collect::<Vec<_>>()
+        }
+    };
+    let (walked, indexed) = (on_board(1_000_000).await, on_board(1).await);
+    assert!(walked.contains(&1500), "{walked:?}");
+    assert_eq!(walked, indexed);
     // The board's columns: the same cards either way; a count read by a walk that
     // stopped short says "at least".
-    use app::board::store::{board_columns, board_columns_walking};
     for q in ["invoice", "firewall -berlin", "\"colleague in Lisbon\""] {
         let filter = TicketFilter {
             text: q.into(),

@@ -60,23 +60,25 @@ pub fn filter_conditions(
     }
     if !filter.text.is_empty() {
         let query = crate::search::SearchQuery::parse(&filter.text);
+        // A number finds that ticket too.
+        let number = filter.number().map(|n| push(binds, Bind::Int(n)));
         let mut bind = |v: String| {
             binds.push(Bind::Text(v));
             format!("${}", binds.len())
         };
-        let words = crate::search::store::ticket_condition(pg, &query, true, matching, &mut bind);
-        match (filter.number(), words.is_empty()) {
-            (Some(n), true) => {
-                let q = push(binds, Bind::Int(n));
-                sql.push_str(&format!(" AND t.number = {q}"));
-            }
-            (Some(n), false) => {
-                let q = push(binds, Bind::Int(n));
-                sql.push_str(&format!(" AND (t.number = {q} OR ({words}))"));
-            }
+        let words = crate::search::store::ticket_condition(
+            pg,
+            &query,
+            true,
+            matching,
+            number.as_deref(),
+            &mut bind,
+        );
+        match (number, words.is_empty()) {
+            (Some(q), true) => sql.push_str(&format!(" AND t.number = {q}")),
             // Nothing searchable typed (punctuation only): no condition.
             (None, true) => {}
-            (None, false) => sql.push_str(&format!(" AND {words}")),
+            (_, false) => sql.push_str(&format!(" AND {words}")),
         }
     }
     sql
