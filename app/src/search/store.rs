@@ -284,19 +284,27 @@ macro_rules! bind_texts {
 
 /// How a Postgres search reads its index (see [`search_tickets`]): first the newest
 /// `walk` tickets the user may see, tested one by one, which is enough when at least
-/// `enough` of them match; otherwise every match through the GIN index, newest first.
+/// `enough` of them match; then at most `probe` matches from the GIN index in no
+/// order, which are all of them for a rare term; then, for a term common only among
+/// older tickets, a walk of the newest `long_walk`; and last every match, sorted.
 #[derive(Debug, Clone, Copy)]
 pub struct Walk {
     pub walk: i64,
     pub enough: usize,
+    pub probe: usize,
+    pub long_walk: i64,
 }
 
-/// The walk searches use: 2,000 tickets take 3 ms to test at 1,000,000 tickets, and
-/// a term that matches fewer than one page of them (under 1.25 %) is rare enough for
-/// the GIN index to fetch all its tickets in tens of milliseconds.
+/// The steps searches use. At 1,000,000 tickets: 2,000 tickets take 3 ms to test; a
+/// probe of 2,000 matches 1 ms for a rare term and up to 150 ms for one in half the
+/// tickets (the index gathers them all before the first is read); 50,000 tickets
+/// 75 ms. A term that fills none of them (rare among the newest 50,000, yet in more
+/// than 2,000 older tickets) is sorted whole, under the statement timeout.
 pub const WALK: Walk = Walk {
     walk: 2_000,
     enough: TICKETS_SHOWN,
+    probe: 2_000,
+    long_walk: 50_000,
 };
 
 /// Everything `user` (staff) may see that `text` finds: tickets on their boards (a
@@ -383,20 +391,32 @@ async fn search_tickets(
     // stops early for a common word but reads all 1,000,000 tickets for a rare one
     // (11 s), and the GIN index fetches a rare term's few tickets at once but sorts a
     // common word's half million (1.3 s). So the search walks first, bounded: the
-    // newest `walk.walk` tickets the user may see (a number, written in), their vectors
-    // carried out of the LIMITed subquery so the match is tested on those rows only ...
-    let walked = format!(
-        "{select} FROM (SELECT f.ticket_id, f.staff FROM ticket_search f
-                          JOIN tickets t ON t.id = f.ticket_id
-                          JOIN teams tm ON tm.id = t.team_id
-                         WHERE {visible} ORDER BY f.ticket_id DESC LIMIT {}) f
-          JOIN tickets t ON t.id = f.ticket_id {joins}
-         WHERE f.staff @@ to_tsquery('simple', $3)
-         ORDER BY f.ticket_id DESC LIMIT {CANDIDATES}",
-        walk.walk
+    // newest `n` tickets the user may see (a number, written in), their vectors
+    // carried out of the LIMITed subquery so the match is tested on those rows only.
+    let walked = |n: i64| {
+        format!(
+            "{select} FROM (SELECT f.ticket_id, f.staff FROM ticket_search f
+                              JOIN tickets t ON t.id = f.ticket_id
+                              JOIN teams tm ON tm.id = t.team_id
+                             WHERE {visible} ORDER BY f.ticket_id DESC LIMIT {n}) f
+              JOIN tickets t ON t.id = f.ticket_id {joins}
+             WHERE f.staff @@ to_tsquery('simple', $3)
+             ORDER BY f.ticket_id DESC LIMIT {CANDIDATES}"
+        )
+    };
+    // The probe: matches from the GIN index in no order, at most `walk.probe` + 1 (the
+    // planner is kept off a scan of the table, which would look cheaper for a LIMIT).
+    let probe = format!(
+        "SELECT ticket_id FROM ticket_search WHERE staff @@ to_tsquery('simple', $1) LIMIT {}",
+        walk.probe + 1
     );
-    // ... and when those hold fewer than `walk.enough` matches, the term is rare: every
-    // match comes from the GIN index (`+ 0` keeps the key's order from being used).
+    // The tickets of the probe's ids, newest first.
+    let probed = format!(
+        "{select} FROM tickets t {joins}
+          WHERE t.id = ANY($3) AND {visible} ORDER BY t.id DESC LIMIT {CANDIDATES}"
+    );
+    // Every match from the GIN index, sorted (`+ 0` keeps the key's order from being
+    // used).
     let indexed = format!(
         "{select} FROM ticket_search f JOIN tickets t ON t.id = f.ticket_id {joins}
           WHERE f.staff @@ to_tsquery('simple', $3) AND {visible}
@@ -435,21 +455,46 @@ async fn search_tickets(
             ))
             .execute(&mut *tx)
             .await?;
-            let mut found: Vec<TicketRow> = sqlx::query_as(&walked)
+            let tsquery = query.tsquery();
+            let mut found: Vec<TicketRow> = sqlx::query_as(&walked(walk.walk))
                 .bind(admin)
                 .bind(user.id)
-                .bind(query.tsquery())
+                .bind(&tsquery)
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(too_broad)?;
             if found.len() < walk.enough {
-                found = sqlx::query_as(&indexed)
-                    .bind(admin)
-                    .bind(user.id)
-                    .bind(query.tsquery())
+                sqlx::query("SELECT set_config('enable_seqscan', 'off', TRUE)")
+                    .execute(&mut *tx)
+                    .await?;
+                let ids: Vec<i64> = sqlx::query_scalar(&probe)
+                    .bind(&tsquery)
                     .fetch_all(&mut *tx)
                     .await
                     .map_err(too_broad)?;
+                sqlx::query("SELECT set_config('enable_seqscan', 'on', TRUE)")
+                    .execute(&mut *tx)
+                    .await?;
+                let (sql, ids) = if ids.len() <= walk.probe {
+                    (probed.clone(), Some(ids))
+                } else {
+                    found = sqlx::query_as(&walked(walk.long_walk))
+                        .bind(admin)
+                        .bind(user.id)
+                        .bind(&tsquery)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(too_broad)?;
+                    (indexed.clone(), None)
+                };
+                if ids.is_some() || found.len() < walk.enough {
+                    let q = sqlx::query_as(&sql).bind(admin).bind(user.id);
+                    let q = match ids {
+                        Some(ids) => q.bind(ids),
+                        None => q.bind(tsquery),
+                    };
+                    found = q.fetch_all(&mut *tx).await.map_err(too_broad)?;
+                }
             }
             tx.commit().await?;
             found

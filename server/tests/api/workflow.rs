@@ -771,26 +771,30 @@ async fn both_steps_of_a_search_agree(app: &TestApp, admin: &app::auth::model::C
             let found = search_all_walking(&app.db, admin, q, walk).await.unwrap();
             found.tickets.iter().map(|t| t.number).collect::<Vec<_>>()
         };
-        let indexed = numbers(Walk {
-            walk: 1,
-            enough: 1_000,
-        })
-        .await;
-        let walked = numbers(Walk {
-            walk: 1_000_000,
-            enough: 0,
-        })
-        .await;
-        assert_eq!(indexed.len(), app::search::store::TICKETS_SHOWN, "{q}");
-        assert_eq!(indexed, walked, "{q}");
+        // Each step answers in turn: the walk (it reads every ticket), the probe (it
+        // holds every match), the long walk, the sorted matches.
+        let step = |walk, enough, probe, long_walk| Walk {
+            walk,
+            enough,
+            probe,
+            long_walk,
+        };
+        let walked = numbers(step(1_000_000, 0, 0, 0)).await;
+        assert_eq!(walked.len(), app::search::store::TICKETS_SHOWN, "{q}");
+        for (i, later) in [
+            step(1, 1_000, 1_000_000, 0),
+            step(1, 1_000, 1, 1_000_000),
+            step(1, 1_000, 1, 1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_eq!(numbers(later).await, walked, "{q}: step {}", i + 2);
+        }
         // On Postgres a walk shorter than the matches reads the newest tickets
         // (numbers 1001 to 3500 were seeded); SQLite's index walks newest first itself.
         if matches!(app.db, app::store::Db::Postgres(_)) {
-            let newest = numbers(Walk {
-                walk: 300,
-                enough: 0,
-            })
-            .await;
+            let newest = numbers(step(300, 0, 0, 0)).await;
             assert!(!newest.is_empty(), "{q}");
             assert!(newest.iter().all(|n| *n > 3_500 - 300), "{q}: {newest:?}");
         }
