@@ -4,10 +4,12 @@
 // search, and ticket creation and reply throughput at 16 clients (bench/run.sh with
 // BENCH_WITHOUT_INDEX=1 gives the same writes without index upkeep, for the
 // before/after), and a reply's cost on a 2,000-message thread. Prints figures; asserts nothing.
-// Usage: node bench/search.mjs BASE [writes-only]
+// Usage: node bench/search.mjs BASE [writes-only | reads-only] (the writes add tickets
+// that match none of the queries above the seeded ones: run reads first).
 import { client, measure } from "./lib.mjs";
 const base = process.argv[2] ?? "http://127.0.0.1:3399";
 const writesOnly = process.argv[3] === "writes-only";
+const readsOnly = process.argv[3] === "reads-only";
 const { post, signIn } = client(base);
 await signIn();
 
@@ -43,6 +45,7 @@ if (!writesOnly) {
   await measure("customer list search, 16 clients", 16, 16, customers);
 }
 
+if (readsOnly) process.exit(0);
 // Writes that maintain the index: new tickets, then replies on them.
 const created = [];
 await measure("create ticket, 16 clients", 16, 60, async (i) => {
