@@ -119,6 +119,27 @@ pub fn ticket_condition(
     }
 }
 
+/// The condition that `query` makes (empty for an empty query) over records `alias`
+/// of a table indexed whole per record, as customers and companies are: their own
+/// FTS5 table `fts` on SQLite, a `search` vector on Postgres.
+fn record_condition(
+    pg: bool,
+    alias: &str,
+    fts: &str,
+    query: &SearchQuery,
+    bind: &mut dyn FnMut(String) -> String,
+) -> String {
+    if !pg {
+        let id = format!("{alias}.id");
+        return fts5_condition(&id, fts, "", query, Matching::Set, None, bind);
+    }
+    if query.is_empty() {
+        return String::new();
+    }
+    let p = bind(query.tsquery());
+    format!("{alias}.search @@ to_tsquery('simple', {p})")
+}
+
 /// The condition, over customers `c`, that `query` makes (empty for an empty query):
 /// the customer's name, addresses, phone, company and notes together hold every
 /// included term and no excluded one.
@@ -127,22 +148,7 @@ pub fn customer_condition(
     query: &SearchQuery,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
-    if !pg {
-        return fts5_condition(
-            "c.id",
-            "customers_fts",
-            "",
-            query,
-            Matching::Set,
-            None,
-            bind,
-        );
-    }
-    if query.is_empty() {
-        return String::new();
-    }
-    let p = bind(query.tsquery());
-    format!("c.search @@ to_tsquery('simple', {p})")
+    record_condition(pg, "c", "customers_fts", query, bind)
 }
 
 /// A query over customers `c` that may find them by words ([`customer_condition`]),
@@ -710,22 +716,7 @@ pub fn company_condition(
     query: &SearchQuery,
     bind: &mut dyn FnMut(String) -> String,
 ) -> String {
-    if !pg {
-        return fts5_condition(
-            "co.id",
-            "companies_fts",
-            "",
-            query,
-            Matching::Set,
-            None,
-            bind,
-        );
-    }
-    if query.is_empty() {
-        return String::new();
-    }
-    let p = bind(query.tsquery());
-    format!("co.search @@ to_tsquery('simple', {p})")
+    record_condition(pg, "co", "companies_fts", query, bind)
 }
 
 /// Companies that have every included term (`company_condition`), by name.
