@@ -78,7 +78,9 @@ pub async fn board_columns_walking(
     use crate::search::store::{is_postgres, Matching};
     let stages = crate::teams::store::team_stages(db, team_id).await?;
     let pg = is_postgres(db);
-    let words = !crate::search::SearchQuery::parse(&filter.text).is_empty();
+    // The walk is Postgres's: on SQLite a per-row MATCH made a loaded server queue for
+    // seconds, and the index's own set of matches is used as before.
+    let words = pg && !crate::search::SearchQuery::parse(&filter.text).is_empty();
     // The same conditions twice: the words tested row by row (for walks), and as the
     // set of their matches. `$1` is the stage, set per column.
     let mut binds = vec![Bind::Int(0)];

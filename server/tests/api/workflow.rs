@@ -918,7 +918,9 @@ async fn both_steps_of_a_search_agree(app: &TestApp, admin: &app::auth::model::C
             .await
             .unwrap();
         let counted = default.last().unwrap();
-        assert!(counted.at_least && counted.total < done.total, "{q}");
+        if matches!(app.db, app::store::Db::Postgres(_)) {
+            assert!(counted.at_least && counted.total < done.total, "{q}");
+        }
         assert_eq!(cards(&default), cards(&walked), "{q}");
     }
 }

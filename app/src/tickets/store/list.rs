@@ -161,7 +161,10 @@ pub async fn list_tickets_walking(
     // Words in the filter: the walk fills the page when they are common; when it does
     // not, they are rare and their matches are gathered from the index instead (the
     // same two steps as the search page, see search::store::Walk).
-    if !crate::search::SearchQuery::parse(&filter.text).is_empty() {
+    // Postgres only: on SQLite a per-row MATCH over the walk made a loaded server queue
+    // for seconds; its index's set of matches is used as before.
+    let pg = crate::search::store::is_postgres(db);
+    if pg && !crate::search::SearchQuery::parse(&filter.text).is_empty() {
         let rows = run(statement(Matching::PerRow, true)).await?;
         if rows.len() as i64 >= limit {
             return Ok(rows);
